@@ -1,0 +1,301 @@
+//! Spans and diagnostics: `Span` (byte offsets) -> line:column and caret rendering.
+//!
+//! Every parse and type error is a [`Diagnostic`]: a kind, a one-line message, the
+//! byte span of the offending text and optional help. Line and column are computed
+//! only when rendering and are counted in characters, so carets stay aligned on
+//! non-ASCII input (wirefilter counts bytes and misaligns there).
+
+use serde::Serialize;
+use std::fmt::{self, Write as _};
+
+/// A byte range `start..end` in an expression's source text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize)]
+pub struct Span {
+    /// First byte.
+    pub start: u32,
+    /// One past the last byte.
+    pub end: u32,
+}
+
+impl Span {
+    /// The span `start..end`; offsets past `u32::MAX` saturate (inputs are limited to 64 KiB).
+    pub fn new(start: usize, end: usize) -> Span {
+        let clamp = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+        Span {
+            start: clamp(start),
+            end: clamp(end.max(start)),
+        }
+    }
+
+    /// The smallest span covering both.
+    pub fn to(self, other: Span) -> Span {
+        Span {
+            start: self.start.min(other.start),
+            end: self.end.max(other.end),
+        }
+    }
+
+    /// The text this span covers, or `""` when it does not fit `src`.
+    pub fn text(self, src: &str) -> &str {
+        src.get(self.start as usize..self.end as usize)
+            .unwrap_or("")
+    }
+}
+
+/// What went wrong; `as_str` is the stable JSON `kind`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ErrorKind {
+    /// `os.name ==` (input ends where something was expected)
+    UnexpectedEnd,
+    /// `os.name == "a" )` or `os.name == "mac" AND x`
+    UnexpectedToken,
+    /// `"abc`
+    UnterminatedString,
+    /// `"\q"`
+    InvalidEscape,
+    /// `09`, `99999999999999999999`
+    InvalidInt,
+    /// `windows` where a value was expected, `10.0.0.256`
+    InvalidLiteral,
+    /// `10.0.0.1/8` (host bits set), `10.0.0.1/33`
+    InvalidCidr,
+    /// `1..0`, `10.0.0.1..::1`
+    InvalidRange,
+    /// `x[]`, `x[-1]`
+    InvalidIndex,
+    /// `{"a", "b"}`
+    CommaInSet,
+    /// `'mac'`
+    SingleQuote,
+    /// `not in`, `=`, `===`, `!~`
+    UnknownOperator,
+    /// `$Bad.` list name
+    InvalidListName,
+    /// more than the nesting limit of parentheses, `not`, calls
+    NestingTooDeep,
+    /// more than the expression length limit
+    ExpressionTooLong,
+    /// more than the set size limit
+    TooManySetItems,
+    /// `identity.emial`
+    UnknownField,
+    /// `lowr(x)`
+    UnknownFunction,
+    /// `identity.email == 5`, `os.name & 1`
+    TypeMismatch,
+    /// `identity.groups.name == "eng"`
+    ArrayAsScalar,
+    /// `any(x[*] == 1)` outside a quantifier, `x[*] == 1` alone
+    UnquantifiedArray,
+    /// `len()`, `starts_with(x)`
+    WrongArgumentCount,
+    /// `starts_with(x, y)` where `y` is not a literal, `[*]` in a later argument
+    InvalidArgument,
+    /// `matches "("`
+    InvalidRegex,
+    /// a regex over the compiled size limit
+    RegexTooLarge,
+    /// `wildcard "a**"`
+    InvalidWildcard,
+    /// `in $nope`
+    UnknownList,
+    /// `ip.src in $emails` (a list of another type)
+    ListTypeMismatch,
+    /// `os.name` as a whole expression
+    NotBoolean,
+}
+
+impl ErrorKind {
+    /// The stable snake_case name used as the JSON `kind`.
+    pub fn as_str(self) -> &'static str {
+        use ErrorKind::*;
+        match self {
+            UnexpectedEnd => "unexpected_end",
+            UnexpectedToken => "unexpected_token",
+            UnterminatedString => "unterminated_string",
+            InvalidEscape => "invalid_escape",
+            InvalidInt => "invalid_int",
+            InvalidLiteral => "invalid_literal",
+            InvalidCidr => "invalid_cidr",
+            InvalidRange => "invalid_range",
+            InvalidIndex => "invalid_index",
+            CommaInSet => "comma_in_set",
+            SingleQuote => "single_quote",
+            UnknownOperator => "unknown_operator",
+            InvalidListName => "invalid_list_name",
+            NestingTooDeep => "nesting_too_deep",
+            ExpressionTooLong => "expression_too_long",
+            TooManySetItems => "too_many_set_items",
+            UnknownField => "unknown_field",
+            UnknownFunction => "unknown_function",
+            TypeMismatch => "type_mismatch",
+            ArrayAsScalar => "array_as_scalar",
+            UnquantifiedArray => "unquantified_array",
+            WrongArgumentCount => "wrong_argument_count",
+            InvalidArgument => "invalid_argument",
+            InvalidRegex => "invalid_regex",
+            RegexTooLarge => "regex_too_large",
+            InvalidWildcard => "invalid_wildcard",
+            UnknownList => "unknown_list",
+            ListTypeMismatch => "list_type_mismatch",
+            NotBoolean => "not_boolean",
+        }
+    }
+}
+
+impl fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One error in one expression: kind, message, span and optional help.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    /// What went wrong.
+    pub kind: ErrorKind,
+    /// One lowercase line, user text in backticks, no final period.
+    pub message: String,
+    /// The offending text.
+    pub span: Span,
+    /// What to write instead, shown under the carets.
+    pub help: Option<String>,
+}
+
+impl Diagnostic {
+    /// A diagnostic without help.
+    pub fn new(kind: ErrorKind, span: Span, message: impl Into<String>) -> Diagnostic {
+        Diagnostic {
+            kind,
+            message: message.into(),
+            span,
+            help: None,
+        }
+    }
+
+    /// The same diagnostic with help text.
+    pub fn with_help(mut self, help: impl Into<String>) -> Diagnostic {
+        self.help = Some(help.into());
+        self
+    }
+
+    /// The JSON form of `expressions.md` §11.
+    pub fn to_json(&self, src: &str) -> serde_json::Value {
+        let (line, column) = line_col(src, self.span.start as usize);
+        let mut obj = serde_json::json!({
+            "kind": self.kind.as_str(),
+            "message": self.message,
+            "span": self.span,
+            "line": line,
+            "column": column,
+        });
+        if let (Some(help), Some(map)) = (&self.help, obj.as_object_mut()) {
+            map.insert("help".into(), help.clone().into());
+        }
+        obj
+    }
+
+    /// The caret rendering of `expressions.md` §11. `origin`, when given, is written
+    /// before the line:column (`config.json: $.device_profiles[2].match`).
+    pub fn render(&self, src: &str, origin: Option<&str>) -> String {
+        let start = self.span.start as usize;
+        let (line, column) = line_col(src, start);
+        let mut out = format!("error: {}\n", self.message);
+        match origin {
+            Some(o) => {
+                let _ = writeln!(out, " --> {o}, {line}:{column}");
+            }
+            None => {
+                let _ = writeln!(out, " --> {line}:{column}");
+            }
+        }
+        let line_text = src.lines().nth(line - 1).unwrap_or("");
+        let number = line.to_string();
+        let pad = " ".repeat(number.len());
+        let _ = writeln!(out, "{pad} |");
+        let _ = writeln!(out, "{number} | {}", line_text.replace('\t', " "));
+        // The caret run covers the span's characters on its first line; an empty span
+        // (the end of input) still gets one caret.
+        let line_start = line_start(src, start);
+        let line_end = line_start + line_text.len();
+        let span_end = (self.span.end as usize).clamp(start, line_end);
+        let width = src.get(start..span_end).map_or(0, |s| s.chars().count()).max(1);
+        let _ = write!(
+            out,
+            "{pad} | {}{}",
+            " ".repeat(column - 1),
+            "^".repeat(width)
+        );
+        if let Some(help) = &self.help {
+            let _ = write!(out, " {help}");
+        }
+        out.push('\n');
+        out
+    }
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)?;
+        if let Some(help) = &self.help {
+            write!(f, " ({help})")?;
+        }
+        Ok(())
+    }
+}
+
+/// 1-based line and column (in characters) of byte offset `at`.
+pub fn line_col(src: &str, at: usize) -> (usize, usize) {
+    let at = floor_char_boundary(src, at);
+    let before = src.get(..at).unwrap_or("");
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let column = before.get(line_start..).map_or(0, |s| s.chars().count()) + 1;
+    (line, column)
+}
+
+/// Byte offset of the start of `at`'s line.
+fn line_start(src: &str, at: usize) -> usize {
+    let at = floor_char_boundary(src, at);
+    src.get(..at)
+        .and_then(|before| before.rfind('\n'))
+        .map_or(0, |i| i + 1)
+}
+
+fn floor_char_boundary(src: &str, at: usize) -> usize {
+    let mut at = at.min(src.len());
+    while !src.is_char_boundary(at) {
+        at -= 1;
+    }
+    at
+}
+
+/// Renders several diagnostics of one source, separated by blank lines.
+pub fn render_all(diags: &[Diagnostic], src: &str, origin: Option<&str>) -> String {
+    diags
+        .iter()
+        .map(|d| d.render(src, origin))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn caret_under_non_ascii() {
+        let src = "identity.name == \"Zoë\" and bad";
+        let d = Diagnostic::new(ErrorKind::UnknownField, Span::new(28, 31), "unknown field `bad`");
+        let r = d.render(src, None);
+        assert!(r.contains(" --> 1:28"), "{r}");
+        assert!(r.ends_with("  |                            ^^^\n"), "{r}");
+    }
+
+    #[test]
+    fn empty_span_at_end_gets_one_caret() {
+        let src = "a and";
+        let d = Diagnostic::new(ErrorKind::UnexpectedEnd, Span::new(5, 5), "x");
+        assert!(d.render(src, None).ends_with("|      ^\n"));
+    }
+}

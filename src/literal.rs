@@ -1,0 +1,165 @@
+//! Unquoted literal tokens -> typed values: ints (decimal, `0x` hex, leading-`0`
+//! octal), IP addresses, CIDRs and hex bytes. parse.rs uses `validate` so that a
+//! token that is nothing at all is a syntax error; check.rs reads the token as the
+//! left-hand side's type.
+
+use ipnet::IpNet;
+use std::net::IpAddr;
+
+/// Why a token is not a value of the wanted kind. Messages follow the diagnostic style.
+pub type TokenError = String;
+
+/// True when the token has the shape of an int (`-`? digits, or `0x` hex digits).
+pub fn looks_like_int(t: &str) -> bool {
+    let digits = t.strip_prefix('-').unwrap_or(t);
+    if let Some(hex) = digits.strip_prefix("0x").or_else(|| digits.strip_prefix("0X")) {
+        return !hex.is_empty() && hex.bytes().all(|b| b.is_ascii_hexdigit());
+    }
+    !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// Reads a signed 64-bit int: decimal, `0x` hex, or octal when it starts with `0`.
+///
+/// # Errors
+/// When the token is not an int, has a non-octal digit after a leading `0`, or
+/// does not fit in 64 bits.
+pub fn parse_int(t: &str) -> Result<i64, TokenError> {
+    if !looks_like_int(t) {
+        return Err(format!("expected an integer, found `{t}`"));
+    }
+    let (negative, digits) = match t.strip_prefix('-') {
+        Some(d) => (true, d),
+        None => (false, t),
+    };
+    let (radix, body) = if let Some(h) = digits.strip_prefix("0x").or_else(|| digits.strip_prefix("0X")) {
+        (16, h)
+    } else if digits.len() > 1 && digits.starts_with('0') {
+        (8, digits.get(1..).unwrap_or(""))
+    } else {
+        (10, digits)
+    };
+    if radix == 8 && body.bytes().any(|b| b > b'7') {
+        return Err(format!("invalid octal integer `{t}`: a leading `0` means octal"));
+    }
+    let magnitude = u64::from_str_radix(body, radix)
+        .map_err(|_| format!("integer `{t}` does not fit in 64 bits"))?;
+    let value = if negative {
+        0i64.checked_sub_unsigned(magnitude)
+    } else {
+        i64::try_from(magnitude).ok()
+    };
+    value.ok_or_else(|| format!("integer `{t}` does not fit in 64 bits"))
+}
+
+/// Reads an IPv4 or IPv6 address (no leading-zero octets).
+///
+/// # Errors
+/// When the token is not an address.
+pub fn parse_ip(t: &str) -> Result<IpAddr, TokenError> {
+    t.parse::<IpAddr>()
+        .map_err(|_| format!("invalid ip address `{t}`"))
+}
+
+/// Reads a CIDR whose host bits are zero.
+///
+/// # Errors
+/// When the token is not a CIDR, its prefix is too long, or host bits are set.
+pub fn parse_net(t: &str) -> Result<IpNet, TokenError> {
+    let net: IpNet = t.parse().map_err(|_| format!("invalid cidr `{t}`"))?;
+    if net.trunc() != net {
+        return Err(format!("cidr `{t}` has host bits set: did you mean `{}`?", net.trunc()));
+    }
+    Ok(net)
+}
+
+/// True when the token has a `/`: it is meant as a CIDR.
+pub fn looks_like_net(t: &str) -> bool {
+    t.contains('/')
+}
+
+/// Reads hex bytes: two hex digits per byte, at least two bytes, one separator
+/// (`:`, `-` or `.`) throughout.
+///
+/// # Errors
+/// When the token is not hex bytes.
+pub fn parse_hex_bytes(t: &str) -> Result<Vec<u8>, TokenError> {
+    let bad = || format!("invalid hex bytes `{t}`");
+    let sep = t.bytes().find(|b| matches!(b, b':' | b'-' | b'.')).ok_or_else(bad)?;
+    let mut out = Vec::new();
+    for pair in t.split(char::from(sep)) {
+        if pair.len() != 2 {
+            return Err(bad());
+        }
+        out.push(u8::from_str_radix(pair, 16).map_err(|_| bad())?);
+    }
+    if out.len() < 2 {
+        return Err(bad());
+    }
+    Ok(out)
+}
+
+/// Checks that a token is at least one kind of value, so that `windows` or
+/// `10.0.0.256` fail at parse time. Int-shaped tokens must be valid ints.
+///
+/// # Errors
+/// The message and help for a token that is no value at all.
+pub fn validate(t: &str) -> Result<(), (TokenError, Option<String>)> {
+    if looks_like_int(t) {
+        return parse_int(t).map(|_| ()).map_err(|m| (m, None));
+    }
+    if looks_like_net(t) {
+        return parse_net(t).map(|_| ()).map_err(|m| (m, None));
+    }
+    if parse_ip(t).is_ok() || parse_hex_bytes(t).is_ok() {
+        return Ok(());
+    }
+    if matches!(t, "true" | "false") {
+        return Err((
+            format!("`{t}` is not a value: there are no boolean literals"),
+            Some("use a bool field alone: `warp.enabled` or `not warp.enabled`".into()),
+        ));
+    }
+    let wordy = t.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'));
+    if wordy && t.bytes().any(|b| b.is_ascii_alphabetic() && !b.is_ascii_hexdigit()) {
+        if t.contains('.') && t.split('.').all(|s| !s.is_empty()) && !t.starts_with(|c: char| c.is_ascii_digit()) {
+            return Err((
+                format!("expected a value, found `{t}`"),
+                Some("a field can only be compared with a literal".into()),
+            ));
+        }
+        return Err((
+            format!("expected a value, found `{t}`"),
+            Some(format!("strings are quoted: `\"{t}\"`")),
+        ));
+    }
+    if t.contains('.') && t.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
+        return Err((format!("invalid ip address `{t}`"), None));
+    }
+    Err((format!("invalid literal `{t}`"), None))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ints() {
+        assert_eq!(parse_int("045205"), Ok(19077));
+        assert_eq!(parse_int("0x1F"), Ok(31));
+        assert_eq!(parse_int("-9223372036854775808"), Ok(i64::MIN));
+        assert!(parse_int("9223372036854775808").is_err());
+        assert!(parse_int("09").is_err());
+        assert_eq!(parse_int("0"), Ok(0));
+    }
+
+    #[test]
+    fn tokens() {
+        assert_eq!(parse_hex_bytes("61:6c:69"), Ok(vec![0x61, 0x6c, 0x69]));
+        assert!(parse_hex_bytes("61:6c-69").is_err());
+        assert!(parse_net("10.0.0.1/8").is_err());
+        assert!(validate("windows").is_err());
+        assert!(validate("10.0.0.256").is_err());
+        assert!(validate("01.2.3.4").is_err());
+        assert!(validate("::ffff:1.2.3.4").is_ok());
+    }
+}

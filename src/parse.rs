@@ -1,0 +1,667 @@
+//! Expression text -> `ast::Expr` | `Diagnostic`. One function per precedence layer
+//! (or < xor < and < not < comparison), lexemes from lex.rs. Knows no scheme: whether
+//! a name is a field and which literal kinds fit is check.rs's job.
+
+use crate::ast::{
+    Arg, Base, CmpOp, Expr, ExprKind, Ident, LitKind, Literal, LogicOp, Operand, Rhs, SetItem,
+    Step, StepKind,
+};
+use crate::diag::{Diagnostic, ErrorKind, Span};
+use crate::lex::{self, Escapes, StrError, describe, keyword, ws};
+use crate::literal;
+
+/// Size limits of `expressions.md` §10. All are errors when exceeded, never crashes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Longest expression, in bytes.
+    pub max_len: usize,
+    /// Deepest nesting of parentheses, `not` and function calls.
+    pub max_depth: u32,
+    /// Most items in one `{…}` set.
+    pub max_set_items: usize,
+    /// Largest compiled regex, in bytes (checked by check.rs).
+    pub max_regex_size: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            max_len: 64 * 1024,
+            max_depth: 128,
+            max_set_items: 100_000,
+            max_regex_size: 10 * 1024 * 1024,
+        }
+    }
+}
+
+/// Parses an expression with the default limits.
+///
+/// # Errors
+/// The first syntax error, with its span.
+pub fn parse(src: &str) -> Result<Expr, Diagnostic> {
+    parse_with(src, &Limits::default())
+}
+
+/// Parses an expression.
+///
+/// # Errors
+/// The first syntax error, with its span; exceeding a limit is an error.
+pub fn parse_with(src: &str, limits: &Limits) -> Result<Expr, Diagnostic> {
+    if src.len() > limits.max_len {
+        return Err(Diagnostic::new(
+            ErrorKind::ExpressionTooLong,
+            Span::new(limits.max_len, src.len()),
+            format!(
+                "expression is {} bytes long, more than the limit of {}",
+                src.len(),
+                limits.max_len
+            ),
+        ));
+    }
+    let mut p = Parser {
+        src,
+        depth: 0,
+        limits,
+    };
+    let (rest, expr) = p.expr(src)?;
+    let rest = ws(rest);
+    if !rest.is_empty() {
+        return Err(p.unexpected(rest, "`and`, `or`, `xor` or the end of the expression"));
+    }
+    Ok(expr)
+}
+
+type PResult<'s, T> = Result<(&'s str, T), Diagnostic>;
+
+struct Parser<'s> {
+    src: &'s str,
+    depth: u32,
+    limits: &'s Limits,
+}
+
+/// Words that look like operators when written in the wrong case.
+const KEYWORDS: &[&str] = &[
+    "and", "or", "xor", "not", "in", "eq", "ne", "lt", "le", "gt", "ge", "contains", "matches",
+    "wildcard", "strict", "bitwise_and",
+];
+
+impl<'s> Parser<'s> {
+    fn off(&self, rest: &str) -> usize {
+        self.src.len() - rest.len()
+    }
+
+    fn span(&self, from: &str, to: &str) -> Span {
+        Span::new(self.off(from), self.off(to))
+    }
+
+    fn span_len(&self, at: &str, len: usize) -> Span {
+        let start = self.off(at);
+        Span::new(start, start + len)
+    }
+
+    /// "expected X, found Y" at the next token, with help for a keyword in the wrong case.
+    fn unexpected(&self, at: &str, expected: &str) -> Diagnostic {
+        let at = ws(at);
+        if at.is_empty() {
+            return Diagnostic::new(
+                ErrorKind::UnexpectedEnd,
+                self.span_len(at, 0),
+                format!("expected {expected}, found end of input"),
+            );
+        }
+        let len = lex::word(at).map_or_else(
+            |_| at.chars().next().map_or(0, char::len_utf8),
+            |(_, w)| w.len(),
+        );
+        let d = Diagnostic::new(
+            ErrorKind::UnexpectedToken,
+            self.span_len(at, len),
+            format!("expected {expected}, found {}", describe(at)),
+        );
+        let found = at.get(..len).unwrap_or("");
+        let lower = found.to_ascii_lowercase();
+        if found != lower && KEYWORDS.contains(&lower.as_str()) {
+            return d.with_help(format!("keywords are lowercase: `{lower}`"));
+        }
+        if at.starts_with('\'') {
+            return d.with_help("strings use double quotes: `\"…\"`");
+        }
+        d
+    }
+
+    fn enter(&mut self, at: &str) -> Result<(), Diagnostic> {
+        self.depth += 1;
+        if self.depth > self.limits.max_depth {
+            return Err(Diagnostic::new(
+                ErrorKind::NestingTooDeep,
+                self.span_len(at, at.chars().next().map_or(0, char::len_utf8)),
+                format!(
+                    "expression nests deeper than the limit of {} levels",
+                    self.limits.max_depth
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    fn leave(&mut self) {
+        self.depth -= 1;
+    }
+
+    fn expr(&mut self, i: &'s str) -> PResult<'s, Expr> {
+        self.logic(i, LogicOp::Or)
+    }
+
+    /// One layer of n-ary chains: `or` of `xor`s, `xor` of `and`s, `and` of unaries.
+    fn logic(&mut self, i: &'s str, op: LogicOp) -> PResult<'s, Expr> {
+        let (mut i, first) = self.logic_operand(i, op)?;
+        let mut operands = vec![first];
+        loop {
+            let j = ws(i);
+            let Some(after_op) = op.spellings().iter().find_map(|s| logic_token(j, s)) else {
+                break;
+            };
+            if ws(after_op).is_empty() {
+                return Err(Diagnostic::new(
+                    ErrorKind::UnexpectedEnd,
+                    self.span(j, after_op),
+                    format!("expected an expression after `{}`", j.get(..j.len() - after_op.len()).unwrap_or("")),
+                ));
+            }
+            let (rest, e) = self.logic_operand(after_op, op)?;
+            operands.push(e);
+            i = rest;
+        }
+        if operands.len() == 1 {
+            return Ok((i, operands.remove(0)));
+        }
+        let span = match (operands.first(), operands.last()) {
+            (Some(a), Some(b)) => a.span.to(b.span),
+            _ => Span::default(),
+        };
+        Ok((
+            i,
+            Expr {
+                kind: ExprKind::Logic { op, operands },
+                span,
+            },
+        ))
+    }
+
+    fn logic_operand(&mut self, i: &'s str, op: LogicOp) -> PResult<'s, Expr> {
+        match op {
+            LogicOp::Or => self.logic(i, LogicOp::Xor),
+            LogicOp::Xor => self.logic(i, LogicOp::And),
+            LogicOp::And => self.unary(i),
+        }
+    }
+
+    fn unary(&mut self, i: &'s str) -> PResult<'s, Expr> {
+        let i = ws(i);
+        let after_not = keyword(i, "not").or_else(|| {
+            i.strip_prefix('!')
+                .filter(|r| !r.starts_with('=') && !r.starts_with('~'))
+        });
+        if let Some(rest) = after_not {
+            self.enter(i)?;
+            let (rest, inner) = self.unary(rest)?;
+            self.leave();
+            let span = self.span(i, rest);
+            return Ok((
+                rest,
+                Expr {
+                    kind: ExprKind::Not(Box::new(inner)),
+                    span,
+                },
+            ));
+        }
+        self.primary(i)
+    }
+
+    fn primary(&mut self, i: &'s str) -> PResult<'s, Expr> {
+        if let Some(inner) = i.strip_prefix('(') {
+            self.enter(i)?;
+            let (rest, e) = self.expr(inner)?;
+            let rest = ws(rest);
+            let Some(rest) = rest.strip_prefix(')') else {
+                return Err(self.unexpected(rest, "`)`"));
+            };
+            self.leave();
+            return Ok((rest, e));
+        }
+        let (rest, lhs) = self.operand(i)?;
+        let j = ws(rest);
+        let Some((op, after_op)) = self.cmp_op(j)? else {
+            let span = lhs.span;
+            return Ok((
+                rest,
+                Expr {
+                    kind: ExprKind::Test(lhs),
+                    span,
+                },
+            ));
+        };
+        let (rest, rhs) = self.rhs(ws(after_op), op, j)?;
+        let span = lhs.span.to(rhs.span());
+        Ok((rest, Expr { kind: ExprKind::Compare { lhs, op, rhs }, span }))
+    }
+
+    fn operand(&mut self, i: &'s str) -> PResult<'s, Operand> {
+        let Ok((rest, name)) = lex::ident(i) else {
+            return Err(self.unexpected(i, "a field, a function call, `not` or `(`"));
+        };
+        if matches!(name, "and" | "or" | "xor" | "in") {
+            return Err(self.unexpected(i, "a field, a function call, `not` or `(`"));
+        }
+        let ident = Ident {
+            name: name.into(),
+            span: self.span(i, rest),
+        };
+        let (mut rest, base) = match ws(rest).strip_prefix('(') {
+            Some(args_start) => {
+                self.enter(ws(rest))?;
+                let (r, args) = self.args(args_start)?;
+                self.leave();
+                (r, Base::Call { name: ident, args })
+            }
+            None => (rest, Base::Field(ident)),
+        };
+        let mut steps = Vec::new();
+        while let Some(inner) = ws(rest).strip_prefix('[') {
+            let open = ws(rest);
+            let (r, kind) = self.step(ws(inner), open)?;
+            steps.push(Step {
+                kind,
+                span: self.span(open, r),
+            });
+            rest = r;
+        }
+        Ok((
+            rest,
+            Operand {
+                base,
+                steps,
+                span: self.span(i, rest),
+            },
+        ))
+    }
+
+    fn args(&mut self, i: &'s str) -> PResult<'s, Vec<Arg>> {
+        let mut args = Vec::new();
+        let mut i = ws(i);
+        if let Some(rest) = i.strip_prefix(')') {
+            return Ok((rest, args));
+        }
+        loop {
+            let (rest, arg) = self.arg(ws(i))?;
+            args.push(arg);
+            let rest = ws(rest);
+            if let Some(r) = rest.strip_prefix(',') {
+                i = r;
+            } else if let Some(r) = rest.strip_prefix(')') {
+                return Ok((r, args));
+            } else {
+                return Err(self.unexpected(rest, "`,` or `)`"));
+            }
+        }
+    }
+
+    fn arg(&mut self, i: &'s str) -> PResult<'s, Arg> {
+        let literal_start = i.starts_with(['"', '-', '\''])
+            || i.starts_with(|c: char| c.is_ascii_digit())
+            || lex::raw(i).is_some();
+        if literal_start {
+            let (rest, lit) = self.literal(i, Escapes::Bytes)?;
+            return Ok((rest, Arg::Lit(lit)));
+        }
+        let (rest, e) = self.expr(i)?;
+        Ok((rest, Arg::Expr(e)))
+    }
+
+    /// The inside of `[…]`, `open` pointing at `[`.
+    fn step(&mut self, i: &'s str, open: &'s str) -> PResult<'s, StepKind> {
+        let (rest, kind) = if let Some(r) = i.strip_prefix('*') {
+            (r, StepKind::Each)
+        } else if i.starts_with('"') {
+            let (r, lit) = self.literal(i, Escapes::Bytes)?;
+            match lit.kind {
+                LitKind::Str(b) => (r, StepKind::Key(b)),
+                _ => return Err(self.bad_index(open, r)),
+            }
+        } else if let Ok((r, digits)) =
+            nom::character::complete::digit1::<_, nom::error::Error<&str>>(i)
+        {
+            match digits.parse::<u32>() {
+                Ok(n) => (r, StepKind::Index(n)),
+                Err(_) => {
+                    return Err(Diagnostic::new(
+                        ErrorKind::InvalidIndex,
+                        self.span(i, r),
+                        format!("index `{digits}` is too large"),
+                    ));
+                }
+            }
+        } else {
+            let close = i.find(']').map_or(i.len(), |n| n + 1);
+            return Err(self.bad_index(open, i.get(close..).unwrap_or("")));
+        };
+        let rest = ws(rest);
+        match rest.strip_prefix(']') {
+            Some(r) => Ok((r, kind)),
+            None => Err(self.unexpected(rest, "`]`")),
+        }
+    }
+
+    fn bad_index(&self, open: &str, end: &str) -> Diagnostic {
+        let text = open.get(..open.len() - end.len()).unwrap_or("");
+        Diagnostic::new(
+            ErrorKind::InvalidIndex,
+            self.span(open, end),
+            format!("`{text}` is not an index"),
+        )
+        .with_help("write `[*]` for every element, `[0]` for the first, `[\"key\"]` for a map value")
+    }
+
+    /// A comparison operator at `i`, if there is one. `&&`, `and` and the like are
+    /// not: they end the comparison. Misspellings are errors with help.
+    fn cmp_op(&self, i: &'s str) -> Result<Option<(CmpOp, &'s str)>, Diagnostic> {
+        let bad = |len: usize, text: &str, help: &str| {
+            Err(Diagnostic::new(
+                ErrorKind::UnknownOperator,
+                self.span_len(i, len),
+                format!("unknown operator `{text}`"),
+            )
+            .with_help(help.to_string()))
+        };
+        if i.starts_with("===") {
+            return bad(3, "===", "use `==`");
+        }
+        if i.starts_with("!~") {
+            return bad(2, "!~", "use `not (x matches \"…\")`");
+        }
+        if i.starts_with('=') && !i.starts_with("==") {
+            return bad(1, "=", "use `==`");
+        }
+        if i.starts_with("&&") {
+            return Ok(None);
+        }
+        if let Some(rest) = keyword(i, "not") {
+            if keyword(ws(rest), "in").is_some() {
+                let end = keyword(ws(rest), "in").unwrap_or(rest);
+                return bad(self.off(end) - self.off(i), "not in", "use `not (x in {…})`");
+            }
+        }
+        if let Some(rest) = keyword(i, "strict") {
+            return match keyword(ws(rest), "wildcard") {
+                Some(r) => Ok(Some((CmpOp::StrictWildcard, r))),
+                None => Err(self.unexpected(rest, "`wildcard` after `strict`")),
+            };
+        }
+        // Symbolic spellings are prefixes of each other: `<=` before `<`.
+        for (s, op) in [("<=", CmpOp::Le), (">=", CmpOp::Ge)] {
+            if let Some(rest) = i.strip_prefix(s) {
+                return Ok(Some((op, rest)));
+            }
+        }
+        for op in CmpOp::ALL {
+            for s in op.spellings() {
+                if let Some(rest) = keyword(i, s) {
+                    return Ok(Some((op, rest)));
+                }
+            }
+        }
+        if let Ok((_, w)) = lex::word(i) {
+            let lower = w.to_ascii_lowercase();
+            let is_op_word = CmpOp::ALL
+                .iter()
+                .any(|op| op.spellings().contains(&lower.as_str()));
+            if w != lower && is_op_word {
+                return Err(Diagnostic::new(
+                    ErrorKind::UnexpectedToken,
+                    self.span_len(i, w.len()),
+                    format!("unknown operator `{w}`"),
+                )
+                .with_help(format!("keywords are lowercase: `{lower}`")));
+            }
+        }
+        Ok(None)
+    }
+
+    fn rhs(&mut self, i: &'s str, op: CmpOp, op_at: &'s str) -> PResult<'s, Rhs> {
+        let op_text = op_at.get(..op_at.len() - i.len()).unwrap_or("").trim_end();
+        match op {
+            CmpOp::In => {
+                if let Some(inner) = i.strip_prefix('{') {
+                    return self.set(inner, i);
+                }
+                if let Some(name_start) = i.strip_prefix('$') {
+                    return self.list(name_start, i);
+                }
+                Err(self.unexpected(i, "a set `{…}` or a list `$name` after `in`"))
+            }
+            CmpOp::Matches => {
+                if !(i.starts_with('"') || lex::raw(i).is_some()) {
+                    return Err(self.unexpected(i, &format!("a regex string after `{op_text}`")));
+                }
+                let (rest, lit) = self.literal(i, Escapes::Regex)?;
+                Ok((rest, Rhs::Lit(lit)))
+            }
+            CmpOp::Wildcard | CmpOp::StrictWildcard | CmpOp::Contains => {
+                if !(i.starts_with('"') || i.starts_with('\'') || lex::raw(i).is_some()) {
+                    return Err(self.unexpected(i, &format!("a string after `{op_text}`")));
+                }
+                let (rest, lit) = self.literal(i, Escapes::Bytes)?;
+                Ok((rest, Rhs::Lit(lit)))
+            }
+            _ => {
+                if ws(i).is_empty() || lex::token(i).is_none() && !i.starts_with(['"', '\'']) && lex::raw(i).is_none() {
+                    return Err(self.unexpected(i, &format!("a value after `{op_text}`")));
+                }
+                let (rest, lit) = self.literal(i, Escapes::Bytes)?;
+                Ok((rest, Rhs::Lit(lit)))
+            }
+        }
+    }
+
+    fn set(&mut self, i: &'s str, open: &'s str) -> PResult<'s, Rhs> {
+        let mut items = Vec::new();
+        let mut i = ws(i);
+        loop {
+            if let Some(rest) = i.strip_prefix('}') {
+                return Ok((
+                    rest,
+                    Rhs::Set {
+                        items,
+                        span: self.span(open, rest),
+                    },
+                ));
+            }
+            if i.starts_with(',') {
+                return Err(Diagnostic::new(
+                    ErrorKind::CommaInSet,
+                    self.span_len(i, 1),
+                    "set items are not separated by commas",
+                )
+                .with_help("separate items with spaces: `{\"a\" \"b\"}`"));
+            }
+            if i.is_empty() {
+                return Err(Diagnostic::new(
+                    ErrorKind::UnexpectedEnd,
+                    self.span_len(open, 1),
+                    "unclosed set: expected `}`",
+                ));
+            }
+            if items.len() >= self.limits.max_set_items {
+                return Err(Diagnostic::new(
+                    ErrorKind::TooManySetItems,
+                    self.span(open, i),
+                    format!("set has more than the limit of {} items", self.limits.max_set_items),
+                ));
+            }
+            let (rest, low) = self.literal(i, Escapes::Bytes)?;
+            let (rest, item) = match rest.strip_prefix("..") {
+                Some(high_start) if matches!(low.kind, LitKind::Token(_)) => {
+                    if lex::token(high_start).is_none() {
+                        return Err(self.unexpected(high_start, "the end of the range after `..`"));
+                    }
+                    let (rest, high) = self.literal(high_start, Escapes::Bytes)?;
+                    (rest, SetItem::Range(low, high))
+                }
+                _ => (rest, SetItem::One(low)),
+            };
+            items.push(item);
+            let next = ws(rest);
+            if next.len() == rest.len() && !next.is_empty() && !next.starts_with(['}', ',']) {
+                return Err(self.unexpected(next, "a space between set items"));
+            }
+            i = next;
+        }
+    }
+
+    fn list(&mut self, i: &'s str, dollar: &'s str) -> PResult<'s, Rhs> {
+        let Ok((rest, name)) = lex::list_name(i) else {
+            return Err(self.unexpected(i, "a list name after `$`"));
+        };
+        if name.starts_with('.') || name.ends_with('.') {
+            return Err(Diagnostic::new(
+                ErrorKind::InvalidListName,
+                self.span(dollar, rest),
+                format!("invalid list name `{name}`: it may not start or end with `.`"),
+            ));
+        }
+        Ok((
+            rest,
+            Rhs::List(Ident {
+                name: name.into(),
+                span: self.span(dollar, rest),
+            }),
+        ))
+    }
+
+    fn literal(&mut self, i: &'s str, escapes: Escapes) -> PResult<'s, Literal> {
+        if i.starts_with('\'') {
+            let end = i.get(1..).and_then(|r| r.find('\'')).map_or(1, |n| n + 2);
+            return Err(Diagnostic::new(
+                ErrorKind::SingleQuote,
+                self.span_len(i, end),
+                "strings use double quotes, not single quotes",
+            )
+            .with_help(format!(
+                "write `\"{}\"`",
+                i.get(1..end.saturating_sub(1).max(1)).unwrap_or("")
+            )));
+        }
+        if let Some(raw) = lex::raw(i) {
+            let (rest, text, hashes) = raw.map_err(|e| self.str_error(i, e))?;
+            return Ok((
+                rest,
+                Literal {
+                    kind: LitKind::Raw {
+                        text: text.into(),
+                        hashes,
+                    },
+                    span: self.span(i, rest),
+                },
+            ));
+        }
+        if i.starts_with('"') {
+            let (rest, bytes) = lex::quoted(i, escapes).map_err(|e| self.str_error(i, e))?;
+            let kind = match escapes {
+                // Regex text is what the user wrote (minus `\"`), so it is valid UTF-8.
+                Escapes::Regex => LitKind::Regex(String::from_utf8_lossy(&bytes).into()),
+                Escapes::Bytes => LitKind::Str(bytes.into()),
+            };
+            return Ok((
+                rest,
+                Literal {
+                    kind,
+                    span: self.span(i, rest),
+                },
+            ));
+        }
+        let Some((rest, text)) = lex::token(i) else {
+            return Err(self.unexpected(i, "a value"));
+        };
+        if let Err((message, help)) = literal::validate(text) {
+            let kind = if literal::looks_like_int(text) {
+                ErrorKind::InvalidInt
+            } else if literal::looks_like_net(text) {
+                ErrorKind::InvalidCidr
+            } else {
+                ErrorKind::InvalidLiteral
+            };
+            let d = Diagnostic::new(kind, self.span(i, rest), message);
+            return Err(match help {
+                Some(h) => d.with_help(h),
+                None => d,
+            });
+        }
+        Ok((
+            rest,
+            Literal {
+                kind: LitKind::Token(text.into()),
+                span: self.span(i, rest),
+            },
+        ))
+    }
+
+    fn str_error(&self, at: &str, e: StrError) -> Diagnostic {
+        let start = self.off(at);
+        match e {
+            StrError::Unterminated => Diagnostic::new(
+                ErrorKind::UnterminatedString,
+                Span::new(start, self.src.len()),
+                "unterminated string",
+            )
+            .with_help("add the closing `\"`"),
+            StrError::BadEscape(a, b) => {
+                let text = at.get(a..b).unwrap_or("");
+                Diagnostic::new(
+                    ErrorKind::InvalidEscape,
+                    Span::new(start + a, start + b),
+                    format!("invalid escape `{text}`"),
+                )
+                .with_help("escapes are `\\\"`, `\\\\`, `\\xHH` and `\\OOO`; a raw string `r\"…\"` has none")
+            }
+            StrError::TooManyHashes => Diagnostic::new(
+                ErrorKind::InvalidLiteral,
+                self.span_len(at, 1),
+                "a raw string may have at most 255 `#`",
+            ),
+        }
+    }
+}
+
+/// A logic operator spelling at `i`: words need a boundary, `&&` must not be `&&&`.
+fn logic_token<'s>(i: &'s str, s: &str) -> Option<&'s str> {
+    keyword(i, s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn canon(s: &str) -> String {
+        match parse(s) {
+            Ok(e) => e.to_string(),
+            Err(d) => format!("error {}: {}", d.kind, d.message),
+        }
+    }
+
+    #[test]
+    fn precedence_and_printing() {
+        assert_eq!(canon("a or b and c xor d"), "a or b and c xor d");
+        assert_eq!(canon("(a or b) and c"), "(a or b) and c");
+        assert_eq!(canon("not a and b"), "not a and b");
+        assert_eq!(canon("!(a && b)"), "not (a and b)");
+        assert_eq!(canon("x eq 1"), "x == 1");
+        assert_eq!(canon("x\t==\t\"a\""), "x == \"a\"");
+    }
+
+    #[test]
+    fn errors() {
+        assert!(canon("notify").starts_with("notify"));
+        assert!(canon("os.name eqx 1").starts_with("error unexpected_token"));
+        assert!(canon("a not in {1}").starts_with("error unknown_operator"));
+    }
+}

@@ -2,7 +2,12 @@
 #![deny(missing_docs)]
 
 pub mod ast;
+pub mod check;
+pub mod cond;
 pub mod diag;
+pub mod expression;
 mod lex;
 pub mod literal;
 pub mod parse;
+pub mod scheme;
+pub mod sets;

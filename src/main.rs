@@ -1,1 +1,66 @@
-fn main() {}
+//! zt-eval: arguments -> read files -> library -> JSON or text -> exit code.
+//! The only file (with its `cli/` modules) that does I/O.
+
+use clap::{Parser, Subcommand, ValueEnum};
+use std::io::Write;
+use std::process::ExitCode;
+
+mod cli;
+
+/// What would happen to this user on this device? Evaluates Zero Trust access
+/// configuration (Access groups, device and IP profiles, match expressions) offline.
+#[derive(Parser, Debug)]
+#[command(name = "zt-eval", version, about, long_about = None)]
+struct Args {
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// Output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Format {
+    /// For people.
+    Text,
+    /// Stable field names, for programs.
+    Json,
+}
+
+/// Which built-in scheme an expression is checked against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Kind {
+    /// Device settings profile `match` fields.
+    Device,
+    /// IP profile `match` fields (identity only).
+    Ip,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Parse and type-check one match expression; print its canonical form, or the errors.
+    #[command(after_help = "Examples:\n  zt-eval expr 'any(identity.groups.name[*] in {\"developers\" \"admin\"}) and os.name == \"windows\"'\n  zt-eval expr 'identity.email == \"a@b.com\"' --kind ip --format json\n  zt-eval expr 'os.build >= 19045' --scheme scheme.json --context ctx.json\n\nExit codes: 0 valid, 3 invalid expression or context, 1 unreadable file, 2 usage.")]
+    Expr(cli::expr::ExprArgs),
+}
+
+fn main() -> ExitCode {
+    let args = match Args::try_parse() {
+        Ok(a) => a,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    let mut out = std::io::stdout().lock();
+    let result = match args.command {
+        Command::Expr(a) => cli::expr::run(a, &mut out),
+    };
+    let flushed = out.flush();
+    match (result, flushed) {
+        (Ok(code), _) => ExitCode::from(code),
+        (Err(e), _) if e.is_broken_pipe() => ExitCode::SUCCESS,
+        (Err(e), _) => {
+            let _ = writeln!(std::io::stderr(), "error: {e}");
+            ExitCode::from(e.code())
+        }
+    }
+}

@@ -1,0 +1,147 @@
+//! Constant sets of `in {…}` and lists: byte strings sorted and deduplicated, ints
+//! and IPs as sorted, merged, inclusive ranges searched by binary search (as
+//! wirefilter's `range_set.rs`). Built once at check time.
+
+use std::net::IpAddr;
+
+/// Sorted, deduplicated byte strings.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+pub struct BytesSet(Box<[Box<[u8]>]>);
+
+impl BytesSet {
+    /// The set of these items.
+    pub fn new(mut items: Vec<Box<[u8]>>) -> BytesSet {
+        items.sort_unstable();
+        items.dedup();
+        BytesSet(items.into_boxed_slice())
+    }
+
+    /// Membership by binary search (the program uses a hash set instead).
+    pub fn contains(&self, v: &[u8]) -> bool {
+        self.0.binary_search_by(|item| (**item).cmp(v)).is_ok()
+    }
+
+    /// The items, sorted.
+    pub fn items(&self) -> &[Box<[u8]>] {
+        &self.0
+    }
+}
+
+/// Inclusive ranges of `T`, sorted and merged so that they neither overlap nor touch.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+pub struct Ranges<T>(Box<[(T, T)]>);
+
+/// Int set.
+pub type IntRanges = Ranges<i64>;
+
+/// A value that has a successor, so adjacent ranges can merge.
+pub trait Step: Copy + Ord {
+    /// The next value, `None` at the maximum.
+    fn next(self) -> Option<Self>;
+}
+
+impl Step for i64 {
+    fn next(self) -> Option<i64> {
+        self.checked_add(1)
+    }
+}
+
+impl Step for u32 {
+    fn next(self) -> Option<u32> {
+        self.checked_add(1)
+    }
+}
+
+impl Step for u128 {
+    fn next(self) -> Option<u128> {
+        self.checked_add(1)
+    }
+}
+
+impl<T: Step> Ranges<T> {
+    /// The union of these inclusive ranges (each with `low <= high`).
+    pub fn new(mut ranges: Vec<(T, T)>) -> Ranges<T> {
+        ranges.sort_unstable();
+        let mut merged: Vec<(T, T)> = Vec::with_capacity(ranges.len());
+        for (low, high) in ranges {
+            match merged.last_mut() {
+                Some(last) if last.1.next().is_none_or(|n| n >= low) => {
+                    last.1 = last.1.max(high);
+                }
+                _ => merged.push((low, high)),
+            }
+        }
+        Ranges(merged.into_boxed_slice())
+    }
+
+    /// Whether `v` is in one of the ranges.
+    pub fn contains(&self, v: T) -> bool {
+        // The first range whose high end is >= v is the only candidate.
+        let at = self.0.partition_point(|&(_, high)| high < v);
+        self.0.get(at).is_some_and(|&(low, _)| low <= v)
+    }
+
+    /// The merged ranges.
+    pub fn ranges(&self) -> &[(T, T)] {
+        &self.0
+    }
+
+    /// True when empty.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+/// IP set: IPv4 and IPv6 ranges kept apart, so the families never mix.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+pub struct IpRanges {
+    /// IPv4 ranges.
+    pub v4: Ranges<u32>,
+    /// IPv6 ranges.
+    pub v6: Ranges<u128>,
+}
+
+impl IpRanges {
+    /// The union of inclusive address ranges (both ends of one family).
+    pub fn new(ranges: impl IntoIterator<Item = (IpAddr, IpAddr)>) -> IpRanges {
+        let mut v4 = Vec::new();
+        let mut v6 = Vec::new();
+        for (low, high) in ranges {
+            match (low, high) {
+                (IpAddr::V4(a), IpAddr::V4(b)) => v4.push((u32::from(a), u32::from(b))),
+                (IpAddr::V6(a), IpAddr::V6(b)) => v6.push((u128::from(a), u128::from(b))),
+                _ => {}
+            }
+        }
+        IpRanges {
+            v4: Ranges::new(v4),
+            v6: Ranges::new(v6),
+        }
+    }
+
+    /// The inclusive range a CIDR covers.
+    pub fn net_range(net: &ipnet::IpNet) -> (IpAddr, IpAddr) {
+        (net.network(), net.broadcast())
+    }
+
+    /// Whether `ip` is in the set.
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        match ip {
+            IpAddr::V4(a) => self.v4.contains(u32::from(a)),
+            IpAddr::V6(a) => self.v6.contains(u128::from(a)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranges_merge_and_search() {
+        let r = Ranges::new(vec![(5i64, 9), (1, 3), (4, 4), (20, 30), (i64::MAX, i64::MAX)]);
+        assert_eq!(r.ranges(), &[(1, 9), (20, 30), (i64::MAX, i64::MAX)]);
+        assert!(r.contains(4) && r.contains(20) && r.contains(i64::MAX));
+        assert!(!r.contains(0) && !r.contains(10) && !r.contains(31));
+    }
+}

@@ -2,7 +2,9 @@
 //! reads literals as the left-hand side's type, compiles regexes under the size
 //! limit, and turns each `[*]` inside `any(…)`/`all(…)` into a quantifier source.
 
-use crate::ast::{Arg, Base, CmpOp, Expr, ExprKind, Ident, LitKind, Literal, Operand, Rhs, SetItem, StepKind};
+use crate::ast::{
+    Arg, Base, CmpOp, Expr, ExprKind, Ident, LitKind, Literal, Operand, Rhs, SetItem, StepKind,
+};
 use crate::cond::{Atom, AtomOp, Cond, Glob, Pattern, Scalar, Source, Val};
 use crate::diag::{Diagnostic, ErrorKind};
 use crate::literal;
@@ -11,7 +13,16 @@ use crate::scheme::{Scheme, Type, did_you_mean};
 use crate::sets::{BytesSet, IntRanges, IpRanges};
 
 /// The functions of `expressions.md` §6.
-pub const FUNCTIONS: &[&str] = &["any", "all", "lower", "upper", "len", "starts_with", "ends_with", "concat"];
+pub const FUNCTIONS: &[&str] = &[
+    "any",
+    "all",
+    "lower",
+    "upper",
+    "len",
+    "starts_with",
+    "ends_with",
+    "concat",
+];
 
 /// Checks an expression against a scheme with the default limits.
 ///
@@ -147,10 +158,16 @@ impl Checker<'_> {
                 mapped: v.mapped,
             }),
             Operandish::Value(v) => {
-                let d = if matches!(v.ty, Type::Array(ref t) if **t == Type::Bool) || v.pending && v.ty == Type::Bool {
+                let d = if matches!(v.ty, Type::Array(ref t) if **t == Type::Bool)
+                    || v.pending && v.ty == Type::Bool
+                {
                     unquantified(e)
                 } else {
-                    let ty = if v.pending { format!("Array<{}>", v.ty) } else { v.ty.to_string() };
+                    let ty = if v.pending {
+                        format!("Array<{}>", v.ty)
+                    } else {
+                        v.ty.to_string()
+                    };
                     Diagnostic::new(
                         ErrorKind::NotBoolean,
                         operand.span,
@@ -175,20 +192,30 @@ impl Checker<'_> {
                 self.error(Diagnostic::new(
                     ErrorKind::TypeMismatch,
                     lhs.span,
-                    format!("`{lhs}` is a boolean and cannot be compared with `{}`", op.as_str()),
+                    format!(
+                        "`{lhs}` is a boolean and cannot be compared with `{}`",
+                        op.as_str()
+                    ),
                 ));
                 return None;
             }
         };
         if v.pending || v.ty.is_container() {
-            let ty = if v.pending { format!("Array<{}>", v.ty) } else { v.ty.to_string() };
+            let ty = if v.pending {
+                format!("Array<{}>", v.ty)
+            } else {
+                v.ty.to_string()
+            };
             self.error(
                 Diagnostic::new(
                     ErrorKind::ArrayAsScalar,
                     lhs.span,
                     format!("`{lhs}` is of type `{ty}` and cannot be compared as a single value"),
                 )
-                .with_help(format!("compare each element: `any({lhs}[*] {} {rhs})`", op.as_str())),
+                .with_help(format!(
+                    "compare each element: `any({lhs}[*] {} {rhs})`",
+                    op.as_str()
+                )),
             );
             return None;
         }
@@ -211,7 +238,9 @@ impl Checker<'_> {
                 matches!(ty, Type::Int | Type::Bytes | Type::Ip)
             }
             CmpOp::BitAnd => *ty == Type::Int,
-            CmpOp::Contains | CmpOp::Matches | CmpOp::Wildcard | CmpOp::StrictWildcard => *ty == Type::Bytes,
+            CmpOp::Contains | CmpOp::Matches | CmpOp::Wildcard | CmpOp::StrictWildcard => {
+                *ty == Type::Bytes
+            }
         };
         if !allowed {
             let help = if *ty == Type::Bool {
@@ -228,7 +257,10 @@ impl Checker<'_> {
                 Diagnostic::new(
                     ErrorKind::TypeMismatch,
                     lhs.span.to(rhs.span()),
-                    format!("`{}` cannot be applied to `{lhs}` of type `{ty}`", op.as_str()),
+                    format!(
+                        "`{}` cannot be applied to `{lhs}` of type `{ty}`",
+                        op.as_str()
+                    ),
                 )
                 .with_help(help),
             );
@@ -258,10 +290,16 @@ impl Checker<'_> {
 
     fn mismatch(&mut self, lit: &Literal, expected: &str, help: Option<String>) {
         let found = match &lit.kind {
-            LitKind::Str(_) | LitKind::Raw { .. } | LitKind::Regex(_) => format!("the string `{lit}`"),
+            LitKind::Str(_) | LitKind::Raw { .. } | LitKind::Regex(_) => {
+                format!("the string `{lit}`")
+            }
             LitKind::Token(t) => format!("`{t}`"),
         };
-        let d = Diagnostic::new(ErrorKind::TypeMismatch, lit.span, format!("expected {expected}, found {found}"));
+        let d = Diagnostic::new(
+            ErrorKind::TypeMismatch,
+            lit.span,
+            format!("expected {expected}, found {found}"),
+        );
         self.error(match help {
             Some(h) => d.with_help(h),
             None => d,
@@ -307,8 +345,12 @@ impl Checker<'_> {
         match &lit.kind {
             LitKind::Token(t) if literal::looks_like_net(t) => {
                 self.error(
-                    Diagnostic::new(ErrorKind::TypeMismatch, lit.span, format!("a cidr `{t}` is not a single address"))
-                        .with_help(format!("test membership with a set: `in {{{t}}}`")),
+                    Diagnostic::new(
+                        ErrorKind::TypeMismatch,
+                        lit.span,
+                        format!("a cidr `{t}` is not a single address"),
+                    )
+                    .with_help(format!("test membership with a set: `in {{{t}}}`")),
                 );
                 None
             }
@@ -321,7 +363,9 @@ impl Checker<'_> {
             },
             LitKind::Str(b) => {
                 let text = String::from_utf8_lossy(b);
-                let help = literal::parse_ip(&text).ok().map(|_| format!("addresses are not quoted: `{text}`"));
+                let help = literal::parse_ip(&text)
+                    .ok()
+                    .map(|_| format!("addresses are not quoted: `{text}`"));
                 self.mismatch(lit, "an ip address", help);
                 None
             }
@@ -361,12 +405,15 @@ impl Checker<'_> {
                 let mut ranges = Vec::new();
                 for item in items {
                     match item {
-                        SetItem::One(l @ Literal { kind: LitKind::Token(t), .. }) if literal::looks_like_net(t) => {
-                            match literal::parse_net(t) {
-                                Ok(net) => ranges.push(IpRanges::net_range(&net)),
-                                Err(m) => self.token_error(l, ErrorKind::InvalidCidr, m),
-                            }
-                        }
+                        SetItem::One(
+                            l @ Literal {
+                                kind: LitKind::Token(t),
+                                ..
+                            },
+                        ) if literal::looks_like_net(t) => match literal::parse_net(t) {
+                            Ok(net) => ranges.push(IpRanges::net_range(&net)),
+                            Err(m) => self.token_error(l, ErrorKind::InvalidCidr, m),
+                        },
                         SetItem::One(l) => {
                             if let Some(ip) = self.ip(l) {
                                 ranges.push((ip, ip));
@@ -394,9 +441,11 @@ impl Checker<'_> {
                                 out.push(b.into_boxed_slice());
                             }
                         }
-                        SetItem::Range(a, b) => self.error(
-                            Diagnostic::new(ErrorKind::InvalidRange, a.span.to(b.span), "ranges are for integers and ip addresses, not strings"),
-                        ),
+                        SetItem::Range(a, b) => self.error(Diagnostic::new(
+                            ErrorKind::InvalidRange,
+                            a.span.to(b.span),
+                            "ranges are for integers and ip addresses, not strings",
+                        )),
                     }
                 }
                 AtomOp::InBytes(BytesSet::new(out))
@@ -407,14 +456,24 @@ impl Checker<'_> {
 
     fn range_error(&mut self, a: &Literal, b: &Literal) {
         self.error(
-            Diagnostic::new(ErrorKind::InvalidRange, a.span.to(b.span), format!("invalid range `{a}..{b}`"))
-                .with_help("the start must not be after the end, and both ends must be of one ip family"),
+            Diagnostic::new(
+                ErrorKind::InvalidRange,
+                a.span.to(b.span),
+                format!("invalid range `{a}..{b}`"),
+            )
+            .with_help(
+                "the start must not be after the end, and both ends must be of one ip family",
+            ),
         );
     }
 
     fn list(&mut self, ty: &Type, name: &Ident) -> Option<AtomOp> {
         let Some(id) = self.scheme.list(&name.name) else {
-            let d = Diagnostic::new(ErrorKind::UnknownList, name.span, format!("unknown list `${}`", name.name));
+            let d = Diagnostic::new(
+                ErrorKind::UnknownList,
+                name.span,
+                format!("unknown list `${}`", name.name),
+            );
             let d = match did_you_mean(&name.name, self.scheme.list_names()) {
                 Some(s) => d.with_help(format!("did you mean `${s}`?")),
                 None => d,
@@ -427,7 +486,10 @@ impl Checker<'_> {
             self.error(Diagnostic::new(
                 ErrorKind::ListTypeMismatch,
                 name.span,
-                format!("list `${}` holds `{}` values, not `{ty}`", name.name, def.ty),
+                format!(
+                    "list `${}` holds `{}` values, not `{ty}`",
+                    name.name, def.ty
+                ),
             ));
             return None;
         }
@@ -464,7 +526,11 @@ impl Checker<'_> {
                     .find_map(|l| l.trim().strip_prefix("error: "))
                     .unwrap_or(text.lines().last().unwrap_or("invalid regex"))
                     .to_string();
-                self.error(Diagnostic::new(ErrorKind::InvalidRegex, lit.span, format!("invalid regex: {why}")));
+                self.error(Diagnostic::new(
+                    ErrorKind::InvalidRegex,
+                    lit.span,
+                    format!("invalid regex: {why}"),
+                ));
                 None
             }
         }
@@ -475,7 +541,11 @@ impl Checker<'_> {
         match parse_glob(&pattern, fold_case) {
             Ok(g) => Some(AtomOp::Wildcard(g)),
             Err(why) => {
-                self.error(Diagnostic::new(ErrorKind::InvalidWildcard, lit.span, format!("invalid wildcard: {why}")));
+                self.error(Diagnostic::new(
+                    ErrorKind::InvalidWildcard,
+                    lit.span,
+                    format!("invalid wildcard: {why}"),
+                ));
                 None
             }
         }
@@ -528,7 +598,9 @@ pub fn parse_glob(pattern: &[u8], fold_case: bool) -> Result<Glob, String> {
 fn op_accepts(op: CmpOp, ty: &Type) -> bool {
     match op {
         CmpOp::BitAnd => *ty == Type::Int,
-        CmpOp::Contains | CmpOp::Matches | CmpOp::Wildcard | CmpOp::StrictWildcard => *ty == Type::Bytes,
+        CmpOp::Contains | CmpOp::Matches | CmpOp::Wildcard | CmpOp::StrictWildcard => {
+            *ty == Type::Bytes
+        }
         _ => matches!(ty, Type::Int | Type::Bytes | Type::Ip),
     }
 }
@@ -538,10 +610,15 @@ fn has_each(op: &Operand) -> bool {
     op.steps.iter().any(|s| s.kind == StepKind::Each)
         || match &op.base {
             Base::Field(_) => false,
-            Base::Call { name, args } if !matches!(&*name.name, "any" | "all") => match args.first() {
-                Some(Arg::Expr(Expr { kind: ExprKind::Test(inner), .. })) => has_each(inner),
-                _ => false,
-            },
+            Base::Call { name, args } if !matches!(&*name.name, "any" | "all") => {
+                match args.first() {
+                    Some(Arg::Expr(Expr {
+                        kind: ExprKind::Test(inner),
+                        ..
+                    })) => has_each(inner),
+                    _ => false,
+                }
+            }
             Base::Call { .. } => false,
         }
 }

@@ -219,7 +219,10 @@ impl Diagnostic {
         let line_start = line_start(src, start);
         let line_end = line_start + line_text.len();
         let span_end = (self.span.end as usize).clamp(start, line_end);
-        let width = src.get(start..span_end).map_or(0, |s| s.chars().count()).max(1);
+        let width = src
+            .get(start..span_end)
+            .map_or(0, |s| s.chars().count())
+            .max(1);
         let _ = write!(
             out,
             "{pad} | {}{}",
@@ -286,7 +289,11 @@ mod tests {
     #[test]
     fn caret_under_non_ascii() {
         let src = "identity.name == \"Zoë\" and bad";
-        let d = Diagnostic::new(ErrorKind::UnknownField, Span::new(28, 31), "unknown field `bad`");
+        let d = Diagnostic::new(
+            ErrorKind::UnknownField,
+            Span::new(28, 31),
+            "unknown field `bad`",
+        );
         let r = d.render(src, None);
         assert!(r.contains(" --> 1:28"), "{r}");
         assert!(r.ends_with("  |                            ^^^\n"), "{r}");

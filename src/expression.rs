@@ -27,7 +27,11 @@ impl Checked {
 ///
 /// # Errors
 /// The syntax error, or every type error.
-pub fn check_expression(src: &str, scheme: &Scheme, limits: &Limits) -> Result<Checked, Vec<Diagnostic>> {
+pub fn check_expression(
+    src: &str,
+    scheme: &Scheme,
+    limits: &Limits,
+) -> Result<Checked, Vec<Diagnostic>> {
     let expr = parse_with(src, limits).map_err(|d| vec![d])?;
     let cond = check_with(&expr, scheme, limits)?;
     Ok(Checked { expr, cond })

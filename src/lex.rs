@@ -33,7 +33,11 @@ fn segment(i: &str) -> Lexed<'_, &str> {
 
 /// A dotted name: `identity.groups.name`.
 pub fn ident(i: &str) -> Lexed<'_, &str> {
-    recognize((segment, many0_count((nom::character::complete::char('.'), segment)))).parse(i)
+    recognize((
+        segment,
+        many0_count((nom::character::complete::char('.'), segment)),
+    ))
+    .parse(i)
 }
 
 /// One word (letters, digits, `_`), for messages about what was found.
@@ -98,7 +102,10 @@ mod tests {
 
     #[test]
     fn token_stops_at_range() {
-        assert_eq!(token("10.0.0.1..10.0.0.9}"), Some(("..10.0.0.9}", "10.0.0.1")));
+        assert_eq!(
+            token("10.0.0.1..10.0.0.9}"),
+            Some(("..10.0.0.9}", "10.0.0.1"))
+        );
         assert_eq!(token("1..5"), Some(("..5", "1")));
         assert_eq!(ident("a.b_c.d[*]"), Ok(("[*]", "a.b_c.d")));
         assert_eq!(ident("a.b.[*]"), Ok((".[*]", "a.b")));
@@ -146,7 +153,9 @@ pub fn quoted(i: &str, escapes: Escapes) -> Result<(&str, Vec<u8>), StrError> {
                     }
                     (Escapes::Bytes, '\\') => out.push(b'\\'),
                     (Escapes::Bytes, 'x') => {
-                        let hex = i.get(at + 2..at + 4).filter(|h| h.bytes().all(|b| b.is_ascii_hexdigit()));
+                        let hex = i
+                            .get(at + 2..at + 4)
+                            .filter(|h| h.bytes().all(|b| b.is_ascii_hexdigit()));
                         match hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
                             Some(b) => {
                                 out.push(b);
@@ -156,7 +165,9 @@ pub fn quoted(i: &str, escapes: Escapes) -> Result<(&str, Vec<u8>), StrError> {
                         }
                     }
                     (Escapes::Bytes, '0'..='7') => {
-                        let oct = i.get(at + 1..at + 4).filter(|o| o.bytes().all(|b| (b'0'..=b'7').contains(&b)));
+                        let oct = i
+                            .get(at + 1..at + 4)
+                            .filter(|o| o.bytes().all(|b| (b'0'..=b'7').contains(&b)));
                         match oct.and_then(|o| u8::from_str_radix(o, 8).ok()) {
                             Some(b) => {
                                 out.push(b);

@@ -12,7 +12,10 @@ pub type TokenError = String;
 /// True when the token has the shape of an int (`-`? digits, or `0x` hex digits).
 pub fn looks_like_int(t: &str) -> bool {
     let digits = t.strip_prefix('-').unwrap_or(t);
-    if let Some(hex) = digits.strip_prefix("0x").or_else(|| digits.strip_prefix("0X")) {
+    if let Some(hex) = digits
+        .strip_prefix("0x")
+        .or_else(|| digits.strip_prefix("0X"))
+    {
         return !hex.is_empty() && hex.bytes().all(|b| b.is_ascii_hexdigit());
     }
     !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
@@ -31,7 +34,10 @@ pub fn parse_int(t: &str) -> Result<i64, TokenError> {
         Some(d) => (true, d),
         None => (false, t),
     };
-    let (radix, body) = if let Some(h) = digits.strip_prefix("0x").or_else(|| digits.strip_prefix("0X")) {
+    let (radix, body) = if let Some(h) = digits
+        .strip_prefix("0x")
+        .or_else(|| digits.strip_prefix("0X"))
+    {
         (16, h)
     } else if digits.len() > 1 && digits.starts_with('0') {
         (8, digits.get(1..).unwrap_or(""))
@@ -39,7 +45,9 @@ pub fn parse_int(t: &str) -> Result<i64, TokenError> {
         (10, digits)
     };
     if radix == 8 && body.bytes().any(|b| b > b'7') {
-        return Err(format!("invalid octal integer `{t}`: a leading `0` means octal"));
+        return Err(format!(
+            "invalid octal integer `{t}`: a leading `0` means octal"
+        ));
     }
     let magnitude = u64::from_str_radix(body, radix)
         .map_err(|_| format!("integer `{t}` does not fit in 64 bits"))?;
@@ -67,7 +75,10 @@ pub fn parse_ip(t: &str) -> Result<IpAddr, TokenError> {
 pub fn parse_net(t: &str) -> Result<IpNet, TokenError> {
     let net: IpNet = t.parse().map_err(|_| format!("invalid cidr `{t}`"))?;
     if net.trunc() != net {
-        return Err(format!("cidr `{t}` has host bits set: did you mean `{}`?", net.trunc()));
+        return Err(format!(
+            "cidr `{t}` has host bits set: did you mean `{}`?",
+            net.trunc()
+        ));
     }
     Ok(net)
 }
@@ -84,7 +95,10 @@ pub fn looks_like_net(t: &str) -> bool {
 /// When the token is not hex bytes.
 pub fn parse_hex_bytes(t: &str) -> Result<Vec<u8>, TokenError> {
     let bad = || format!("invalid hex bytes `{t}`");
-    let sep = t.bytes().find(|b| matches!(b, b':' | b'-' | b'.')).ok_or_else(bad)?;
+    let sep = t
+        .bytes()
+        .find(|b| matches!(b, b':' | b'-' | b'.'))
+        .ok_or_else(bad)?;
     let mut out = Vec::new();
     for pair in t.split(char::from(sep)) {
         if pair.len() != 2 {
@@ -119,9 +133,17 @@ pub fn validate(t: &str) -> Result<(), (TokenError, Option<String>)> {
             Some("use a bool field alone: `warp.enabled` or `not warp.enabled`".into()),
         ));
     }
-    let wordy = t.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'));
-    if wordy && t.bytes().any(|b| b.is_ascii_alphabetic() && !b.is_ascii_hexdigit()) {
-        if t.contains('.') && t.split('.').all(|s| !s.is_empty()) && !t.starts_with(|c: char| c.is_ascii_digit()) {
+    let wordy = t
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'));
+    if wordy
+        && t.bytes()
+            .any(|b| b.is_ascii_alphabetic() && !b.is_ascii_hexdigit())
+    {
+        if t.contains('.')
+            && t.split('.').all(|s| !s.is_empty())
+            && !t.starts_with(|c: char| c.is_ascii_digit())
+        {
             return Err((
                 format!("expected a value, found `{t}`"),
                 Some("a field can only be compared with a literal".into()),

@@ -37,7 +37,9 @@ enum Kind {
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Parse and type-check one match expression; print its canonical form, or the errors.
-    #[command(after_help = "Examples:\n  zt-eval expr 'any(identity.groups.name[*] in {\"developers\" \"admin\"}) and os.name == \"windows\"'\n  zt-eval expr 'identity.email == \"a@b.com\"' --kind ip --format json\n  zt-eval expr 'os.build >= 19045' --scheme scheme.json --context ctx.json\n\nExit codes: 0 valid, 3 invalid expression or context, 1 unreadable file, 2 usage.")]
+    #[command(
+        after_help = "Examples:\n  zt-eval expr 'any(identity.groups.name[*] in {\"developers\" \"admin\"}) and os.name == \"windows\"'\n  zt-eval expr 'identity.email == \"a@b.com\"' --kind ip --format json\n  zt-eval expr 'os.build >= 19045' --scheme scheme.json --context ctx.json\n\nExit codes: 0 valid, 3 invalid expression or context, 1 unreadable file, 2 usage."
+    )]
     Expr(cli::expr::ExprArgs),
 }
 

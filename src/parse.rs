@@ -81,8 +81,22 @@ struct Parser<'s> {
 
 /// Words that look like operators when written in the wrong case.
 const KEYWORDS: &[&str] = &[
-    "and", "or", "xor", "not", "in", "eq", "ne", "lt", "le", "gt", "ge", "contains", "matches",
-    "wildcard", "strict", "bitwise_and",
+    "and",
+    "or",
+    "xor",
+    "not",
+    "in",
+    "eq",
+    "ne",
+    "lt",
+    "le",
+    "gt",
+    "ge",
+    "contains",
+    "matches",
+    "wildcard",
+    "strict",
+    "bitwise_and",
 ];
 
 impl<'s> Parser<'s> {
@@ -148,52 +162,41 @@ impl<'s> Parser<'s> {
         self.depth -= 1;
     }
 
+    /// A chain of unaries joined by `or`/`xor`/`and`, read in one loop and grouped by
+    /// precedence without recursion, so each nesting level costs few stack frames.
     fn expr(&mut self, i: &'s str) -> PResult<'s, Expr> {
-        self.logic(i, LogicOp::Or)
-    }
-
-    /// One layer of n-ary chains: `or` of `xor`s, `xor` of `and`s, `and` of unaries.
-    fn logic(&mut self, i: &'s str, op: LogicOp) -> PResult<'s, Expr> {
-        let (mut i, first) = self.logic_operand(i, op)?;
+        let (mut i, first) = self.unary(i)?;
         let mut operands = vec![first];
+        let mut ops = Vec::new();
         loop {
             let j = ws(i);
-            let Some(after_op) = op.spellings().iter().find_map(|s| logic_token(j, s)) else {
+            let found = [LogicOp::Or, LogicOp::Xor, LogicOp::And]
+                .into_iter()
+                .find_map(|op| {
+                    op.spellings()
+                        .iter()
+                        .find_map(|s| keyword(j, s))
+                        .map(|rest| (op, rest))
+                });
+            let Some((op, after_op)) = found else {
                 break;
             };
             if ws(after_op).is_empty() {
                 return Err(Diagnostic::new(
                     ErrorKind::UnexpectedEnd,
                     self.span(j, after_op),
-                    format!("expected an expression after `{}`", j.get(..j.len() - after_op.len()).unwrap_or("")),
+                    format!(
+                        "expected an expression after `{}`",
+                        j.get(..j.len() - after_op.len()).unwrap_or("")
+                    ),
                 ));
             }
-            let (rest, e) = self.logic_operand(after_op, op)?;
+            let (rest, e) = self.unary(after_op)?;
+            ops.push(op);
             operands.push(e);
             i = rest;
         }
-        if operands.len() == 1 {
-            return Ok((i, operands.remove(0)));
-        }
-        let span = match (operands.first(), operands.last()) {
-            (Some(a), Some(b)) => a.span.to(b.span),
-            _ => Span::default(),
-        };
-        Ok((
-            i,
-            Expr {
-                kind: ExprKind::Logic { op, operands },
-                span,
-            },
-        ))
-    }
-
-    fn logic_operand(&mut self, i: &'s str, op: LogicOp) -> PResult<'s, Expr> {
-        match op {
-            LogicOp::Or => self.logic(i, LogicOp::Xor),
-            LogicOp::Xor => self.logic(i, LogicOp::And),
-            LogicOp::And => self.unary(i),
-        }
+        Ok((i, group(operands, &ops, LogicOp::Or)))
     }
 
     fn unary(&mut self, i: &'s str) -> PResult<'s, Expr> {
@@ -243,7 +246,13 @@ impl<'s> Parser<'s> {
         };
         let (rest, rhs) = self.rhs(ws(after_op), op, j)?;
         let span = lhs.span.to(rhs.span());
-        Ok((rest, Expr { kind: ExprKind::Compare { lhs, op, rhs }, span }))
+        Ok((
+            rest,
+            Expr {
+                kind: ExprKind::Compare { lhs, op, rhs },
+                span,
+            },
+        ))
     }
 
     fn operand(&mut self, i: &'s str) -> PResult<'s, Operand> {
@@ -359,7 +368,9 @@ impl<'s> Parser<'s> {
             self.span(open, end),
             format!("`{text}` is not an index"),
         )
-        .with_help("write `[*]` for every element, `[0]` for the first, `[\"key\"]` for a map value")
+        .with_help(
+            "write `[*]` for every element, `[0]` for the first, `[\"key\"]` for a map value",
+        )
     }
 
     /// A comparison operator at `i`, if there is one. `&&`, `and` and the like are
@@ -388,7 +399,11 @@ impl<'s> Parser<'s> {
         if let Some(rest) = keyword(i, "not") {
             if keyword(ws(rest), "in").is_some() {
                 let end = keyword(ws(rest), "in").unwrap_or(rest);
-                return bad(self.off(end) - self.off(i), "not in", "use `not (x in {…})`");
+                return bad(
+                    self.off(end) - self.off(i),
+                    "not in",
+                    "use `not (x in {…})`",
+                );
             }
         }
         if let Some(rest) = keyword(i, "strict") {
@@ -454,7 +469,11 @@ impl<'s> Parser<'s> {
                 Ok((rest, Rhs::Lit(lit)))
             }
             _ => {
-                if ws(i).is_empty() || lex::token(i).is_none() && !i.starts_with(['"', '\'']) && lex::raw(i).is_none() {
+                if ws(i).is_empty()
+                    || lex::token(i).is_none()
+                        && !i.starts_with(['"', '\''])
+                        && lex::raw(i).is_none()
+                {
                     return Err(self.unexpected(i, &format!("a value after `{op_text}`")));
                 }
                 let (rest, lit) = self.literal(i, Escapes::Bytes)?;
@@ -495,7 +514,10 @@ impl<'s> Parser<'s> {
                 return Err(Diagnostic::new(
                     ErrorKind::TooManySetItems,
                     self.span(open, i),
-                    format!("set has more than the limit of {} items", self.limits.max_set_items),
+                    format!(
+                        "set has more than the limit of {} items",
+                        self.limits.max_set_items
+                    ),
                 ));
             }
             let (rest, low) = self.literal(i, Escapes::Bytes)?;
@@ -632,9 +654,57 @@ impl<'s> Parser<'s> {
     }
 }
 
-/// A logic operator spelling at `i`: words need a boundary, `&&` must not be `&&&`.
-fn logic_token<'s>(i: &'s str, s: &str) -> Option<&'s str> {
-    keyword(i, s)
+/// Groups `operands[0] ops[0] operands[1] …` at `level` and tighter: splits at
+/// every `level` operator, then groups each run at the next tighter level.
+fn group(operands: Vec<Expr>, ops: &[LogicOp], level: LogicOp) -> Expr {
+    let mut runs: Vec<(Vec<Expr>, Vec<LogicOp>)> = vec![(Vec::new(), Vec::new())];
+    for (k, e) in operands.into_iter().enumerate() {
+        if let Some(run) = runs.last_mut() {
+            run.0.push(e);
+        }
+        match ops.get(k) {
+            Some(&op) if op == level => runs.push((Vec::new(), Vec::new())),
+            Some(&op) => {
+                if let Some(run) = runs.last_mut() {
+                    run.1.push(op);
+                }
+            }
+            None => {}
+        }
+    }
+    let tighter = match level {
+        LogicOp::Or => Some(LogicOp::Xor),
+        LogicOp::Xor => Some(LogicOp::And),
+        LogicOp::And => None,
+    };
+    let mut grouped: Vec<Expr> = runs
+        .into_iter()
+        .map(|(es, os)| match tighter {
+            Some(t) => group(es, &os, t),
+            // At the tightest level a run has no operators left: one operand.
+            None => es.into_iter().next().unwrap_or(Expr {
+                kind: ExprKind::Logic {
+                    op: level,
+                    operands: vec![],
+                },
+                span: Span::default(),
+            }),
+        })
+        .collect();
+    if grouped.len() == 1 {
+        return grouped.remove(0);
+    }
+    let span = match (grouped.first(), grouped.last()) {
+        (Some(a), Some(b)) => a.span.to(b.span),
+        _ => Span::default(),
+    };
+    Expr {
+        kind: ExprKind::Logic {
+            op: level,
+            operands: grouped,
+        },
+        span,
+    }
 }
 
 #[cfg(test)]

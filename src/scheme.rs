@@ -181,7 +181,8 @@ impl Scheme {
         let mut s = Scheme::new();
         for (name, ty) in DEVICE_FIELDS {
             if NOT_IN_IP_PROFILES.contains(name) {
-                s.unavailable.push((name, "it is not available in IP profiles"));
+                s.unavailable
+                    .push((name, "it is not available in IP profiles"));
             } else if let Some(ty) = Type::parse(ty) {
                 let _ = s.add_field(name, ty);
             }
@@ -247,7 +248,12 @@ impl Scheme {
     ///
     /// # Errors
     /// When the name is taken or the type is a container or Bool.
-    pub fn add_list(&mut self, name: &str, ty: Type, items: Vec<String>) -> Result<ListId, SchemeError> {
+    pub fn add_list(
+        &mut self,
+        name: &str,
+        ty: Type,
+        items: Vec<String>,
+    ) -> Result<ListId, SchemeError> {
         if !matches!(ty, Type::Bytes | Type::Int | Type::Ip) {
             return Err(SchemeError::BadListType(name.to_string()));
         }
@@ -387,7 +393,10 @@ mod tests {
     #[test]
     fn suggestions() {
         let s = Scheme::device();
-        assert_eq!(did_you_mean("identity.emial", s.field_names()), Some("identity.email"));
+        assert_eq!(
+            did_you_mean("identity.emial", s.field_names()),
+            Some("identity.email")
+        );
         assert_eq!(did_you_mean("zzz", s.field_names()), None);
         assert!(Scheme::ip().field("os.name").is_none());
     }

@@ -139,7 +139,13 @@ mod tests {
 
     #[test]
     fn ranges_merge_and_search() {
-        let r = Ranges::new(vec![(5i64, 9), (1, 3), (4, 4), (20, 30), (i64::MAX, i64::MAX)]);
+        let r = Ranges::new(vec![
+            (5i64, 9),
+            (1, 3),
+            (4, 4),
+            (20, 30),
+            (i64::MAX, i64::MAX),
+        ]);
         assert_eq!(r.ranges(), &[(1, 9), (20, 30), (i64::MAX, i64::MAX)]);
         assert!(r.contains(4) && r.contains(20) && r.contains(i64::MAX));
         assert!(!r.contains(0) && !r.contains(10) && !r.contains(31));

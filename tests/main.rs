@@ -1,1 +1,5 @@
+//! The one test binary (`autotests = false`): one module per concern.
 
+mod corpus; // every case file under corpus/
+mod corpus_eval; // the evaluation half of expression cases
+mod roundtrip; // parse -> print -> parse, and never-panic on random input

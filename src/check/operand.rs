@@ -20,7 +20,11 @@ impl Checker<'_> {
             Operandish::Value(v) => self.steps(v, &op.steps).map(Operandish::Value),
             Operandish::Cond(_) => {
                 let span = op.steps.first().map_or(op.span, |s| s.span);
-                self.error(Diagnostic::new(ErrorKind::TypeMismatch, span, "a boolean cannot be indexed"));
+                self.error(Diagnostic::new(
+                    ErrorKind::TypeMismatch,
+                    span,
+                    "a boolean cannot be indexed",
+                ));
                 None
             }
         }
@@ -36,7 +40,11 @@ impl Checker<'_> {
                 pending: false,
             });
         }
-        let d = Diagnostic::new(ErrorKind::UnknownField, id.span, format!("unknown field `{}`", id.name));
+        let d = Diagnostic::new(
+            ErrorKind::UnknownField,
+            id.span,
+            format!("unknown field `{}`", id.name),
+        );
         let d = if let Some(why) = self.scheme.unavailable_reason(&id.name) {
             Diagnostic::new(
                 ErrorKind::UnknownField,
@@ -44,7 +52,10 @@ impl Checker<'_> {
                 format!("field `{}` cannot be used here: {why}", id.name),
             )
         } else if FUNCTIONS.contains(&&*id.name) {
-            d.with_help(format!("`{}` is a function: call it, `{}(…)`", id.name, id.name))
+            d.with_help(format!(
+                "`{}` is a function: call it, `{}(…)`",
+                id.name, id.name
+            ))
         } else if let Some(s) = did_you_mean(&id.name, self.scheme.field_names()) {
             d.with_help(format!("did you mean `{s}`?"))
         } else {
@@ -94,8 +105,12 @@ impl Checker<'_> {
 
     fn bad_step(&mut self, ty: &Type, step: &Step) -> Option<TVal> {
         let what = match (&step.kind, ty) {
-            (StepKind::Index(_), Type::Map(_)) => "a map is indexed by key, `[\"key\"]`, not by position".to_string(),
-            (StepKind::Key(_), Type::Array(_)) => "an array is indexed by position, `[0]`, not by key".to_string(),
+            (StepKind::Index(_), Type::Map(_)) => {
+                "a map is indexed by key, `[\"key\"]`, not by position".to_string()
+            }
+            (StepKind::Key(_), Type::Array(_)) => {
+                "an array is indexed by position, `[0]`, not by key".to_string()
+            }
             _ => format!("a value of type `{ty}` cannot be indexed"),
         };
         self.error(Diagnostic::new(ErrorKind::TypeMismatch, step.span, what));
@@ -131,9 +146,11 @@ impl Checker<'_> {
         };
         let Some(frame) = self.frames.last_mut() else {
             let span = steps.first().map_or_else(Default::default, |s| s.span);
-            self.error(
-                Diagnostic::new(ErrorKind::UnquantifiedArray, span, "`[*]` can only be used inside `any(…)` or `all(…)`"),
-            );
+            self.error(Diagnostic::new(
+                ErrorKind::UnquantifiedArray,
+                span,
+                "`[*]` can only be used inside `any(…)` or `all(…)`",
+            ));
             return None;
         };
         let k = match frame.iter().position(|s| *s == source) {
@@ -163,16 +180,29 @@ impl Checker<'_> {
             }
         };
         if args.len() < min || args.len() > max {
-            let expected = if min == max { min.to_string() } else { format!("at least {min}") };
+            let expected = if min == max {
+                min.to_string()
+            } else {
+                format!("at least {min}")
+            };
             self.error(Diagnostic::new(
                 ErrorKind::WrongArgumentCount,
                 op.span,
-                format!("`{}` takes {expected} argument{}, found {}", name.name, if min == 1 { "" } else { "s" }, args.len()),
+                format!(
+                    "`{}` takes {expected} argument{}, found {}",
+                    name.name,
+                    if min == 1 { "" } else { "s" },
+                    args.len()
+                ),
             ));
             return None;
         }
         for arg in args.iter().skip(1) {
-            if let Arg::Expr(Expr { kind: ExprKind::Test(inner), span }) = arg {
+            if let Arg::Expr(Expr {
+                kind: ExprKind::Test(inner),
+                span,
+            }) = arg
+            {
                 if has_each(inner) {
                     self.error(Diagnostic::new(
                         ErrorKind::InvalidArgument,
@@ -190,10 +220,17 @@ impl Checker<'_> {
                 let v = self.value_arg(first, name)?;
                 self.expect_type(&v, &Type::Bytes, first, name)?;
                 let lit = self.literal_bytes(args.get(1)?, name)?;
-                let atom_op = if &*name.name == "starts_with" { AtomOp::StartsWith(lit) } else { AtomOp::EndsWith(lit) };
+                let atom_op = if &*name.name == "starts_with" {
+                    AtomOp::StartsWith(lit)
+                } else {
+                    AtomOp::EndsWith(lit)
+                };
                 Some(Operandish::Cond(Checked {
                     cond: Cond::Atom {
-                        atom: Atom { lhs: v.val, op: atom_op },
+                        atom: Atom {
+                            lhs: v.val,
+                            op: atom_op,
+                        },
                         label: op.to_string().into(),
                     },
                     mapped: v.mapped,
@@ -202,8 +239,17 @@ impl Checker<'_> {
             "lower" | "upper" => {
                 let v = self.value_arg(first, name)?;
                 self.expect_type(&v, &Type::Bytes, first, name)?;
-                let val = if &*name.name == "lower" { Val::Lower(Box::new(v.val)) } else { Val::Upper(Box::new(v.val)) };
-                Some(Operandish::Value(TVal { val, ty: Type::Bytes, mapped: v.mapped, pending: v.mapped }))
+                let val = if &*name.name == "lower" {
+                    Val::Lower(Box::new(v.val))
+                } else {
+                    Val::Upper(Box::new(v.val))
+                };
+                Some(Operandish::Value(TVal {
+                    val,
+                    ty: Type::Bytes,
+                    mapped: v.mapped,
+                    pending: v.mapped,
+                }))
             }
             "len" => {
                 let v = self.value_arg(first, name)?;
@@ -211,7 +257,12 @@ impl Checker<'_> {
                     self.arg_type_error(first, name, "`Bytes` or an array", &v);
                     return None;
                 }
-                Some(Operandish::Value(TVal { val: Val::Len(Box::new(v.val)), ty: Type::Int, mapped: v.mapped, pending: v.mapped }))
+                Some(Operandish::Value(TVal {
+                    val: Val::Len(Box::new(v.val)),
+                    ty: Type::Int,
+                    mapped: v.mapped,
+                    pending: v.mapped,
+                }))
             }
             _ => self.concat(args, name),
         }
@@ -227,11 +278,18 @@ impl Checker<'_> {
         let mut parts = vec![first.val];
         for arg in args.iter().skip(1) {
             let part = match arg {
-                Arg::Lit(_) if first.ty == Type::Bytes => Val::Bytes(self.literal_bytes(arg, name)?),
+                Arg::Lit(_) if first.ty == Type::Bytes => {
+                    Val::Bytes(self.literal_bytes(arg, name)?)
+                }
                 _ => {
                     let v = self.value_arg(arg, name)?;
                     if v.ty != first.ty || v.pending || v.mapped {
-                        self.arg_type_error(arg, name, &format!("`{}` like the first argument", first.ty), &v);
+                        self.arg_type_error(
+                            arg,
+                            name,
+                            &format!("`{}` like the first argument", first.ty),
+                            &v,
+                        );
                         return None;
                     }
                     v.val
@@ -251,8 +309,15 @@ impl Checker<'_> {
         let all = &*name.name == "all";
         let Arg::Expr(e) = arg else {
             self.error(
-                Diagnostic::new(ErrorKind::InvalidArgument, arg_span(arg), format!("`{}` needs a condition over `[*]`", name.name))
-                    .with_help(format!("e.g. `{}(identity.groups.name[*] == \"eng\")`", name.name)),
+                Diagnostic::new(
+                    ErrorKind::InvalidArgument,
+                    arg_span(arg),
+                    format!("`{}` needs a condition over `[*]`", name.name),
+                )
+                .with_help(format!(
+                    "e.g. `{}(identity.groups.name[*] == \"eng\")`",
+                    name.name
+                )),
             );
             return None;
         };
@@ -263,17 +328,34 @@ impl Checker<'_> {
                 let got = self.operand(inner);
                 self.frames.pop();
                 match got {
-                    Some(Operandish::Value(TVal { val, ty: Type::Array(t), mapped: false, pending: false })) if *t == Type::Bool => {
+                    Some(Operandish::Value(TVal {
+                        val,
+                        ty: Type::Array(t),
+                        mapped: false,
+                        pending: false,
+                    })) if *t == Type::Bool => {
                         let quant = Quant {
                             all,
-                            sources: vec![Source { base: val, steps: Box::new([PathStep::Each]) }],
+                            sources: vec![Source {
+                                base: val,
+                                steps: Box::new([PathStep::Each]),
+                            }],
                             body: Box::new(Cond::Atom {
-                                atom: Atom { lhs: Val::Elem(0), op: AtomOp::IsTrue },
+                                atom: Atom {
+                                    lhs: Val::Elem(0),
+                                    op: AtomOp::IsTrue,
+                                },
                                 label: format!("{inner}[*]").into(),
                             }),
                             nil_is_false: true,
                         };
-                        return Some(Operandish::Cond(Checked { cond: Cond::Quant { quant, label: op.to_string().into() }, mapped: false }));
+                        return Some(Operandish::Cond(Checked {
+                            cond: Cond::Quant {
+                                quant,
+                                label: op.to_string().into(),
+                            },
+                            mapped: false,
+                        }));
                     }
                     None => return None,
                     Some(_) => {}
@@ -286,8 +368,18 @@ impl Checker<'_> {
         let body = body?;
         if !body.mapped {
             self.error(
-                Diagnostic::new(ErrorKind::InvalidArgument, e.span, format!("`{e}` is a single boolean; `{}` needs one per element", name.name))
-                    .with_help(format!("use `[*]` inside, e.g. `{}(identity.groups.name[*] == \"eng\")`, or drop `{}`", name.name, name.name)),
+                Diagnostic::new(
+                    ErrorKind::InvalidArgument,
+                    e.span,
+                    format!(
+                        "`{e}` is a single boolean; `{}` needs one per element",
+                        name.name
+                    ),
+                )
+                .with_help(format!(
+                    "use `[*]` inside, e.g. `{}(identity.groups.name[*] == \"eng\")`, or drop `{}`",
+                    name.name, name.name
+                )),
             );
             return None;
         }
@@ -298,20 +390,29 @@ impl Checker<'_> {
             nil_is_false: false,
         };
         Some(Operandish::Cond(Checked {
-            cond: Cond::Quant { quant, label: op.to_string().into() },
+            cond: Cond::Quant {
+                quant,
+                label: op.to_string().into(),
+            },
             mapped: false,
         }))
     }
 
     fn value_arg(&mut self, arg: &Arg, name: &Ident) -> Option<TVal> {
         match arg {
-            Arg::Expr(Expr { kind: ExprKind::Test(inner), .. }) => match self.operand(inner)? {
+            Arg::Expr(Expr {
+                kind: ExprKind::Test(inner),
+                ..
+            }) => match self.operand(inner)? {
                 Operandish::Value(v) => Some(v),
                 Operandish::Cond(_) => {
                     self.error(Diagnostic::new(
                         ErrorKind::InvalidArgument,
                         inner.span,
-                        format!("`{}` takes a value here, not the boolean `{inner}`", name.name),
+                        format!(
+                            "`{}` takes a value here, not the boolean `{inner}`",
+                            name.name
+                        ),
                     ));
                     None
                 }
@@ -329,7 +430,9 @@ impl Checker<'_> {
 
     fn literal_bytes(&mut self, arg: &Arg, name: &Ident) -> Option<Box<[u8]>> {
         match arg {
-            Arg::Lit(lit) if matches!(lit.kind, LitKind::Str(_) | LitKind::Raw { .. }) => self.bytes(lit).map(Vec::into_boxed_slice),
+            Arg::Lit(lit) if matches!(lit.kind, LitKind::Str(_) | LitKind::Raw { .. }) => {
+                self.bytes(lit).map(Vec::into_boxed_slice)
+            }
             _ => {
                 self.error(Diagnostic::new(
                     ErrorKind::InvalidArgument,
@@ -350,14 +453,22 @@ impl Checker<'_> {
     }
 
     fn arg_type_error(&mut self, arg: &Arg, name: &Ident, expected: &str, v: &TVal) {
-        let found = if v.pending { format!("Array<{}>", v.ty) } else { v.ty.to_string() };
+        let found = if v.pending {
+            format!("Array<{}>", v.ty)
+        } else {
+            v.ty.to_string()
+        };
         let d = Diagnostic::new(
             ErrorKind::TypeMismatch,
             arg_span(arg),
             format!("`{}` expects {expected}, found `{found}`", name.name),
         );
         let d = if v.ty.is_container() && !v.pending {
-            d.with_help(format!("apply it to each element with `[*]`: `{}({}[*])`", name.name, arg_text(arg)))
+            d.with_help(format!(
+                "apply it to each element with `[*]`: `{}({}[*])`",
+                name.name,
+                arg_text(arg)
+            ))
         } else {
             d
         };
@@ -365,14 +476,28 @@ impl Checker<'_> {
     }
 
     fn unknown_function(&mut self, name: &Ident) {
-        let d = Diagnostic::new(ErrorKind::UnknownFunction, name.span, format!("unknown function `{}`", name.name));
-        let method = name.name.rsplit_once('.').filter(|(recv, f)| FUNCTIONS.contains(f) && self.scheme.field(recv).is_some());
+        let d = Diagnostic::new(
+            ErrorKind::UnknownFunction,
+            name.span,
+            format!("unknown function `{}`", name.name),
+        );
+        let method = name
+            .name
+            .rsplit_once('.')
+            .filter(|(recv, f)| FUNCTIONS.contains(f) && self.scheme.field(recv).is_some());
         let d = if let Some((recv, f)) = method {
             d.with_help(format!("functions are not methods: write `{f}({recv}, …)`"))
         } else if let Some(s) = did_you_mean(&name.name, FUNCTIONS.iter().copied()) {
             d.with_help(format!("did you mean `{s}`?"))
         } else {
-            d.with_help(format!("the functions are {}", FUNCTIONS.iter().map(|f| format!("`{f}`")).collect::<Vec<_>>().join(", ")))
+            d.with_help(format!(
+                "the functions are {}",
+                FUNCTIONS
+                    .iter()
+                    .map(|f| format!("`{f}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))
         };
         self.error(d);
     }

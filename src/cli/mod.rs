@@ -56,5 +56,6 @@ pub fn read_input(path: &Path) -> Result<String, CliError> {
             .map_err(|e| CliError::Io("cannot read standard input".into(), e))?;
         return Ok(s);
     }
-    std::fs::read_to_string(path).map_err(|e| CliError::Io(format!("cannot read `{}`", path.display()), e))
+    std::fs::read_to_string(path)
+        .map_err(|e| CliError::Io(format!("cannot read `{}`", path.display()), e))
 }

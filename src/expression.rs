@@ -36,3 +36,45 @@ pub fn check_expression(
     let cond = check_with(&expr, scheme, limits)?;
     Ok(Checked { expr, cond })
 }
+
+/// A checked expression compiled to a program, ready to evaluate many contexts.
+#[derive(Debug, Clone)]
+pub struct Compiled {
+    program: crate::program::Program,
+    root: crate::program::BlockId,
+}
+
+impl Checked {
+    /// Compiles the condition; `scheme` must be the one it was checked against.
+    pub fn compile(&self, scheme: &Scheme) -> Compiled {
+        let mut builder = crate::compile::Builder::new(scheme);
+        let root = builder.add_root(&self.cond);
+        Compiled {
+            program: builder.finish(),
+            root,
+        }
+    }
+}
+
+impl Compiled {
+    /// Scratch space for this expression; make one per thread and reuse it.
+    pub fn scratch(&self) -> crate::eval::Scratch {
+        crate::eval::Scratch::new(&self.program)
+    }
+
+    /// The expression's value for `ctx`.
+    #[inline]
+    pub fn eval(&self, ctx: &crate::value::Context, scratch: &mut crate::eval::Scratch) -> bool {
+        self.program.run(self.root, ctx, scratch)
+    }
+
+    /// The value and the atoms that decided it.
+    pub fn explain(&self, ctx: &crate::value::Context, scratch: &mut crate::eval::Scratch) -> crate::explain::Explained {
+        self.program.explain(self.root, ctx, scratch)
+    }
+
+    /// The program, for inspection (`{:?}` prints a disassembly).
+    pub fn program(&self) -> &crate::program::Program {
+        &self.program
+    }
+}

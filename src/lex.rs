@@ -187,13 +187,20 @@ pub fn quoted(i: &str, escapes: Escapes) -> Result<(&str, Vec<u8>), StrError> {
     Err(StrError::Unterminated)
 }
 
-/// The end of an escape of up to `len` bytes starting at `at`, on a char boundary.
+/// The end of a bad escape starting at `at`: the backslash, the character after it,
+/// and the letters and digits that follow, up to `len` bytes in all (`\x4"` ends
+/// before the quote).
 fn escape_end(i: &str, at: usize, len: usize) -> usize {
-    let mut end = (at + len).min(i.len());
-    while !i.is_char_boundary(end) {
-        end -= 1;
+    let bytes = i.as_bytes();
+    let mut end = (at + 2).min(i.len());
+    while end < (at + len).min(i.len()) && bytes.get(end).is_some_and(u8::is_ascii_alphanumeric)
+    {
+        end += 1;
     }
-    end.max(at + 2).min(i.len())
+    while !i.is_char_boundary(end) {
+        end += 1;
+    }
+    end
 }
 
 fn push_char(out: &mut Vec<u8>, c: char) {

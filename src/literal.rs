@@ -83,6 +83,16 @@ pub fn parse_net(t: &str) -> Result<IpNet, TokenError> {
     Ok(net)
 }
 
+/// True when the token starts like a hex, octal or binary int (`0x`, `0o`, `0b`, with
+/// an optional `-`) and is one word: `0x`, `0o17`, `0b101`, `0xfg`.
+pub fn has_radix_prefix(t: &str) -> bool {
+    let digits = t.strip_prefix('-').unwrap_or(t);
+    let mut b = digits.bytes();
+    b.next() == Some(b'0')
+        && b.next().is_some_and(|p| b"xXoObB".contains(&p))
+        && digits.bytes().all(|c| c.is_ascii_alphanumeric())
+}
+
 /// True when the token has a `/`: it is meant as a CIDR.
 pub fn looks_like_net(t: &str) -> bool {
     t.contains('/')
@@ -127,6 +137,17 @@ pub fn validate(t: &str) -> Result<(), (TokenError, Option<String>)> {
     if parse_ip(t).is_ok() || parse_hex_bytes(t).is_ok() {
         return Ok(());
     }
+    if has_radix_prefix(t) {
+        return Err((
+            format!("invalid integer `{t}`"),
+            Some("integers are decimal, hex with `0x` (`0x1f`) or octal with a leading `0` (`017`)".into()),
+        ));
+    }
+    if t.contains('.') && t.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
+        // `1.2.0`, `1.5`, `10.0.0.256`: an unquoted version string, a fraction or a bad
+        // address. Only the left-hand type tells which, so check.rs reports it.
+        return Ok(());
+    }
     if matches!(t, "true" | "false") {
         return Err((
             format!("`{t}` is not a value: there are no boolean literals"),
@@ -136,26 +157,20 @@ pub fn validate(t: &str) -> Result<(), (TokenError, Option<String>)> {
     let wordy = t
         .bytes()
         .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'));
+    // A word (`windows`, `example.com`) was probably meant as a string; a token that
+    // starts with a digit (`1and`) may as well be a mistyped number, so no help.
     if wordy
+        && !t.starts_with(|c: char| c.is_ascii_digit())
         && t.bytes()
             .any(|b| b.is_ascii_alphabetic() && !b.is_ascii_hexdigit())
     {
-        if t.contains('.')
-            && t.split('.').all(|s| !s.is_empty())
-            && !t.starts_with(|c: char| c.is_ascii_digit())
-        {
-            return Err((
-                format!("expected a value, found `{t}`"),
-                Some("a field can only be compared with a literal".into()),
-            ));
-        }
-        return Err((
-            format!("expected a value, found `{t}`"),
-            Some(format!("strings are quoted: `\"{t}\"`")),
-        ));
-    }
-    if t.contains('.') && t.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
-        return Err((format!("invalid ip address `{t}`"), None));
+        let quoted = format!("strings are quoted: `\"{t}\"`");
+        let help = if t.contains('.') && t.split('.').all(|s| !s.is_empty()) {
+            format!("{quoted}; a field cannot be compared with another field")
+        } else {
+            quoted
+        };
+        return Err((format!("expected a value, found `{t}`"), Some(help)));
     }
     Err((format!("invalid literal `{t}`"), None))
 }
@@ -180,8 +195,11 @@ mod tests {
         assert!(parse_hex_bytes("61:6c-69").is_err());
         assert!(parse_net("10.0.0.1/8").is_err());
         assert!(validate("windows").is_err());
-        assert!(validate("10.0.0.256").is_err());
-        assert!(validate("01.2.3.4").is_err());
+        // Read by the left-hand type: a bad address for an Ip, a version for Bytes.
+        assert!(validate("10.0.0.256").is_ok());
+        assert!(validate("1.2.0").is_ok());
+        assert!(validate("0o17").is_err());
+        assert!(validate("1and").is_err());
         assert!(validate("::ffff:1.2.3.4").is_ok());
     }
 }

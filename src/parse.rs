@@ -605,7 +605,7 @@ impl<'s> Parser<'s> {
             return Err(self.unexpected(i, "a value"));
         };
         if let Err((message, help)) = literal::validate(text) {
-            let kind = if literal::looks_like_int(text) {
+            let kind = if literal::looks_like_int(text) || literal::has_radix_prefix(text) {
                 ErrorKind::InvalidInt
             } else if literal::looks_like_net(text) {
                 ErrorKind::InvalidCidr

@@ -154,6 +154,16 @@ pub enum SchemeError {
     /// A name is declared twice.
     #[error("`{0}` is declared twice")]
     Duplicate(String),
+    /// A list item is not a value of the list's type.
+    #[error("list `{list}`: item `{item}` is not a valid `{ty}`")]
+    BadListItem {
+        /// The list.
+        list: String,
+        /// The item as written.
+        item: String,
+        /// The list's type.
+        ty: String,
+    },
     /// A list's element type is not Bytes, Int or Ip.
     #[error("list `{0}` must have type `Bytes`, `Int` or `Ip`")]
     BadListType(String),
@@ -259,6 +269,20 @@ impl Scheme {
         }
         if self.list_index.contains_key(name) {
             return Err(SchemeError::Duplicate(format!("${name}")));
+        }
+        for item in &items {
+            let ok = match ty {
+                Type::Int => crate::literal::parse_int(item.trim()).is_ok(),
+                Type::Ip => crate::compile::parse_ip_item(item).is_some(),
+                _ => true,
+            };
+            if !ok {
+                return Err(SchemeError::BadListItem {
+                    list: name.to_string(),
+                    item: item.clone(),
+                    ty: ty.to_string(),
+                });
+            }
         }
         let id = ListId(u32::try_from(self.lists.len()).unwrap_or(u32::MAX));
         self.lists.push(ListDef {

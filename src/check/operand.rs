@@ -155,9 +155,18 @@ impl Checker<'_> {
         };
         let k = match frame.iter().position(|s| *s == source) {
             Some(k) => k,
-            None => {
+            None if frame.len() < crate::eval::MAX_SOURCES => {
                 frame.push(source);
                 frame.len() - 1
+            }
+            None => {
+                let span = steps.first().map_or_else(Default::default, |s| s.span);
+                self.error(Diagnostic::new(
+                    ErrorKind::InvalidArgument,
+                    span,
+                    format!("one quantifier may iterate at most {} different `[*]` sources", crate::eval::MAX_SOURCES),
+                ));
+                return None;
             }
         };
         Some(TVal {

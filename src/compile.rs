@@ -1,0 +1,230 @@
+//! `Cond`s -> `Program`: atoms and quantifiers hash-consed into tables, each root
+//! condition emitted as a block of jumps, lists compiled once.
+
+use crate::ast::LogicOp;
+use crate::cond::{Atom, AtomOp, Cond, Quant, Scalar, Val};
+use crate::program::{AtomCode, AtomId, BlockId, Body, Inst, Lhs, ListSet, Program, QuantCode, QuantId, SourceCode, StrSet, Test, Why};
+use crate::scheme::{ListDef, ListId, Scheme, Type};
+use crate::sets::{IntRanges, IpRanges};
+use crate::{literal, value};
+use std::collections::HashMap;
+
+/// Builds one program from many root conditions, sharing atoms between them.
+pub struct Builder<'s> {
+    scheme: &'s Scheme,
+    program: Program,
+    atom_ids: HashMap<Atom, AtomId>,
+    quant_ids: HashMap<Quant, QuantId>,
+    list_ids: HashMap<ListId, u32>,
+}
+
+impl<'s> Builder<'s> {
+    /// An empty program over `scheme` (whose lists `$name` atoms refer to).
+    pub fn new(scheme: &'s Scheme) -> Builder<'s> {
+        Builder {
+            scheme,
+            program: Program {
+                code: Vec::new(),
+                blocks: Vec::new(),
+                whys: Vec::new(),
+                atoms: Vec::new(),
+                quants: Vec::new(),
+                lists: Vec::new(),
+                registers: 0,
+            },
+            atom_ids: HashMap::new(),
+            quant_ids: HashMap::new(),
+            list_ids: HashMap::new(),
+        }
+    }
+
+    /// Adds a root condition; its block can be run, and explained, by id.
+    pub fn add_root(&mut self, cond: &Cond) -> BlockId {
+        let why = self.why(cond);
+        let id = self.block(cond);
+        if let Some(slot) = self.program.whys.get_mut(index(id.0)) {
+            *slot = Some(why);
+        }
+        id
+    }
+
+    /// The finished program.
+    pub fn finish(self) -> Program {
+        self.program
+    }
+
+    fn block(&mut self, cond: &Cond) -> BlockId {
+        let mut out = Vec::new();
+        self.emit(cond, &mut out);
+        let base = u32::try_from(self.program.code.len()).unwrap_or(u32::MAX);
+        // Jump targets were emitted relative to the block; make them absolute.
+        // Invariant 1: every target is within [base, base + out.len()].
+        for inst in &mut out {
+            match inst {
+                Inst::JumpIfFalse(t) | Inst::JumpIfTrue(t) => *t += base,
+                _ => {}
+            }
+        }
+        self.program.code.extend(out);
+        let end = u32::try_from(self.program.code.len()).unwrap_or(u32::MAX);
+        self.program.blocks.push(base..end);
+        self.program.whys.push(None);
+        BlockId(u32::try_from(self.program.blocks.len() - 1).unwrap_or(u32::MAX))
+    }
+
+    fn emit(&mut self, cond: &Cond, out: &mut Vec<Inst>) {
+        match cond {
+            Cond::Const(b) => out.push(Inst::Const(*b)),
+            Cond::Atom { atom, .. } => {
+                let id = self.atom(atom);
+                out.push(Inst::Atom(id));
+            }
+            Cond::Quant { quant, .. } => {
+                let id = self.quant(quant);
+                out.push(Inst::Quant(id));
+            }
+            Cond::Not(inner) => {
+                self.emit(inner, out);
+                out.push(Inst::Not);
+            }
+            Cond::Logic(LogicOp::Xor, items) => {
+                let reg = self.program.registers;
+                self.program.registers += 1;
+                for (i, item) in items.iter().enumerate() {
+                    self.emit(item, out);
+                    out.push(if i == 0 { Inst::Store(reg) } else { Inst::XorInto(reg) });
+                }
+                out.push(Inst::Load(reg));
+            }
+            Cond::Logic(op, items) => {
+                let mut patches = Vec::new();
+                for (i, item) in items.iter().enumerate() {
+                    self.emit(item, out);
+                    if i + 1 < items.len() {
+                        patches.push(out.len());
+                        out.push(Inst::Const(false));
+                    }
+                }
+                let end = u32::try_from(out.len()).unwrap_or(u32::MAX);
+                for at in patches {
+                    if let Some(slot) = out.get_mut(at) {
+                        *slot = if *op == LogicOp::And { Inst::JumpIfFalse(end) } else { Inst::JumpIfTrue(end) };
+                    }
+                }
+            }
+        }
+    }
+
+    fn why(&mut self, cond: &Cond) -> Why {
+        match cond {
+            Cond::Const(b) => Why::Const(*b),
+            Cond::Atom { atom, label } => Why::Atom(self.atom(atom), label.clone()),
+            Cond::Quant { quant, label } => Why::Quant(self.quant(quant), label.clone()),
+            Cond::Not(inner) => Why::Not(Box::new(self.why(inner))),
+            Cond::Logic(op, items) => Why::Logic(*op, items.iter().map(|c| self.why(c)).collect()),
+        }
+    }
+
+    fn atom(&mut self, atom: &Atom) -> AtomId {
+        if let Some(id) = self.atom_ids.get(atom) {
+            return *id;
+        }
+        let lhs = match &atom.lhs {
+            Val::Field(f) => Lhs::Field(*f),
+            Val::Elem(k) => Lhs::Elem(*k),
+            other => Lhs::Val(other.clone()),
+        };
+        let test = self.test(&atom.op);
+        // Invariant 2: the map guarantees one id per distinct atom.
+        let id = AtomId(u32::try_from(self.program.atoms.len()).unwrap_or(u32::MAX));
+        self.program.atoms.push(AtomCode { lhs, test });
+        self.atom_ids.insert(atom.clone(), id);
+        id
+    }
+
+    fn test(&mut self, op: &AtomOp) -> Test {
+        match op {
+            AtomOp::IsTrue => Test::IsTrue,
+            AtomOp::Cmp(op, Scalar::Int(n)) => Test::Int(*op, *n),
+            AtomOp::Cmp(op, Scalar::Bytes(b)) => Test::Bytes(*op, b.clone()),
+            AtomOp::Cmp(op, Scalar::Ip(ip)) => Test::Ip(*op, *ip),
+            AtomOp::BitAnd(n) => Test::BitAnd(*n),
+            AtomOp::Contains(b) => Test::Contains(memchr::memmem::Finder::new(&**b).into_owned()),
+            AtomOp::StartsWith(b) => Test::StartsWith(b.clone()),
+            AtomOp::EndsWith(b) => Test::EndsWith(b.clone()),
+            AtomOp::Matches(p) => Test::Matches(p.regex.clone()),
+            AtomOp::Wildcard(g) => Test::Wildcard(g.clone()),
+            AtomOp::InBytes(set) => Test::InBytes(StrSet::new(set.items())),
+            AtomOp::InInts(r) => Test::InInts(r.clone()),
+            AtomOp::InIps(r) => Test::InIps(r.clone()),
+            AtomOp::InList(id) => Test::InList(self.list(*id)),
+        }
+    }
+
+    fn list(&mut self, id: ListId) -> u32 {
+        if let Some(i) = self.list_ids.get(&id) {
+            return *i;
+        }
+        let set = self.scheme.list_def(id).map_or(ListSet::Bytes(StrSet::new(&[])), compile_list);
+        let i = u32::try_from(self.program.lists.len()).unwrap_or(u32::MAX);
+        self.program.lists.push(set);
+        self.list_ids.insert(id, i);
+        i
+    }
+
+    fn quant(&mut self, quant: &Quant) -> QuantId {
+        if let Some(id) = self.quant_ids.get(quant) {
+            return *id;
+        }
+        let body = match &*quant.body {
+            Cond::Atom { atom, .. } if quant.sources.len() == 1 && atom.lhs == Val::Elem(0) => Body::Atom(self.atom(atom)),
+            other => Body::Block(self.block(other)),
+        };
+        let sources = quant
+            .sources
+            .iter()
+            .map(|s| SourceCode {
+                base: s.base.clone(),
+                steps: s.steps.clone(),
+            })
+            .collect();
+        let id = QuantId(u32::try_from(self.program.quants.len()).unwrap_or(u32::MAX));
+        self.program.quants.push(QuantCode {
+            all: quant.all,
+            nil_is_false: quant.nil_is_false,
+            sources,
+            body,
+        });
+        self.quant_ids.insert(quant.clone(), id);
+        id
+    }
+}
+
+/// A list's items as a set of its type. Items were validated when the list was declared.
+pub fn compile_list(def: &ListDef) -> ListSet {
+    match def.ty {
+        Type::Int => ListSet::Ints(IntRanges::new(
+            def.items.iter().filter_map(|i| literal::parse_int(i.trim()).ok()).map(|n| (n, n)).collect(),
+        )),
+        Type::Ip => ListSet::Ips(IpRanges::new(def.items.iter().filter_map(|i| parse_ip_item(i)))),
+        _ => {
+            let items: Vec<Box<[u8]>> = def.items.iter().map(|i| i.as_bytes().into()).collect();
+            ListSet::Bytes(StrSet::new(&items))
+        }
+    }
+}
+
+/// An IP list item: an address or a CIDR (host bits masked off), as an inclusive range.
+pub fn parse_ip_item(item: &str) -> Option<(std::net::IpAddr, std::net::IpAddr)> {
+    let item = item.trim();
+    if item.contains('/') {
+        let net: ipnet::IpNet = item.parse().ok()?;
+        return Some(IpRanges::net_range(&net.trunc()));
+    }
+    let ip = value::normalize_ip(item.parse().ok()?);
+    Some((ip, ip))
+}
+
+fn index(n: u32) -> usize {
+    n as usize
+}

@@ -1,0 +1,262 @@
+//! `Program`: checked conditions compiled to flat, index-addressed data. Plain data
+//! only (no closures, no trait objects); `Debug` prints a disassembly.
+//!
+//! A root condition is a *block*: a run of `Inst`s in `code` that leaves its
+//! result in an accumulator. `and`/`or` short-circuit with forward jumps, `xor`
+//! folds into a register, atoms and quantifiers are table entries shared by every
+//! block that uses them.
+//!
+//! // Invariant 1: every jump target lies inside its own block and after the jump,
+//! // so a block runs in one forward loop with no recursion.
+//! // Invariant 2: each distinct `(value, test)` atom has exactly one `AtomId`, and
+//! // each distinct quantifier one `QuantId`.
+//! // Invariant 3: every `FieldId` is below the scheme's length, which equals the
+//! // context's slot count.
+//! // Invariant 4: a `Program` is immutable and `Send + Sync`; evaluation writes
+//! // only into a `Scratch`.
+
+use crate::ast::{CmpOp, LogicOp};
+use crate::cond::{Glob, PathStep, Val};
+use crate::scheme::FieldId;
+use crate::sets::{IntRanges, IpRanges};
+use rustc_hash::FxHashSet;
+use std::fmt;
+use std::net::IpAddr;
+use std::ops::Range;
+
+/// Index of an atom in `Program::atoms`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct AtomId(pub(crate) u32);
+
+/// Index of a quantifier in `Program::quants`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct QuantId(pub(crate) u32);
+
+/// Index of a block in `Program::blocks`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct BlockId(pub(crate) u32);
+
+/// One instruction. The accumulator holds the latest boolean.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Inst {
+    /// acc = the atom's result
+    Atom(AtomId),
+    /// acc = the quantifier's result
+    Quant(QuantId),
+    /// acc = constant
+    Const(bool),
+    /// acc = !acc
+    Not,
+    /// if !acc, continue at the absolute index
+    JumpIfFalse(u32),
+    /// if acc, continue at the absolute index
+    JumpIfTrue(u32),
+    /// reg = acc
+    Store(u32),
+    /// reg ^= acc
+    XorInto(u32),
+    /// acc = reg
+    Load(u32),
+    /// acc = the result of an earlier block (a group reference), read from scratch
+    Block(BlockId),
+}
+
+/// A compiled atom: where the value comes from and what is tested.
+#[derive(Debug, Clone)]
+pub struct AtomCode {
+    /// The value.
+    pub lhs: Lhs,
+    /// The test.
+    pub test: Test,
+}
+
+/// Where an atom's value comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Lhs {
+    /// A field's slot: the fast path.
+    Field(FieldId),
+    /// The current element of quantifier source `k`.
+    Elem(u16),
+    /// Anything else (index steps, functions), evaluated into scratch.
+    Val(Val),
+}
+
+/// A test on one value. Every test is false on nil, except `!=`.
+#[derive(Debug, Clone)]
+pub enum Test {
+    /// The Bool value is true.
+    IsTrue,
+    /// Compare with an int.
+    Int(CmpOp, i64),
+    /// Compare with bytes.
+    Bytes(CmpOp, Box<[u8]>),
+    /// Compare with an address (families never order against each other).
+    Ip(CmpOp, IpAddr),
+    /// `(v & n) != 0`
+    BitAnd(i64),
+    /// Substring, with a searcher built once.
+    Contains(memchr::memmem::Finder<'static>),
+    /// Prefix.
+    StartsWith(Box<[u8]>),
+    /// Suffix.
+    EndsWith(Box<[u8]>),
+    /// Unanchored regex search.
+    Matches(regex::bytes::Regex),
+    /// Whole-value glob.
+    Wildcard(Glob),
+    /// Byte-string set membership.
+    InBytes(StrSet),
+    /// Int ranges membership.
+    InInts(IntRanges),
+    /// Address ranges membership.
+    InIps(IpRanges),
+    /// Membership in `Program::lists[i]`.
+    InList(u32),
+}
+
+impl Test {
+    /// The result on a nil value: only `!=` holds.
+    pub fn on_nil(&self) -> bool {
+        matches!(
+            self,
+            Test::Int(CmpOp::Ne, _) | Test::Bytes(CmpOp::Ne, _) | Test::Ip(CmpOp::Ne, _)
+        )
+    }
+}
+
+/// A byte-string set: linear scan when small, hashed when large.
+#[derive(Debug, Clone)]
+pub enum StrSet {
+    /// Few items: compare lengths first, then bytes.
+    Small(Box<[Box<[u8]>]>),
+    /// Many items: FxHash lookup.
+    Hashed(FxHashSet<Box<[u8]>>),
+}
+
+impl StrSet {
+    /// Sets up to this size are scanned.
+    const SMALL: usize = 4;
+
+    /// A set of these items.
+    pub fn new(items: &[Box<[u8]>]) -> StrSet {
+        if items.len() <= StrSet::SMALL {
+            StrSet::Small(items.into())
+        } else {
+            StrSet::Hashed(items.iter().cloned().collect())
+        }
+    }
+
+    /// Membership.
+    #[inline]
+    pub fn contains(&self, v: &[u8]) -> bool {
+        match self {
+            StrSet::Small(items) => items.iter().any(|i| **i == *v),
+            StrSet::Hashed(set) => set.contains(v),
+        }
+    }
+}
+
+/// A compiled list (`$name`, or a rule's list).
+#[derive(Debug, Clone)]
+pub enum ListSet {
+    /// Byte strings.
+    Bytes(StrSet),
+    /// Ints.
+    Ints(IntRanges),
+    /// Addresses and CIDRs.
+    Ips(IpRanges),
+}
+
+/// What a quantifier iterates.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceCode {
+    /// The container before the first `[*]`.
+    pub base: Val,
+    /// From the first `[*]` on.
+    pub steps: Box<[PathStep]>,
+}
+
+/// A compiled quantifier.
+#[derive(Debug, Clone)]
+pub struct QuantCode {
+    /// `all` when true.
+    pub all: bool,
+    /// `any(arr)` without `[*]`: nil is false for `all` too.
+    pub nil_is_false: bool,
+    /// Zipped sources.
+    pub sources: Box<[SourceCode]>,
+    /// The per-element condition.
+    pub body: Body,
+}
+
+/// A quantifier's per-element condition.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Body {
+    /// One atom on the element: the fused fast path.
+    Atom(AtomId),
+    /// A block run once per element.
+    Block(BlockId),
+}
+
+/// The condition tree of a root kept beside its block, so explanations can name
+/// the deciding atoms without plain evaluation paying for it.
+#[derive(Debug, Clone)]
+pub enum Why {
+    /// A constant.
+    Const(bool),
+    /// `and`/`or`/`xor`.
+    Logic(LogicOp, Box<[Why]>),
+    /// `not`.
+    Not(Box<Why>),
+    /// An atom and its canonical text.
+    Atom(AtomId, Box<str>),
+    /// A quantifier and its canonical text.
+    Quant(QuantId, Box<str>),
+    /// An earlier block (a group reference) and its name.
+    Block(BlockId, Box<str>),
+}
+
+/// The compiled program.
+#[derive(Clone)]
+pub struct Program {
+    pub(crate) code: Vec<Inst>,
+    pub(crate) blocks: Vec<Range<u32>>,
+    pub(crate) whys: Vec<Option<Why>>,
+    pub(crate) atoms: Vec<AtomCode>,
+    pub(crate) quants: Vec<QuantCode>,
+    pub(crate) lists: Vec<ListSet>,
+    pub(crate) registers: u32,
+}
+
+impl Program {
+    /// Number of distinct atoms.
+    pub fn atom_count(&self) -> usize {
+        self.atoms.len()
+    }
+
+    /// Number of blocks (roots, group bodies, quantifier bodies).
+    pub fn block_count(&self) -> usize {
+        self.blocks.len()
+    }
+}
+
+impl fmt::Debug for Program {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, a) in self.atoms.iter().enumerate() {
+            writeln!(f, "atom {i}: {:?} {:?}", a.lhs, a.test)?;
+        }
+        for (i, q) in self.quants.iter().enumerate() {
+            let kind = if q.all { "all" } else { "any" };
+            writeln!(f, "quant {i}: {kind} over {:?} body {:?}", q.sources, q.body)?;
+        }
+        for (b, range) in self.blocks.iter().enumerate() {
+            writeln!(f, "block {b}:")?;
+            for pc in range.clone() {
+                if let Some(inst) = self.code.get(pc as usize) {
+                    writeln!(f, "  {pc:4}  {inst:?}")?;
+                }
+            }
+        }
+        Ok(())
+    }
+}

@@ -168,12 +168,17 @@ impl Checker<'_> {
                     } else {
                         v.ty.to_string()
                     };
+                    let help = if v.ty.is_container() || v.pending {
+                        format!("compare each element, e.g. `any({operand}[*] == …)`")
+                    } else {
+                        format!("compare it with a value, e.g. `{operand} == …`")
+                    };
                     Diagnostic::new(
                         ErrorKind::NotBoolean,
                         operand.span,
                         format!("`{operand}` is of type `{ty}`, not a boolean"),
                     )
-                    .with_help("compare it with a value, e.g. `x == \"…\"`")
+                    .with_help(help)
                 };
                 self.error(d);
                 None
@@ -391,7 +396,7 @@ impl Checker<'_> {
                         SetItem::Range(a, b) => {
                             if let (Some(x), Some(y)) = (self.int(a), self.int(b)) {
                                 if x > y {
-                                    self.range_error(a, b);
+                                    self.range_error(a, b, "the start must not be after the end");
                                 } else {
                                     ranges.push((x, y));
                                 }
@@ -420,9 +425,20 @@ impl Checker<'_> {
                             }
                         }
                         SetItem::Range(a, b) => {
-                            if let (Some(x), Some(y)) = (self.ip(a), self.ip(b)) {
-                                if x.is_ipv4() != y.is_ipv4() || x > y {
-                                    self.range_error(a, b);
+                            if let Some(net) = [a, b].into_iter().find(|l| is_net(l)) {
+                                self.error(
+                                    Diagnostic::new(
+                                        ErrorKind::InvalidRange,
+                                        net.span,
+                                        format!("a range runs between two addresses, not from or to the cidr `{net}`"),
+                                    )
+                                    .with_help(format!("use the cidr alone: `{net}`")),
+                                );
+                            } else if let (Some(x), Some(y)) = (self.ip(a), self.ip(b)) {
+                                if x.is_ipv4() != y.is_ipv4() {
+                                    self.range_error(a, b, "both ends must be of one ip family");
+                                } else if x > y {
+                                    self.range_error(a, b, "the start must not be after the end");
                                 } else {
                                     ranges.push((x, y));
                                 }
@@ -454,16 +470,14 @@ impl Checker<'_> {
         (self.errors.len() == before).then_some(op)
     }
 
-    fn range_error(&mut self, a: &Literal, b: &Literal) {
+    fn range_error(&mut self, a: &Literal, b: &Literal, why: &str) {
         self.error(
             Diagnostic::new(
                 ErrorKind::InvalidRange,
                 a.span.to(b.span),
                 format!("invalid range `{a}..{b}`"),
             )
-            .with_help(
-                "the start must not be after the end, and both ends must be of one ip family",
-            ),
+            .with_help(why),
         );
     }
 
@@ -474,7 +488,11 @@ impl Checker<'_> {
                 name.span,
                 format!("unknown list `${}`", name.name),
             );
-            let d = match did_you_mean(&name.name, self.scheme.list_names()) {
+            let same_but_case = self
+                .scheme
+                .list_names()
+                .find(|n| n.eq_ignore_ascii_case(&name.name));
+            let d = match same_but_case.or_else(|| did_you_mean(&name.name, self.scheme.list_names())) {
                 Some(s) => d.with_help(format!("did you mean `${s}`?")),
                 None => d,
             };
@@ -593,6 +611,11 @@ pub fn parse_glob(pattern: &[u8], fold_case: bool) -> Result<Glob, String> {
         star_end,
         fold_case,
     })
+}
+
+/// An unquoted CIDR such as `10.0.0.0/8`.
+fn is_net(lit: &Literal) -> bool {
+    matches!(&lit.kind, LitKind::Token(t) if literal::looks_like_net(t))
 }
 
 fn op_accepts(op: CmpOp, ty: &Type) -> bool {

@@ -2,7 +2,7 @@
 //! condition emitted as a block of jumps, lists compiled once.
 
 use crate::ast::LogicOp;
-use crate::cond::{Atom, AtomOp, Cond, Quant, Scalar, Val};
+use crate::cond::{Atom, AtomOp, Cond, PathStep, Quant, Scalar, Val};
 use crate::program::{AtomCode, AtomId, BlockId, Body, Inst, Lhs, ListSet, Program, QuantCode, QuantId, SourceCode, StrSet, Test, Why};
 use crate::scheme::{ListDef, ListId, Scheme, Type};
 use crate::sets::{IntRanges, IpRanges};
@@ -149,7 +149,7 @@ impl<'s> Builder<'s> {
             AtomOp::Cmp(op, Scalar::Bytes(b)) => Test::Bytes(*op, b.clone()),
             AtomOp::Cmp(op, Scalar::Ip(ip)) => Test::Ip(*op, *ip),
             AtomOp::BitAnd(n) => Test::BitAnd(*n),
-            AtomOp::Contains(b) => Test::Contains(memchr::memmem::Finder::new(&**b).into_owned()),
+            AtomOp::Contains(b) => Test::Contains(Box::new(memchr::memmem::Finder::new(&**b).into_owned())),
             AtomOp::StartsWith(b) => Test::StartsWith(b.clone()),
             AtomOp::EndsWith(b) => Test::EndsWith(b.clone()),
             AtomOp::Matches(p) => Test::Matches(p.regex.clone()),
@@ -188,12 +188,20 @@ impl<'s> Builder<'s> {
                 steps: s.steps.clone(),
             })
             .collect();
+        let fused = match (&*quant.sources, body) {
+            ([only], Body::Atom(a)) => match (&only.base, &*only.steps) {
+                (Val::Field(f), [PathStep::Each]) => Some((*f, a)),
+                _ => None,
+            },
+            _ => None,
+        };
         let id = QuantId(u32::try_from(self.program.quants.len()).unwrap_or(u32::MAX));
         self.program.quants.push(QuantCode {
             all: quant.all,
             nil_is_false: quant.nil_is_false,
             sources,
             body,
+            fused,
         });
         self.quant_ids.insert(quant.clone(), id);
         id

@@ -252,7 +252,7 @@ impl Cond {
     }
 
     /// `not c`, removing double negation and folding constants.
-    pub fn not(c: Cond) -> Cond {
+    pub fn negate(c: Cond) -> Cond {
         match c {
             Cond::Const(b) => Cond::Const(!b),
             Cond::Not(inner) => *inner,

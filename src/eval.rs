@@ -32,13 +32,6 @@ impl Scratch {
         }
     }
 
-    /// Records a block's result for later `Inst::Block` reads.
-    pub(crate) fn set_block(&mut self, block: BlockId, value: bool) {
-        if let Some(slot) = self.blocks.get_mut(block.0 as usize) {
-            *slot = value;
-        }
-    }
-
     /// A recorded block result.
     pub(crate) fn block(&self, block: BlockId) -> bool {
         self.blocks.get(block.0 as usize).copied().unwrap_or(false)
@@ -55,15 +48,16 @@ impl Program {
         self.run_block(block, ctx, scratch, &[])
     }
 
+    #[inline]
     fn run_block(&self, block: BlockId, ctx: &Context, s: &mut Scratch, elems: &Elems<'_>) -> bool {
         let Some(range) = self.blocks.get(block.0 as usize) else {
             return false;
         };
         // A one-atom block is the common case (`identity.email == "…"`): skip the loop.
-        if range.end - range.start == 1 {
-            if let Some(Inst::Atom(a)) = self.code.get(range.start as usize) {
-                return self.atom(*a, ctx, s, elems);
-            }
+        if range.end - range.start == 1
+            && let Some(Inst::Atom(a)) = self.code.get(range.start as usize)
+        {
+            return self.atom(*a, ctx, s, elems);
         }
         let mut pc = range.start;
         let mut acc = false;
@@ -105,6 +99,14 @@ impl Program {
         let Some(atom) = self.atoms.get(a.0 as usize) else {
             return false;
         };
+        // The common case first: a field compared with a constant.
+        if let Lhs::Field(f) = atom.lhs {
+            return match ctx.get(f) {
+                Some(Value::Bytes(b)) => test_bytes(&atom.test, b, self),
+                Some(v) => self.test(&atom.test, v),
+                None => atom.test.on_nil(),
+            };
+        }
         let value = match &atom.lhs {
             Lhs::Field(f) => ctx.get(*f),
             Lhs::Elem(k) => elems.get(usize::from(*k)).copied().flatten(),
@@ -142,6 +144,18 @@ impl Program {
             return false;
         };
         let all = quant.all;
+        if let Some((field, a)) = quant.fused {
+            let Some(test) = self.atoms.get(a.0 as usize).map(|atom| &atom.test) else {
+                return false;
+            };
+            // `any` looks for a true element, `all` for a false one.
+            return match ctx.get(field) {
+                Some(Value::Array(items)) => items.iter().any(|v| self.test(test, v) != all) != all,
+                Some(Value::Map(entries)) => entries.iter().any(|(_, v)| self.test(test, v) != all) != all,
+                Some(_) => all,
+                None => all && !quant.nil_is_false,
+            };
+        }
         let body = |s: &mut Scratch, elems: &Elems<'_>| match quant.body {
             Body::Atom(a) => self.atom(a, ctx, s, elems),
             Body::Block(b) => self.run_block(b, ctx, s, elems),

@@ -42,6 +42,8 @@ pub fn check_expression(
 pub struct Compiled {
     program: crate::program::Program,
     root: crate::program::BlockId,
+    /// The root is one atom (`identity.email == "…"`): evaluate it without the block loop.
+    single_atom: Option<crate::program::AtomId>,
 }
 
 impl Checked {
@@ -49,9 +51,12 @@ impl Checked {
     pub fn compile(&self, scheme: &Scheme) -> Compiled {
         let mut builder = crate::compile::Builder::new(scheme);
         let root = builder.add_root(&self.cond);
+        let program = builder.finish();
+        let single_atom = program.single_atom(root);
         Compiled {
-            program: builder.finish(),
+            program,
             root,
+            single_atom,
         }
     }
 }
@@ -65,7 +70,10 @@ impl Compiled {
     /// The expression's value for `ctx`.
     #[inline]
     pub fn eval(&self, ctx: &crate::value::Context, scratch: &mut crate::eval::Scratch) -> bool {
-        self.program.run(self.root, ctx, scratch)
+        match self.single_atom {
+            Some(a) => self.program.atom(a, ctx, scratch, &[]),
+            None => self.program.run(self.root, ctx, scratch),
+        }
     }
 
     /// The value and the atoms that decided it.

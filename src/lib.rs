@@ -1,4 +1,40 @@
 //! zt-eval: offline evaluation of Zero Trust access configuration.
+//!
+//! The match-expression pipeline, each stage named by its output type:
+//!
+//! ```text
+//! text --parse--> Expr --check(Scheme)--> Cond --compile--> Program --run(Context, Scratch)--> bool
+//!                                                             \--explain--> Explained (deciding atoms)
+//! ```
+//!
+//! `Expr` (ast.rs) is what the user wrote, with a span on every node, so errors
+//! and canonical printing refer to the source. `Cond` (cond.rs) is what it means:
+//! names resolved to `FieldId`s, literals typed, regexes compiled, every `[*]`
+//! turned into a quantifier source. They are separate so that the checker can
+//! report every error against the text while the compiler and the reference
+//! interpreter never see a name or a span.
+//!
+//! ```
+//! use zt_eval::{check_expression, Context, Scheme};
+//!
+//! let scheme = Scheme::device();
+//! let src = r#"any(identity.groups.name[*] in {"developers" "admin"}) and os.name == "windows""#;
+//! let checked = check_expression(src, &scheme, &Default::default()).map_err(|e| e[0].message.clone())?;
+//! let compiled = checked.compile(&scheme);
+//! let mut scratch = compiled.scratch(); // once per thread, reused for every context
+//!
+//! let ctx = Context::from_flat_json(&scheme, &serde_json::json!({
+//!     "identity.groups.name": ["developers"], "os.name": "windows"
+//! })).map_err(|e| e.to_string())?;
+//! assert!(compiled.eval(&ctx, &mut scratch));
+//!
+//! let why = compiled.explain(&ctx, &mut scratch);
+//! assert_eq!(why.because, [
+//!     r#"any(identity.groups.name[*] in {"developers" "admin"}) is true"#,
+//!     r#"os.name == "windows" is true"#,
+//! ]);
+//! # Ok::<(), String>(())
+//! ```
 #![deny(missing_docs)]
 
 pub mod ast;
@@ -17,3 +53,11 @@ pub mod reference;
 pub mod scheme;
 pub mod sets;
 pub mod value;
+
+pub use diag::{Diagnostic, ErrorKind, Span};
+pub use eval::Scratch;
+pub use explain::Explained;
+pub use expression::{Checked, Compiled, check_expression};
+pub use parse::{Limits, parse};
+pub use scheme::{Scheme, Type};
+pub use value::{Context, Value};

@@ -75,12 +75,15 @@ pub fn parse_ip(t: &str) -> Result<IpAddr, TokenError> {
 pub fn parse_net(t: &str) -> Result<IpNet, TokenError> {
     let net: IpNet = t.parse().map_err(|_| format!("invalid cidr `{t}`"))?;
     if net.trunc() != net {
-        return Err(format!(
-            "cidr `{t}` has host bits set: did you mean `{}`?",
-            net.trunc()
-        ));
+        return Err(format!("cidr `{t}` has host bits set"));
     }
     Ok(net)
+}
+
+/// For a CIDR with host bits set, the network it probably means.
+fn net_help(t: &str) -> Option<String> {
+    let net: IpNet = t.parse().ok()?;
+    (net.trunc() != net).then(|| format!("did you mean `{}`?", net.trunc()))
 }
 
 /// True when the token starts like a hex, octal or binary int (`0x`, `0o`, `0b`, with
@@ -132,7 +135,7 @@ pub fn validate(t: &str) -> Result<(), (TokenError, Option<String>)> {
         return parse_int(t).map(|_| ()).map_err(|m| (m, None));
     }
     if looks_like_net(t) {
-        return parse_net(t).map(|_| ()).map_err(|m| (m, None));
+        return parse_net(t).map(|_| ()).map_err(|m| (m, net_help(t)));
     }
     if parse_ip(t).is_ok() || parse_hex_bytes(t).is_ok() {
         return Ok(());

@@ -9,6 +9,7 @@ use crate::ast::{
 use crate::diag::{Diagnostic, ErrorKind, Span};
 use crate::lex::{self, Escapes, StrError, describe, keyword, ws};
 use crate::literal;
+use crate::scheme::did_you_mean;
 
 /// Size limits of `expressions.md` §10. All are errors when exceeded, never crashes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -140,15 +141,19 @@ impl<'s> Parser<'s> {
         if at.starts_with('\'') {
             return d.with_help("strings use double quotes: `\"…\"`");
         }
+        if at.starts_with('|') && !at.starts_with("||") {
+            return d.with_help("the logical or is `||` or `or`");
+        }
         d
     }
 
-    fn enter(&mut self, at: &str) -> Result<(), Diagnostic> {
+    /// One more level of nesting, opened by the `len` bytes at `at` (`(`, `not`, `!`).
+    fn enter(&mut self, at: &str, len: usize) -> Result<(), Diagnostic> {
         self.depth += 1;
         if self.depth > self.limits.max_depth {
             return Err(Diagnostic::new(
                 ErrorKind::NestingTooDeep,
-                self.span_len(at, at.chars().next().map_or(0, char::len_utf8)),
+                self.span_len(at, len),
                 format!(
                     "expression nests deeper than the limit of {} levels",
                     self.limits.max_depth
@@ -206,7 +211,7 @@ impl<'s> Parser<'s> {
                 .filter(|r| !r.starts_with('=') && !r.starts_with('~'))
         });
         if let Some(rest) = after_not {
-            self.enter(i)?;
+            self.enter(i, i.len() - rest.len())?;
             let (rest, inner) = self.unary(rest)?;
             self.leave();
             let span = self.span(i, rest);
@@ -223,7 +228,7 @@ impl<'s> Parser<'s> {
 
     fn primary(&mut self, i: &'s str) -> PResult<'s, Expr> {
         if let Some(inner) = i.strip_prefix('(') {
-            self.enter(i)?;
+            self.enter(i, 1)?;
             let (rest, e) = self.expr(inner)?;
             let rest = ws(rest);
             let Some(rest) = rest.strip_prefix(')') else {
@@ -235,6 +240,9 @@ impl<'s> Parser<'s> {
         let (rest, lhs) = self.operand(i)?;
         let j = ws(rest);
         let Some((op, after_op)) = self.cmp_op(j)? else {
+            if let Some(d) = self.stray_word(&lhs, j) {
+                return Err(d);
+            }
             let span = lhs.span;
             return Ok((
                 rest,
@@ -257,7 +265,11 @@ impl<'s> Parser<'s> {
 
     fn operand(&mut self, i: &'s str) -> PResult<'s, Operand> {
         let Ok((rest, name)) = lex::ident(i) else {
-            return Err(self.unexpected(i, "a field, a function call, `not` or `(`"));
+            let d = self.unexpected(i, "a field, a function call, `not` or `(`");
+            if i.starts_with(['"', '\'', '-']) || i.starts_with(|c: char| c.is_ascii_digit()) {
+                return Err(d.with_help("a comparison starts with the field: `field == value`"));
+            }
+            return Err(d);
         };
         if matches!(name, "and" | "or" | "xor" | "in") {
             return Err(self.unexpected(i, "a field, a function call, `not` or `(`"));
@@ -268,7 +280,7 @@ impl<'s> Parser<'s> {
         };
         let (mut rest, base) = match ws(rest).strip_prefix('(') {
             Some(args_start) => {
-                self.enter(ws(rest))?;
+                self.enter(ws(rest), 1)?;
                 let (r, args) = self.args(args_start)?;
                 self.leave();
                 (r, Base::Call { name: ident, args })
@@ -293,6 +305,49 @@ impl<'s> Parser<'s> {
                 span: self.span(i, rest),
             },
         ))
+    }
+
+    /// `NOT x`, `x eqx 1`, `a notify`: a word after an operand that is not an operator.
+    /// Without this the error would name the word as if `and`/`or` were the only choice.
+    fn stray_word(&self, lhs: &Operand, j: &str) -> Option<Diagnostic> {
+        let (_, word) = lex::word(j).ok()?;
+        const LOGIC_WORDS: [&str; 3] = ["and", "or", "xor"];
+        if LOGIC_WORDS.contains(&word) {
+            return None;
+        }
+        if let (Base::Field(id), true) = (&lhs.base, lhs.steps.is_empty()) {
+            if id.name.eq_ignore_ascii_case("not") && lex::ident(j).is_ok() {
+                return Some(
+                    Diagnostic::new(
+                        ErrorKind::UnexpectedToken,
+                        id.span,
+                        format!("`{}` is not a keyword", id.name),
+                    )
+                    .with_help("keywords are lowercase: `not`"),
+                );
+            }
+        }
+        let d = Diagnostic::new(
+            ErrorKind::UnexpectedToken,
+            self.span_len(j, word.len()),
+            format!(
+                "expected a comparison operator, `and`, `or`, `xor` or the end of the expression, found `{word}`"
+            ),
+        );
+        let words = CmpOp::ALL
+            .iter()
+            .flat_map(|op| op.spellings().iter().copied())
+            .chain(LOGIC_WORDS)
+            .filter(|w| w.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'));
+        let lower = word.to_ascii_lowercase();
+        Some(if word != lower && KEYWORDS.contains(&lower.as_str()) {
+            d.with_help(format!("keywords are lowercase: `{lower}`"))
+        } else if let Some(w) = did_you_mean(word, words).filter(|_| word.len() > 2) {
+            // (A two-letter word is near every two-letter operator: no guess for those.)
+            d.with_help(format!("did you mean `{w}`?"))
+        } else {
+            d
+        })
     }
 
     fn args(&mut self, i: &'s str) -> PResult<'s, Vec<Arg>> {
@@ -329,6 +384,8 @@ impl<'s> Parser<'s> {
 
     /// The inside of `[…]`, `open` pointing at `[`.
     fn step(&mut self, i: &'s str, open: &'s str) -> PResult<'s, StepKind> {
+        // Past the `]` that closes a bad index, for its span.
+        let after_close = || i.find(']').map_or("", |n| i.get(n + 1..).unwrap_or(""));
         let (rest, kind) = if let Some(r) = i.strip_prefix('*') {
             (r, StepKind::Each)
         } else if i.starts_with('"') {
@@ -340,19 +397,24 @@ impl<'s> Parser<'s> {
         } else if let Ok((r, digits)) =
             nom::character::complete::digit1::<_, nom::error::Error<&str>>(i)
         {
+            if r.starts_with(lex::is_word_char) {
+                // `[0x1]`, `[1st]`
+                return Err(self.bad_index(open, after_close()));
+            }
             match digits.parse::<u32>() {
                 Ok(n) => (r, StepKind::Index(n)),
                 Err(_) => {
+                    let end = ws(r).strip_prefix(']').unwrap_or(r);
                     return Err(Diagnostic::new(
                         ErrorKind::InvalidIndex,
-                        self.span(i, r),
+                        self.span(open, end),
                         format!("index `{digits}` is too large"),
-                    ));
+                    )
+                    .with_help(format!("the largest index is `{}`", u32::MAX)));
                 }
             }
         } else {
-            let close = i.find(']').map_or(i.len(), |n| n + 1);
-            return Err(self.bad_index(open, i.get(close..).unwrap_or("")));
+            return Err(self.bad_index(open, after_close()));
         };
         let rest = ws(rest);
         match rest.strip_prefix(']') {
@@ -389,6 +451,9 @@ impl<'s> Parser<'s> {
         }
         if i.starts_with("!~") {
             return bad(2, "!~", "use `not (x matches \"…\")`");
+        }
+        if i.starts_with("=~") {
+            return bad(2, "=~", "use `matches` or `~`");
         }
         if i.starts_with('=') && !i.starts_with("==") {
             return bad(1, "=", "use `==`");
@@ -455,26 +520,49 @@ impl<'s> Parser<'s> {
                 Err(self.unexpected(i, "a set `{…}` or a list `$name` after `in`"))
             }
             CmpOp::Matches => {
-                if !(i.starts_with('"') || lex::raw(i).is_some()) {
+                if !(i.starts_with(['"', '\'']) || lex::raw(i).is_some()) {
                     return Err(self.unexpected(i, &format!("a regex string after `{op_text}`")));
                 }
                 let (rest, lit) = self.literal(i, Escapes::Regex)?;
                 Ok((rest, Rhs::Lit(lit)))
             }
-            CmpOp::Wildcard | CmpOp::StrictWildcard | CmpOp::Contains => {
-                if !(i.starts_with('"') || i.starts_with('\'') || lex::raw(i).is_some()) {
-                    return Err(self.unexpected(i, &format!("a string after `{op_text}`")));
-                }
-                let (rest, lit) = self.literal(i, Escapes::Bytes)?;
-                Ok((rest, Rhs::Lit(lit)))
-            }
             _ => {
+                if let Some(name_start) = i.strip_prefix('$') {
+                    let name = lex::list_name(name_start).map_or("", |(_, n)| n);
+                    return Err(Diagnostic::new(
+                        ErrorKind::UnexpectedToken,
+                        self.span_len(i, 1 + name.len()),
+                        format!("a list can only be used with `in`, not `{op_text}`"),
+                    )
+                    .with_help(format!("write `in ${name}`")));
+                }
+                // Contains and wildcard take Bytes: a string or hex bytes (`61:62`).
+                let what = match op {
+                    CmpOp::Contains | CmpOp::Wildcard | CmpOp::StrictWildcard => "a string",
+                    _ => "a value",
+                };
                 if ws(i).is_empty()
                     || lex::token(i).is_none()
                         && !i.starts_with(['"', '\''])
                         && lex::raw(i).is_none()
                 {
-                    return Err(self.unexpected(i, &format!("a value after `{op_text}`")));
+                    return Err(self.unexpected(i, &format!("{what} after `{op_text}`")));
+                }
+                // `a & b` meant as `a && b`: a word that is no value at all after `&`.
+                let stray_word = lex::raw(i).is_none()
+                    && i.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+                    && lex::token(i).is_some_and(|(_, t)| literal::validate(t).is_err());
+                if op == CmpOp::BitAnd && stray_word {
+                    let len = lex::word(i).map_or(1, |(_, w)| w.len());
+                    let d = Diagnostic::new(
+                        ErrorKind::UnexpectedToken,
+                        self.span_len(i, len),
+                        format!("expected an integer after `{op_text}`, found {}", describe(i)),
+                    );
+                    return Err(match op_text {
+                        "&" => d.with_help("`&` is bitwise and; the logical and is `&&` or `and`"),
+                        _ => d,
+                    });
                 }
                 let (rest, lit) = self.literal(i, Escapes::Bytes)?;
                 Ok((rest, Rhs::Lit(lit)))
@@ -521,9 +609,15 @@ impl<'s> Parser<'s> {
                 ));
             }
             let (rest, low) = self.literal(i, Escapes::Bytes)?;
+            if let Some(high_start) = ws(rest).strip_prefix("..") {
+                self.check_range_syntax(&low, rest, high_start)?;
+            }
             let (rest, item) = match rest.strip_prefix("..") {
-                Some(high_start) if matches!(low.kind, LitKind::Token(_)) => {
-                    if lex::token(high_start).is_none() {
+                Some(high_start) => {
+                    if lex::token(high_start).is_none()
+                        && !high_start.starts_with(['"', '\''])
+                        && lex::raw(high_start).is_none()
+                    {
                         return Err(self.unexpected(high_start, "the end of the range after `..`"));
                     }
                     let (rest, high) = self.literal(high_start, Escapes::Bytes)?;
@@ -538,6 +632,23 @@ impl<'s> Parser<'s> {
             }
             i = next;
         }
+    }
+
+    /// A `..` after the set item `low` (`rest` follows `low`, `high` follows `..`) has
+    /// no spaces around it. Which ends fit the left-hand type is check.rs's job.
+    fn check_range_syntax(&self, low: &Literal, rest: &str, high: &str) -> Result<(), Diagnostic> {
+        let dots = ws(rest);
+        if dots.len() != rest.len() || ws(high).len() != high.len() {
+            let dots_span = self.span_len(dots, 2);
+            let high = lex::token(ws(high)).map_or("…", |(_, t)| t);
+            return Err(Diagnostic::new(
+                ErrorKind::InvalidRange,
+                dots_span,
+                "a range has no spaces around `..`",
+            )
+            .with_help(format!("write `{low}..{high}`")));
+        }
+        Ok(())
     }
 
     fn list(&mut self, i: &'s str, dollar: &'s str) -> PResult<'s, Rhs> {
@@ -561,17 +672,18 @@ impl<'s> Parser<'s> {
     }
 
     fn literal(&mut self, i: &'s str, escapes: Escapes) -> PResult<'s, Literal> {
-        if i.starts_with('\'') {
-            let end = i.get(1..).and_then(|r| r.find('\'')).map_or(1, |n| n + 2);
+        if let Some(body) = i.strip_prefix('\'') {
+            // Up to the closing `'`, or to the end of input when there is none.
+            let (text, end) = match body.find('\'') {
+                Some(n) => (body.get(..n).unwrap_or(""), n + 2),
+                None => (body, i.len()),
+            };
             return Err(Diagnostic::new(
                 ErrorKind::SingleQuote,
                 self.span_len(i, end),
                 "strings use double quotes, not single quotes",
             )
-            .with_help(format!(
-                "write `\"{}\"`",
-                i.get(1..end.saturating_sub(1).max(1)).unwrap_or("")
-            )));
+            .with_help(format!("write `\"{text}\"`")));
         }
         if let Some(raw) = lex::raw(i) {
             let (rest, text, hashes) = raw.map_err(|e| self.str_error(i, e))?;
@@ -613,6 +725,10 @@ impl<'s> Parser<'s> {
                 ErrorKind::InvalidLiteral
             };
             let d = Diagnostic::new(kind, self.span(i, rest), message);
+            let help = match ws(rest).starts_with('(') {
+                true => Some("the right-hand side is a literal, not a function call".to_string()),
+                false => help,
+            };
             return Err(match help {
                 Some(h) => d.with_help(h),
                 None => d,

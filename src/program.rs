@@ -95,7 +95,7 @@ pub enum Test {
     /// `(v & n) != 0`
     BitAnd(i64),
     /// Substring, with a searcher built once.
-    Contains(memchr::memmem::Finder<'static>),
+    Contains(Box<memchr::memmem::Finder<'static>>),
     /// Prefix.
     StartsWith(Box<[u8]>),
     /// Suffix.
@@ -187,6 +187,9 @@ pub struct QuantCode {
     pub sources: Box<[SourceCode]>,
     /// The per-element condition.
     pub body: Body,
+    /// `any(field[*] op c)` / `all(…)`: one field iterated directly by one atom,
+    /// with no closures or path walking.
+    pub fused: Option<(FieldId, AtomId)>,
 }
 
 /// A quantifier's per-element condition.
@@ -232,6 +235,15 @@ impl Program {
     /// Number of distinct atoms.
     pub fn atom_count(&self) -> usize {
         self.atoms.len()
+    }
+
+    /// The atom a block consists of, when it is exactly one atom.
+    pub fn single_atom(&self, block: BlockId) -> Option<AtomId> {
+        let range = self.blocks.get(block.0 as usize)?;
+        match self.code.get(range.start as usize..range.end as usize)? {
+            [Inst::Atom(a)] => Some(*a),
+            _ => None,
+        }
     }
 
     /// Number of blocks (roots, group bodies, quantifier bodies).

@@ -75,7 +75,12 @@ impl<T: Step> Ranges<T> {
     }
 
     /// Whether `v` is in one of the ranges.
+    #[inline]
     pub fn contains(&self, v: T) -> bool {
+        // A few ranges (typical CIDR sets) are faster to scan than to bisect.
+        if self.0.len() <= 4 {
+            return self.0.iter().any(|&(low, high)| low <= v && v <= high);
+        }
         // The first range whose high end is >= v is the only candidate.
         let at = self.0.partition_point(|&(_, high)| high < v);
         self.0.get(at).is_some_and(|&(low, _)| low <= v)

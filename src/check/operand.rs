@@ -184,7 +184,7 @@ impl Checker<'_> {
             "starts_with" | "ends_with" => arity(2),
             "concat" => (2, usize::MAX),
             _ => {
-                self.unknown_function(name);
+                self.unknown_function(name, args);
                 return None;
             }
         };
@@ -484,7 +484,7 @@ impl Checker<'_> {
         self.error(d);
     }
 
-    fn unknown_function(&mut self, name: &Ident) {
+    fn unknown_function(&mut self, name: &Ident, args: &[Arg]) {
         let d = Diagnostic::new(
             ErrorKind::UnknownFunction,
             name.span,
@@ -494,8 +494,19 @@ impl Checker<'_> {
             .name
             .rsplit_once('.')
             .filter(|(recv, f)| FUNCTIONS.contains(f) && self.scheme.field(recv).is_some());
+        let lower = name.name.to_ascii_lowercase();
         let d = if let Some((recv, f)) = method {
-            d.with_help(format!("functions are not methods: write `{f}({recv}, …)`"))
+            let call: Vec<String> = std::iter::once(recv.to_string())
+                .chain(args.iter().map(arg_text))
+                .collect();
+            d.with_help(format!(
+                "functions are not methods: write `{f}({})`",
+                call.join(", ")
+            ))
+        } else if lower == "not" {
+            d.with_help("keywords are lowercase: `not`")
+        } else if FUNCTIONS.contains(&lower.as_str()) {
+            d.with_help(format!("function names are lowercase: `{lower}`"))
         } else if let Some(s) = did_you_mean(&name.name, FUNCTIONS.iter().copied()) {
             d.with_help(format!("did you mean `{s}`?"))
         } else {

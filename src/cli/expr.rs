@@ -5,7 +5,9 @@ use crate::{Format, Kind};
 use std::io::Write;
 use std::path::PathBuf;
 use zt_eval::diag;
-use zt_eval::expression::check_expression;
+use zt_eval::explain::Explained;
+use zt_eval::expression::{Checked, check_expression};
+use zt_eval::value::Context;
 use zt_eval::parse::Limits;
 use zt_eval::scheme::Scheme;
 
@@ -20,6 +22,12 @@ pub struct ExprArgs {
     /// A custom scheme (JSON: fields and lists) instead of a built-in one.
     #[arg(long, value_name = "S.json")]
     scheme: Option<PathBuf>,
+    /// Evaluate against this flat context (JSON: field name -> value); `-` reads stdin.
+    #[arg(long, value_name = "X.json")]
+    context: Option<PathBuf>,
+    /// With --context: also print the atoms that decided the result.
+    #[arg(long, requires = "context")]
+    explain: bool,
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]
     format: Format,
@@ -36,12 +44,32 @@ pub fn run(args: ExprArgs, out: &mut impl Write) -> Result<u8, CliError> {
     let src = &args.expression;
     match check_expression(src, &scheme, &Limits::default()) {
         Ok(checked) => {
+            let evaluated = match &args.context {
+                Some(path) => Some(evaluate(&checked, &scheme, path)?),
+                None => None,
+            };
             match args.format {
                 Format::Json => {
-                    let v = serde_json::json!({"expression": checked.canonical(), "type": "Bool"});
+                    let mut v = serde_json::json!({"expression": checked.canonical(), "type": "Bool"});
+                    if let (Some(e), Some(obj)) = (&evaluated, v.as_object_mut()) {
+                        obj.insert("result".into(), e.result.into());
+                        if args.explain {
+                            obj.insert("because".into(), e.because.clone().into());
+                        }
+                    }
                     writeln!(out, "{v}")?;
                 }
-                Format::Text => writeln!(out, "{}\n  type: Bool", checked.canonical())?,
+                Format::Text => {
+                    writeln!(out, "{}\n  type: Bool", checked.canonical())?;
+                    if let Some(e) = &evaluated {
+                        writeln!(out, "  result: {}", e.result)?;
+                        if args.explain {
+                            for b in &e.because {
+                                writeln!(out, "    because {b}")?;
+                            }
+                        }
+                    }
+                }
             }
             Ok(0)
         }
@@ -58,4 +86,14 @@ pub fn run(args: ExprArgs, out: &mut impl Write) -> Result<u8, CliError> {
             Ok(3)
         }
     }
+}
+
+fn evaluate(checked: &Checked, scheme: &Scheme, path: &std::path::Path) -> Result<Explained, CliError> {
+    let text = read_input(path)?;
+    let json: serde_json::Value = serde_json::from_str(&text)
+        .map_err(|e| CliError::Input(format!("{}: invalid JSON at {}:{}: {e}", path.display(), e.line(), e.column())))?;
+    let ctx = Context::from_flat_json(scheme, &json).map_err(|e| CliError::Input(format!("{}: {e}", path.display())))?;
+    let compiled = checked.compile(scheme);
+    let mut scratch = compiled.scratch();
+    Ok(compiled.explain(&ctx, &mut scratch))
 }

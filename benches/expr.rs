@@ -3,6 +3,10 @@
 //! express (arrays, functions) have only `zt-eval`.
 //!
 //! Run: `cargo bench --bench expr`
+#![allow(
+    missing_docs,
+    reason = "criterion's macros generate undocumented items"
+)]
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use std::hint::black_box;
@@ -39,18 +43,50 @@ fn cases() -> Vec<Case> {
     let five_clauses = format!(
         "identity.email == \"alice@example.com\" and identity.group in {twenty} and {CIDR_2} and (os.name == \"windows\" or {REGEX})"
     );
-    let case = |name, expr: String, wirefilter| Case { name, expr, wirefilter };
+    let case = |name, expr: String, wirefilter| Case {
+        name,
+        expr,
+        wirefilter,
+    };
     vec![
-        case("string_eq", "identity.email == \"alice@example.com\"".into(), true),
+        case(
+            "string_eq",
+            "identity.email == \"alice@example.com\"".into(),
+            true,
+        ),
         case("five_clauses", five_clauses, true),
         case("regex", REGEX.into(), true),
         case("cidr_2", CIDR_2.into(), true),
-        case("set_20_strings", format!("identity.group in {twenty}"), true),
-        case("set_1000_strings_miss", format!("identity.email in {thousand}"), true),
-        case("set_1000_strings_hit", format!("identity.group in {thousand}"), true),
-        case("any_in_set", format!("any(identity.groups.name[*] in {twenty})"), false),
-        case("any_eq", "any(identity.groups.name[*] == \"group-0004\")".into(), false),
-        case("index_eq", "identity.groups.name[4] == \"group-0004\"".into(), false),
+        case(
+            "set_20_strings",
+            format!("identity.group in {twenty}"),
+            true,
+        ),
+        case(
+            "set_1000_strings_miss",
+            format!("identity.email in {thousand}"),
+            true,
+        ),
+        case(
+            "set_1000_strings_hit",
+            format!("identity.group in {thousand}"),
+            true,
+        ),
+        case(
+            "any_in_set",
+            format!("any(identity.groups.name[*] in {twenty})"),
+            false,
+        ),
+        case(
+            "any_eq",
+            "any(identity.groups.name[*] == \"group-0004\")".into(),
+            false,
+        ),
+        case(
+            "index_eq",
+            "identity.groups.name[4] == \"group-0004\"".into(),
+            false,
+        ),
     ]
 }
 
@@ -88,10 +124,23 @@ fn bench_eval(c: &mut Criterion) {
     let wf_scheme = wirefilter_scheme();
     let mut wf_ctx = wirefilter::ExecutionContext::new(&wf_scheme);
     let v = values();
-    for name in ["identity.email", "identity.group", "os.name", "device.hostname"] {
-        let _ = wf_ctx.set_field_value(name, v[name].as_str().unwrap_or_default());
+    for name in [
+        "identity.email",
+        "identity.group",
+        "os.name",
+        "device.hostname",
+    ] {
+        let _ = wf_ctx.set_field_value(
+            name,
+            v.get(name).and_then(|x| x.as_str()).unwrap_or_default(),
+        );
     }
-    let ip: IpAddr = v["ip.src"].as_str().unwrap_or_default().parse().unwrap_or(IpAddr::from([0, 0, 0, 0]));
+    let ip: IpAddr = v
+        .get("ip.src")
+        .and_then(|x| x.as_str())
+        .unwrap_or_default()
+        .parse()
+        .unwrap_or(IpAddr::from([0, 0, 0, 0]));
     let _ = wf_ctx.set_field_value("ip.src", ip);
 
     for case in cases() {
@@ -112,7 +161,12 @@ fn bench_eval(c: &mut Criterion) {
                 continue;
             };
             // Both engines must give the same answer, or the comparison is meaningless.
-            assert_eq!(filter.execute(&wf_ctx).ok(), Some(ours), "engines disagree on {}", case.name);
+            assert_eq!(
+                filter.execute(&wf_ctx).ok(),
+                Some(ours),
+                "engines disagree on {}",
+                case.name
+            );
             group.bench_function(BenchmarkId::from_parameter("wirefilter"), |b| {
                 b.iter(|| filter.execute(black_box(&wf_ctx)))
             });
@@ -129,13 +183,24 @@ fn bench_parse_compile(c: &mut Criterion) {
     };
     let mut group = c.benchmark_group("parse_compile_five_clauses");
     group.bench_function(BenchmarkId::from_parameter("zt-eval"), |b| {
-        b.iter(|| check_expression(black_box(&five.expr), &scheme, &Default::default()).map(|c| c.compile(&scheme)))
+        b.iter(|| {
+            check_expression(black_box(&five.expr), &scheme, &Default::default())
+                .map(|c| c.compile(&scheme))
+        })
     });
     group.bench_function(BenchmarkId::from_parameter("wirefilter"), |b| {
-        b.iter(|| wf_scheme.parse(black_box(&five.expr)).map(|ast| ast.compile()))
+        b.iter(|| {
+            wf_scheme
+                .parse(black_box(&five.expr))
+                .map(|ast| ast.compile())
+        })
     });
     group.finish();
 }
 
-criterion_group!(benches, bench_eval, bench_parse_compile);
+criterion_group! {
+    name = benches;
+    config = Criterion::default();
+    targets = bench_eval, bench_parse_compile
+}
 criterion_main!(benches);

@@ -336,6 +336,26 @@ impl Checker<'_> {
             LitKind::Str(b) => Some(b.to_vec()),
             LitKind::Raw { text, .. } => Some(text.as_bytes().to_vec()),
             LitKind::Regex(t) => Some(t.as_bytes().to_vec()),
+            // `10.15` or `10.20.30.40` on a string field is almost always a version or an
+            // address meant as text; reading it as hex bytes would never match (differs
+            // from wirefilter, which reads it as bytes silently).
+            LitKind::Token(t)
+                if t.contains('.')
+                    && t.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+                    && literal::parse_hex_bytes(t).is_ok() =>
+            {
+                let d = Diagnostic::new(
+                    ErrorKind::TypeMismatch,
+                    lit.span,
+                    format!("`{t}` would be read as hex bytes, not as the text `{t}`"),
+                )
+                .with_help(format!(
+                    "quote it: `\"{t}\"`; write hex bytes with `:` (`{}`)",
+                    t.replace('.', ":")
+                ));
+                self.error(d);
+                None
+            }
             LitKind::Token(t) => match literal::parse_hex_bytes(t) {
                 Ok(b) => Some(b),
                 Err(_) => {
@@ -492,7 +512,9 @@ impl Checker<'_> {
                 .scheme
                 .list_names()
                 .find(|n| n.eq_ignore_ascii_case(&name.name));
-            let d = match same_but_case.or_else(|| did_you_mean(&name.name, self.scheme.list_names())) {
+            let d = match same_but_case
+                .or_else(|| did_you_mean(&name.name, self.scheme.list_names()))
+            {
                 Some(s) => d.with_help(format!("did you mean `${s}`?")),
                 None => d,
             };
@@ -523,12 +545,9 @@ impl Checker<'_> {
                 return None;
             }
         };
-        let built = regex::bytes::RegexBuilder::new(&source)
-            .unicode(false)
-            .size_limit(self.limits.max_regex_size)
-            .build();
+        let built = crate::matcher::Matcher::build(&source, self.limits.max_regex_size);
         match built {
-            Ok(regex) => Some(AtomOp::Matches(Pattern { source, regex })),
+            Ok(matcher) => Some(AtomOp::Matches(Pattern { source, matcher })),
             Err(regex::Error::CompiledTooBig(limit)) => {
                 self.error(Diagnostic::new(
                     ErrorKind::RegexTooLarge,

@@ -3,7 +3,10 @@
 
 use crate::ast::LogicOp;
 use crate::cond::{Atom, AtomOp, Cond, PathStep, Quant, Scalar, Val};
-use crate::program::{AtomCode, AtomId, BlockId, Body, Inst, Lhs, ListSet, Program, QuantCode, QuantId, SourceCode, StrSet, Test, Why};
+use crate::program::{
+    AtomCode, AtomId, BlockId, Body, Inst, Lhs, ListSet, Program, QuantCode, QuantId, SourceCode,
+    StrSet, Test, Why,
+};
 use crate::scheme::{ListDef, ListId, Scheme, Type};
 use crate::sets::{IntRanges, IpRanges};
 use crate::{literal, value};
@@ -30,6 +33,7 @@ impl<'s> Builder<'s> {
                 atoms: Vec::new(),
                 quants: Vec::new(),
                 lists: Vec::new(),
+                regexes: Vec::new(),
                 registers: 0,
             },
             atom_ids: HashMap::new(),
@@ -92,7 +96,11 @@ impl<'s> Builder<'s> {
                 self.program.registers += 1;
                 for (i, item) in items.iter().enumerate() {
                     self.emit(item, out);
-                    out.push(if i == 0 { Inst::Store(reg) } else { Inst::XorInto(reg) });
+                    out.push(if i == 0 {
+                        Inst::Store(reg)
+                    } else {
+                        Inst::XorInto(reg)
+                    });
                 }
                 out.push(Inst::Load(reg));
             }
@@ -108,7 +116,11 @@ impl<'s> Builder<'s> {
                 let end = u32::try_from(out.len()).unwrap_or(u32::MAX);
                 for at in patches {
                     if let Some(slot) = out.get_mut(at) {
-                        *slot = if *op == LogicOp::And { Inst::JumpIfFalse(end) } else { Inst::JumpIfTrue(end) };
+                        *slot = if *op == LogicOp::And {
+                            Inst::JumpIfFalse(end)
+                        } else {
+                            Inst::JumpIfTrue(end)
+                        };
                     }
                 }
             }
@@ -149,10 +161,15 @@ impl<'s> Builder<'s> {
             AtomOp::Cmp(op, Scalar::Bytes(b)) => Test::Bytes(*op, b.clone()),
             AtomOp::Cmp(op, Scalar::Ip(ip)) => Test::Ip(*op, *ip),
             AtomOp::BitAnd(n) => Test::BitAnd(*n),
-            AtomOp::Contains(b) => Test::Contains(Box::new(memchr::memmem::Finder::new(&**b).into_owned())),
+            AtomOp::Contains(b) => {
+                Test::Contains(Box::new(memchr::memmem::Finder::new(&**b).into_owned()))
+            }
             AtomOp::StartsWith(b) => Test::StartsWith(b.clone()),
             AtomOp::EndsWith(b) => Test::EndsWith(b.clone()),
-            AtomOp::Matches(p) => Test::Matches(p.regex.clone()),
+            AtomOp::Matches(p) => {
+                self.program.regexes.push(p.matcher.clone());
+                Test::Matches(u32::try_from(self.program.regexes.len() - 1).unwrap_or(u32::MAX))
+            }
             AtomOp::Wildcard(g) => Test::Wildcard(g.clone()),
             AtomOp::InBytes(set) => Test::InBytes(StrSet::new(set.items())),
             AtomOp::InInts(r) => Test::InInts(r.clone()),
@@ -165,7 +182,10 @@ impl<'s> Builder<'s> {
         if let Some(i) = self.list_ids.get(&id) {
             return *i;
         }
-        let set = self.scheme.list_def(id).map_or(ListSet::Bytes(StrSet::new(&[])), compile_list);
+        let set = self
+            .scheme
+            .list_def(id)
+            .map_or(ListSet::Bytes(StrSet::new(&[])), compile_list);
         let i = u32::try_from(self.program.lists.len()).unwrap_or(u32::MAX);
         self.program.lists.push(set);
         self.list_ids.insert(id, i);
@@ -177,7 +197,9 @@ impl<'s> Builder<'s> {
             return *id;
         }
         let body = match &*quant.body {
-            Cond::Atom { atom, .. } if quant.sources.len() == 1 && atom.lhs == Val::Elem(0) => Body::Atom(self.atom(atom)),
+            Cond::Atom { atom, .. } if quant.sources.len() == 1 && atom.lhs == Val::Elem(0) => {
+                Body::Atom(self.atom(atom))
+            }
             other => Body::Block(self.block(other)),
         };
         let sources = quant
@@ -212,9 +234,15 @@ impl<'s> Builder<'s> {
 pub fn compile_list(def: &ListDef) -> ListSet {
     match def.ty {
         Type::Int => ListSet::Ints(IntRanges::new(
-            def.items.iter().filter_map(|i| literal::parse_int(i.trim()).ok()).map(|n| (n, n)).collect(),
+            def.items
+                .iter()
+                .filter_map(|i| literal::parse_int(i.trim()).ok())
+                .map(|n| (n, n))
+                .collect(),
         )),
-        Type::Ip => ListSet::Ips(IpRanges::new(def.items.iter().filter_map(|i| parse_ip_item(i)))),
+        Type::Ip => ListSet::Ips(IpRanges::new(
+            def.items.iter().filter_map(|i| parse_ip_item(i)),
+        )),
         _ => {
             let items: Vec<Box<[u8]>> = def.items.iter().map(|i| i.as_bytes().into()).collect();
             ListSet::Bytes(StrSet::new(&items))

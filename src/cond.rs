@@ -148,7 +148,7 @@ pub struct Pattern {
     /// The regex as written after `matches`.
     pub source: Box<str>,
     /// Compiled once at check time, byte-oriented with Unicode off.
-    pub regex: regex::bytes::Regex,
+    pub matcher: crate::matcher::Matcher,
 }
 
 impl PartialEq for Pattern {

@@ -14,12 +14,14 @@ use std::ops::{ControlFlow, Range};
 pub const MAX_SOURCES: usize = 8;
 
 /// Per-thread working memory, made once and reused for every context.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Scratch {
     regs: Vec<bool>,
     /// Results of blocks already run in this context (group references read them).
     pub(crate) blocks: Vec<bool>,
     buf: Vec<u8>,
+    /// One lazy-DFA cache per regex of the program.
+    regex_caches: Vec<Option<regex_automata::hybrid::dfa::Cache>>,
 }
 
 impl Scratch {
@@ -29,6 +31,11 @@ impl Scratch {
             regs: vec![false; program.registers as usize],
             blocks: vec![false; program.blocks.len()],
             buf: Vec::with_capacity(256),
+            regex_caches: program
+                .regexes
+                .iter()
+                .map(crate::matcher::Matcher::cache)
+                .collect(),
         }
     }
 
@@ -37,6 +44,9 @@ impl Scratch {
         self.blocks.get(block.0 as usize).copied().unwrap_or(false)
     }
 }
+
+/// The lazy-DFA caches of a program's regexes.
+type Caches = [Option<regex_automata::hybrid::dfa::Cache>];
 
 /// Element bindings of the enclosing quantifier, one per source.
 type Elems<'a> = [Option<&'a Value>];
@@ -95,15 +105,21 @@ impl Program {
 
     /// One atom's result.
     #[inline]
-    pub(crate) fn atom(&self, a: AtomId, ctx: &Context, s: &mut Scratch, elems: &Elems<'_>) -> bool {
+    pub(crate) fn atom(
+        &self,
+        a: AtomId,
+        ctx: &Context,
+        s: &mut Scratch,
+        elems: &Elems<'_>,
+    ) -> bool {
         let Some(atom) = self.atoms.get(a.0 as usize) else {
             return false;
         };
         // The common case first: a field compared with a constant.
         if let Lhs::Field(f) = atom.lhs {
             return match ctx.get(f) {
-                Some(Value::Bytes(b)) => test_bytes(&atom.test, b, self),
-                Some(v) => self.test(&atom.test, v),
+                Some(Value::Bytes(b)) => test_bytes(&atom.test, b, self, &mut s.regex_caches),
+                Some(v) => self.test(&atom.test, v, &mut s.regex_caches),
                 None => atom.test.on_nil(),
             };
         }
@@ -114,23 +130,28 @@ impl Program {
                 s.buf.clear();
                 return match eval_val(val, ctx, elems, &mut s.buf) {
                     Got::Nil => atom.test.on_nil(),
-                    Got::Ref(v) => self.test(&atom.test, v),
+                    Got::Ref(v) => self.test(&atom.test, v, &mut s.regex_caches),
                     Got::Int(n) => test_int(&atom.test, n, self),
-                    Got::Lit(b) => test_bytes(&atom.test, b, self),
-                    Got::Buf(r) => test_bytes(&atom.test, s.buf.get(r).unwrap_or(&[]), self),
+                    Got::Lit(b) => test_bytes(&atom.test, b, self, &mut s.regex_caches),
+                    Got::Buf(r) => test_bytes(
+                        &atom.test,
+                        s.buf.get(r).unwrap_or(&[]),
+                        self,
+                        &mut s.regex_caches,
+                    ),
                 };
             }
         };
         match value {
-            Some(v) => self.test(&atom.test, v),
+            Some(v) => self.test(&atom.test, v, &mut s.regex_caches),
             None => atom.test.on_nil(),
         }
     }
 
     #[inline]
-    fn test(&self, test: &Test, v: &Value) -> bool {
+    fn test(&self, test: &Test, v: &Value, caches: &mut Caches) -> bool {
         match v {
-            Value::Bytes(b) => test_bytes(test, b, self),
+            Value::Bytes(b) => test_bytes(test, b, self, caches),
             Value::Int(n) => test_int(test, *n, self),
             Value::Ip(ip) => test_ip(test, *ip, self),
             Value::Bool(b) => matches!(test, Test::IsTrue) && *b,
@@ -150,8 +171,18 @@ impl Program {
             };
             // `any` looks for a true element, `all` for a false one.
             return match ctx.get(field) {
-                Some(Value::Array(items)) => items.iter().any(|v| self.test(test, v) != all) != all,
-                Some(Value::Map(entries)) => entries.iter().any(|(_, v)| self.test(test, v) != all) != all,
+                Some(Value::Array(items)) => {
+                    items
+                        .iter()
+                        .any(|v| self.test(test, v, &mut s.regex_caches) != all)
+                        != all
+                }
+                Some(Value::Map(entries)) => {
+                    entries
+                        .iter()
+                        .any(|(_, v)| self.test(test, v, &mut s.regex_caches) != all)
+                        != all
+                }
                 Some(_) => all,
                 None => all && !quant.nil_is_false,
             };
@@ -165,11 +196,19 @@ impl Program {
             [one] => for_each_base(&one.base, ctx, &mut |base| {
                 seen_base = true;
                 walk(base, &one.steps, &mut |elem| {
-                    if body(s, &[Some(elem)]) == all { ControlFlow::Continue(()) } else { ControlFlow::Break(()) }
+                    if body(s, &[Some(elem)]) == all {
+                        ControlFlow::Continue(())
+                    } else {
+                        ControlFlow::Break(())
+                    }
                 })
             }),
             many => {
-                let n = many.iter().map(|src| count_leaves(src, ctx)).min().unwrap_or(0);
+                let n = many
+                    .iter()
+                    .map(|src| count_leaves(src, ctx))
+                    .min()
+                    .unwrap_or(0);
                 seen_base = true;
                 let mut flow = ControlFlow::Continue(());
                 for i in 0..n {
@@ -213,7 +252,7 @@ fn ordered(op: CmpOp, ord: Ordering) -> bool {
 }
 
 #[inline]
-fn test_bytes(test: &Test, v: &[u8], p: &Program) -> bool {
+fn test_bytes(test: &Test, v: &[u8], p: &Program, caches: &mut Caches) -> bool {
     match test {
         Test::Bytes(CmpOp::Eq, c) => v == &**c,
         Test::Bytes(CmpOp::Ne, c) => v != &**c,
@@ -221,10 +260,15 @@ fn test_bytes(test: &Test, v: &[u8], p: &Program) -> bool {
         Test::Contains(f) => f.find(v).is_some(),
         Test::StartsWith(c) => v.starts_with(c),
         Test::EndsWith(c) => v.ends_with(c),
-        Test::Matches(re) => re.is_match(v),
+        Test::Matches(i) => p
+            .regexes
+            .get(*i as usize)
+            .is_some_and(|m| m.is_match(v, caches.get_mut(*i as usize).and_then(Option::as_mut))),
         Test::Wildcard(g) => g.is_match(v),
         Test::InBytes(set) => set.contains(v),
-        Test::InList(i) => matches!(p.lists.get(*i as usize), Some(ListSet::Bytes(set)) if set.contains(v)),
+        Test::InList(i) => {
+            matches!(p.lists.get(*i as usize), Some(ListSet::Bytes(set)) if set.contains(v))
+        }
         _ => false,
     }
 }
@@ -235,7 +279,9 @@ fn test_int(test: &Test, v: i64, p: &Program) -> bool {
         Test::Int(op, c) => ordered(*op, v.cmp(c)),
         Test::BitAnd(c) => v & c != 0,
         Test::InInts(r) => r.contains(v),
-        Test::InList(i) => matches!(p.lists.get(*i as usize), Some(ListSet::Ints(r)) if r.contains(v)),
+        Test::InList(i) => {
+            matches!(p.lists.get(*i as usize), Some(ListSet::Ints(r)) if r.contains(v))
+        }
         _ => false,
     }
 }
@@ -250,7 +296,9 @@ fn test_ip(test: &Test, v: IpAddr, p: &Program) -> bool {
             _ => *op == CmpOp::Ne,
         },
         Test::InIps(r) => r.contains(v),
-        Test::InList(i) => matches!(p.lists.get(*i as usize), Some(ListSet::Ips(r)) if r.contains(v)),
+        Test::InList(i) => {
+            matches!(p.lists.get(*i as usize), Some(ListSet::Ips(r)) if r.contains(v))
+        }
         _ => false,
     }
 }
@@ -283,6 +331,22 @@ fn eval_val<'a>(val: &'a Val, ctx: &'a Context, elems: &Elems<'a>, buf: &mut Vec
     match val {
         Val::Field(f) => as_ref(ctx.get(*f)),
         Val::Elem(k) => as_ref(elems.get(usize::from(*k)).copied().flatten()),
+        Val::Index(inner, i) if matches!(**inner, Val::Concat(_)) => {
+            // An element of joined arrays: count through the parts, nil ones skipped.
+            let Val::Concat(parts) = &**inner else {
+                return Got::Nil;
+            };
+            let mut i = *i as usize;
+            for part in parts {
+                if let Got::Ref(Value::Array(items)) = eval_val(part, ctx, elems, buf) {
+                    match items.get(i) {
+                        Some(v) => return Got::Ref(v),
+                        None => i -= items.len(),
+                    }
+                }
+            }
+            Got::Nil
+        }
         Val::Index(inner, i) => match eval_val(inner, ctx, elems, buf) {
             Got::Ref(v) => as_ref(v.get_index(*i)),
             _ => Got::Nil,
@@ -351,7 +415,11 @@ fn eval_val<'a>(val: &'a Val, ctx: &'a Context, elems: &Elems<'a>, buf: &mut Vec
                 }
                 any = true;
             }
-            if any { Got::Buf(start..buf.len()) } else { Got::Nil }
+            if any {
+                Got::Buf(start..buf.len())
+            } else {
+                Got::Nil
+            }
         }
     }
 }
@@ -386,7 +454,11 @@ fn for_each_base<'a>(
 }
 
 /// Calls `f` on every leaf that `steps` reach from `v`; a step that misses skips.
-fn walk<'a>(v: &'a Value, steps: &[PathStep], f: &mut impl FnMut(&'a Value) -> ControlFlow<()>) -> ControlFlow<()> {
+fn walk<'a>(
+    v: &'a Value,
+    steps: &[PathStep],
+    f: &mut impl FnMut(&'a Value) -> ControlFlow<()>,
+) -> ControlFlow<()> {
     let Some((step, rest)) = steps.split_first() else {
         return f(v);
     };
@@ -396,8 +468,12 @@ fn walk<'a>(v: &'a Value, steps: &[PathStep], f: &mut impl FnMut(&'a Value) -> C
             Value::Map(entries) => entries.iter().try_for_each(|(_, item)| walk(item, rest, f)),
             _ => ControlFlow::Continue(()),
         },
-        PathStep::Index(i) => v.get_index(*i).map_or(ControlFlow::Continue(()), |item| walk(item, rest, f)),
-        PathStep::Key(k) => v.get_key(k).map_or(ControlFlow::Continue(()), |item| walk(item, rest, f)),
+        PathStep::Index(i) => v
+            .get_index(*i)
+            .map_or(ControlFlow::Continue(()), |item| walk(item, rest, f)),
+        PathStep::Key(k) => v
+            .get_key(k)
+            .map_or(ControlFlow::Continue(()), |item| walk(item, rest, f)),
     }
 }
 
@@ -412,7 +488,11 @@ fn count_leaves(src: &crate::program::SourceCode, ctx: &Context) -> usize {
     n
 }
 
-fn nth_leaf<'a>(src: &'a crate::program::SourceCode, ctx: &'a Context, i: usize) -> Option<&'a Value> {
+fn nth_leaf<'a>(
+    src: &'a crate::program::SourceCode,
+    ctx: &'a Context,
+    i: usize,
+) -> Option<&'a Value> {
     let mut seen = 0;
     let mut found = None;
     let _ = for_each_base(&src.base, ctx, &mut |base| {

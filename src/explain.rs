@@ -35,13 +35,19 @@ impl Program {
             because: vec![format!("{label} is {result}")],
         };
         match why {
-            Why::Const(b) => Explained { result: *b, because: Vec::new() },
+            Why::Const(b) => Explained {
+                result: *b,
+                because: Vec::new(),
+            },
             Why::Atom(a, label) => leaf(self.atom(*a, ctx, s, &[]), label),
             Why::Quant(q, label) => leaf(self.quant(*q, ctx, s), label),
             Why::Block(b, label) => leaf(s.block(*b), label),
             Why::Not(inner) => {
                 let e = self.why(inner, ctx, s);
-                Explained { result: !e.result, because: e.because }
+                Explained {
+                    result: !e.result,
+                    because: e.because,
+                }
             }
             Why::Logic(op, items) => {
                 // The value that decides early: false for `and`, true for `or`.
@@ -64,7 +70,10 @@ impl Program {
                     Some(d) => !d,
                     None => acc,
                 };
-                Explained { result, because: all }
+                Explained {
+                    result,
+                    because: all,
+                }
             }
         }
     }

@@ -77,7 +77,11 @@ impl Compiled {
     }
 
     /// The value and the atoms that decided it.
-    pub fn explain(&self, ctx: &crate::value::Context, scratch: &mut crate::eval::Scratch) -> crate::explain::Explained {
+    pub fn explain(
+        &self,
+        ctx: &crate::value::Context,
+        scratch: &mut crate::eval::Scratch,
+    ) -> crate::explain::Explained {
         self.program.explain(self.root, ctx, scratch)
     }
 

@@ -193,8 +193,7 @@ pub fn quoted(i: &str, escapes: Escapes) -> Result<(&str, Vec<u8>), StrError> {
 fn escape_end(i: &str, at: usize, len: usize) -> usize {
     let bytes = i.as_bytes();
     let mut end = (at + 2).min(i.len());
-    while end < (at + len).min(i.len()) && bytes.get(end).is_some_and(u8::is_ascii_alphanumeric)
-    {
+    while end < (at + len).min(i.len()) && bytes.get(end).is_some_and(u8::is_ascii_alphanumeric) {
         end += 1;
     }
     while !i.is_char_boundary(end) {

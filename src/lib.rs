@@ -47,6 +47,7 @@ pub mod explain;
 pub mod expression;
 mod lex;
 pub mod literal;
+pub mod matcher;
 pub mod parse;
 pub mod program;
 pub mod reference;

@@ -143,7 +143,10 @@ pub fn validate(t: &str) -> Result<(), (TokenError, Option<String>)> {
     if has_radix_prefix(t) {
         return Err((
             format!("invalid integer `{t}`"),
-            Some("integers are decimal, hex with `0x` (`0x1f`) or octal with a leading `0` (`017`)".into()),
+            Some(
+                "integers are decimal, hex with `0x` (`0x1f`) or octal with a leading `0` (`017`)"
+                    .into(),
+            ),
         ));
     }
     if t.contains('.') && t.bytes().all(|b| b.is_ascii_digit() || b == b'.') {

@@ -315,17 +315,18 @@ impl<'s> Parser<'s> {
         if LOGIC_WORDS.contains(&word) {
             return None;
         }
-        if let (Base::Field(id), true) = (&lhs.base, lhs.steps.is_empty()) {
-            if id.name.eq_ignore_ascii_case("not") && lex::ident(j).is_ok() {
-                return Some(
-                    Diagnostic::new(
-                        ErrorKind::UnexpectedToken,
-                        id.span,
-                        format!("`{}` is not a keyword", id.name),
-                    )
-                    .with_help("keywords are lowercase: `not`"),
-                );
-            }
+        if let (Base::Field(id), true) = (&lhs.base, lhs.steps.is_empty())
+            && id.name.eq_ignore_ascii_case("not")
+            && lex::ident(j).is_ok()
+        {
+            return Some(
+                Diagnostic::new(
+                    ErrorKind::UnexpectedToken,
+                    id.span,
+                    format!("`{}` is not a keyword", id.name),
+                )
+                .with_help("keywords are lowercase: `not`"),
+            );
         }
         let d = Diagnostic::new(
             ErrorKind::UnexpectedToken,
@@ -461,15 +462,14 @@ impl<'s> Parser<'s> {
         if i.starts_with("&&") {
             return Ok(None);
         }
-        if let Some(rest) = keyword(i, "not") {
-            if keyword(ws(rest), "in").is_some() {
-                let end = keyword(ws(rest), "in").unwrap_or(rest);
-                return bad(
-                    self.off(end) - self.off(i),
-                    "not in",
-                    "use `not (x in {…})`",
-                );
-            }
+        if let Some(rest) = keyword(i, "not")
+            && let Some(end) = keyword(ws(rest), "in")
+        {
+            return bad(
+                self.off(end) - self.off(i),
+                "not in",
+                "use `not (x in {…})`",
+            );
         }
         if let Some(rest) = keyword(i, "strict") {
             return match keyword(ws(rest), "wildcard") {
@@ -557,7 +557,10 @@ impl<'s> Parser<'s> {
                     let d = Diagnostic::new(
                         ErrorKind::UnexpectedToken,
                         self.span_len(i, len),
-                        format!("expected an integer after `{op_text}`, found {}", describe(i)),
+                        format!(
+                            "expected an integer after `{op_text}`, found {}",
+                            describe(i)
+                        ),
                     );
                     return Err(match op_text {
                         "&" => d.with_help("`&` is bitwise and; the logical and is `&&` or `and`"),

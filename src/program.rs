@@ -100,8 +100,8 @@ pub enum Test {
     StartsWith(Box<[u8]>),
     /// Suffix.
     EndsWith(Box<[u8]>),
-    /// Unanchored regex search.
-    Matches(regex::bytes::Regex),
+    /// Unanchored regex search with `Program::regexes[i]`.
+    Matches(u32),
     /// Whole-value glob.
     Wildcard(Glob),
     /// Byte-string set membership.
@@ -228,6 +228,7 @@ pub struct Program {
     pub(crate) atoms: Vec<AtomCode>,
     pub(crate) quants: Vec<QuantCode>,
     pub(crate) lists: Vec<ListSet>,
+    pub(crate) regexes: Vec<crate::matcher::Matcher>,
     pub(crate) registers: u32,
 }
 
@@ -259,7 +260,11 @@ impl fmt::Debug for Program {
         }
         for (i, q) in self.quants.iter().enumerate() {
             let kind = if q.all { "all" } else { "any" };
-            writeln!(f, "quant {i}: {kind} over {:?} body {:?}", q.sources, q.body)?;
+            writeln!(
+                f,
+                "quant {i}: {kind} over {:?} body {:?}",
+                q.sources, q.body
+            )?;
         }
         for (b, range) in self.blocks.iter().enumerate() {
             writeln!(f, "block {b}:")?;

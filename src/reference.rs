@@ -14,7 +14,12 @@ use std::cmp::Ordering;
 /// Evaluates a checked condition. `scheme` supplies the items of `$lists`;
 /// `groups` answers group references (`Cond::Group`), when there are any.
 pub fn eval(cond: &Cond, ctx: &Context, scheme: &Scheme) -> bool {
-    Reference { ctx, scheme, elems: Vec::new() }.cond(cond)
+    Reference {
+        ctx,
+        scheme,
+        elems: Vec::new(),
+    }
+    .cond(cond)
 }
 
 struct Reference<'a> {
@@ -31,7 +36,9 @@ impl Reference<'_> {
             Cond::Not(c) => !self.cond(c),
             Cond::Logic(LogicOp::And, items) => items.iter().all(|c| self.cond(c)),
             Cond::Logic(LogicOp::Or, items) => items.iter().any(|c| self.cond(c)),
-            Cond::Logic(LogicOp::Xor, items) => items.iter().fold(false, |acc, c| acc ^ self.cond(c)),
+            Cond::Logic(LogicOp::Xor, items) => {
+                items.iter().fold(false, |acc, c| acc ^ self.cond(c))
+            }
             Cond::Atom { atom, .. } => {
                 let v = self.value(&atom.lhs);
                 self.test(&atom.op, v.as_ref())
@@ -64,7 +71,11 @@ impl Reference<'_> {
             results.push(self.cond(&q.body));
         }
         self.elems = saved;
-        if q.all { results.iter().all(|r| *r) } else { results.iter().any(|r| *r) }
+        if q.all {
+            results.iter().all(|r| *r)
+        } else {
+            results.iter().any(|r| *r)
+        }
     }
 
     /// The containers a source iterates: the base's value, or each part of an array `concat`.
@@ -84,7 +95,10 @@ impl Reference<'_> {
                 _ => None,
             },
             Val::Key(inner, k) => match self.value(inner)? {
-                Value::Map(entries) => entries.iter().find(|(key, _)| key == k).map(|(_, v)| v.clone()),
+                Value::Map(entries) => entries
+                    .iter()
+                    .find(|(key, _)| key == k)
+                    .map(|(_, v)| v.clone()),
                 _ => None,
             },
             Val::Bytes(b) => Some(Value::Bytes(b.clone())),
@@ -139,19 +153,32 @@ impl Reference<'_> {
         match (op, v) {
             (AtomOp::IsTrue, Value::Bool(b)) => *b,
             (AtomOp::Cmp(op, Scalar::Int(c)), Value::Int(x)) => compare(*op, Some(x.cmp(c))),
-            (AtomOp::Cmp(op, Scalar::Bytes(c)), Value::Bytes(x)) => compare(*op, Some((**x).cmp(&**c))),
+            (AtomOp::Cmp(op, Scalar::Bytes(c)), Value::Bytes(x)) => {
+                compare(*op, Some((**x).cmp(&**c)))
+            }
             (AtomOp::Cmp(op, Scalar::Ip(c)), Value::Ip(x)) => {
-                let ord = if x.is_ipv4() == c.is_ipv4() { Some(x.cmp(c)) } else { None };
+                let ord = if x.is_ipv4() == c.is_ipv4() {
+                    Some(x.cmp(c))
+                } else {
+                    None
+                };
                 compare(*op, ord)
             }
             (AtomOp::BitAnd(c), Value::Int(x)) => x & c != 0,
-            (AtomOp::Contains(c), Value::Bytes(x)) => c.is_empty() || x.windows(c.len()).any(|w| w == &**c),
+            (AtomOp::Contains(c), Value::Bytes(x)) => {
+                c.is_empty() || x.windows(c.len()).any(|w| w == &**c)
+            }
             (AtomOp::StartsWith(c), Value::Bytes(x)) => x.starts_with(c),
             (AtomOp::EndsWith(c), Value::Bytes(x)) => x.ends_with(c),
-            (AtomOp::Matches(p), Value::Bytes(x)) => p.regex.is_match(x),
+            (AtomOp::Matches(p), Value::Bytes(x)) => regex::bytes::RegexBuilder::new(&p.source)
+                .unicode(false)
+                .build()
+                .is_ok_and(|re| re.is_match(x)),
             (AtomOp::Wildcard(g), Value::Bytes(x)) => g.is_match(x),
             (AtomOp::InBytes(set), Value::Bytes(x)) => set.items().iter().any(|i| **i == **x),
-            (AtomOp::InInts(r), Value::Int(x)) => r.ranges().iter().any(|(lo, hi)| lo <= x && x <= hi),
+            (AtomOp::InInts(r), Value::Int(x)) => {
+                r.ranges().iter().any(|(lo, hi)| lo <= x && x <= hi)
+            }
             (AtomOp::InIps(r), Value::Ip(ip)) => r.contains(*ip),
             (AtomOp::InList(id), v) => self.in_list(*id, v),
             _ => false,
@@ -165,7 +192,8 @@ impl Reference<'_> {
         def.items.iter().any(|item| match (&def.ty, v) {
             (Type::Bytes, Value::Bytes(x)) => item.as_bytes() == &**x,
             (Type::Int, Value::Int(x)) => parse_int(item.trim()).is_ok_and(|n| n == *x),
-            (Type::Ip, Value::Ip(x)) => parse_ip_item(item).is_some_and(|(lo, hi)| lo.is_ipv4() == x.is_ipv4() && lo <= *x && *x <= hi),
+            (Type::Ip, Value::Ip(x)) => parse_ip_item(item)
+                .is_some_and(|(lo, hi)| lo.is_ipv4() == x.is_ipv4() && lo <= *x && *x <= hi),
             _ => false,
         })
     }
@@ -196,8 +224,15 @@ fn leaves_of(v: &Value, steps: &[PathStep]) -> Vec<Value> {
         (PathStep::Each, Value::Array(items)) => items.iter().collect(),
         (PathStep::Each, Value::Map(entries)) => entries.iter().map(|(_, v)| v).collect(),
         (PathStep::Index(i), Value::Array(items)) => items.get(*i as usize).into_iter().collect(),
-        (PathStep::Key(k), Value::Map(entries)) => entries.iter().filter(|(key, _)| key == k).map(|(_, v)| v).collect(),
+        (PathStep::Key(k), Value::Map(entries)) => entries
+            .iter()
+            .filter(|(key, _)| key == k)
+            .map(|(_, v)| v)
+            .collect(),
         _ => Vec::new(),
     };
-    children.into_iter().flat_map(|c| leaves_of(c, rest)).collect()
+    children
+        .into_iter()
+        .flat_map(|c| leaves_of(c, rest))
+        .collect()
 }

@@ -113,7 +113,10 @@ impl Context {
     ///
     /// # Errors
     /// An unknown field or a value of the wrong shape, with its path.
-    pub fn from_flat_json(scheme: &Scheme, json: &serde_json::Value) -> Result<Context, ContextError> {
+    pub fn from_flat_json(
+        scheme: &Scheme,
+        json: &serde_json::Value,
+    ) -> Result<Context, ContextError> {
         let obj = json.as_object().ok_or_else(|| ContextError {
             path: "$".into(),
             message: "expected an object mapping field names to values".into(),
@@ -132,7 +135,11 @@ impl Context {
                 path: path.clone(),
                 message: "field without a type".into(),
             })?;
-            let value = if v.is_null() { None } else { Some(value_from_json(ty, v, &path)?) };
+            let value = if v.is_null() {
+                None
+            } else {
+                Some(value_from_json(ty, v, &path)?)
+            };
             ctx.set(field, value);
         }
         Ok(ctx)
@@ -143,7 +150,11 @@ impl Context {
 ///
 /// # Errors
 /// A value of the wrong shape, with its path.
-pub fn value_from_json(ty: &Type, v: &serde_json::Value, path: &str) -> Result<Value, ContextError> {
+pub fn value_from_json(
+    ty: &Type,
+    v: &serde_json::Value,
+    path: &str,
+) -> Result<Value, ContextError> {
     use serde_json::Value as J;
     let bad = |expected: &str| ContextError {
         path: path.to_string(),

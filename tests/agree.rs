@@ -19,7 +19,15 @@ const SCHEME: &str = r#"{"fields": {
 
 const STRS: &[&str] = &["", "a", "ab", "abc", "A", "b.c", "x@y", "ba"];
 const INTS: &[i64] = &[-2, -1, 0, 1, 2, 3, 5, 255, 2_147_483_647];
-const IPS: &[&str] = &["10.0.0.1", "10.0.0.255", "192.168.1.1", "0.0.0.0", "::1", "2001:db8::1", "::ffff:10.0.0.1"];
+const IPS: &[&str] = &[
+    "10.0.0.1",
+    "10.0.0.255",
+    "192.168.1.1",
+    "0.0.0.0",
+    "::1",
+    "2001:db8::1",
+    "::ffff:10.0.0.1",
+];
 
 fn pick<T: Clone + std::fmt::Debug + 'static>(items: &'static [T]) -> impl Strategy<Value = T> {
     prop::sample::select(items)
@@ -37,28 +45,51 @@ fn call(f: &str, lhs: &str, extra: &str) -> String {
 
 fn bytes_atom(lhs: &'static str) -> BoxedStrategy<String> {
     prop_oneof![
-        (pick(&["==", "!=", "<", "<=", ">", ">="]), pick(STRS)).prop_map(move |(op, v)| format!("{lhs} {op} {}", quoted(v))),
+        (pick(&["==", "!=", "<", "<=", ">", ">="]), pick(STRS))
+            .prop_map(move |(op, v)| format!("{lhs} {op} {}", quoted(v))),
         pick(STRS).prop_map(move |v| format!("{lhs} contains {}", quoted(v))),
-        pick(&["^a", "b$", "a.c", "(?i)A", "^$", "[a-c]+"]).prop_map(move |r| format!("{lhs} matches {}", quoted(r))),
-        pick(&["a*", "*c", "*", "", "a*c", "A*", "*b*"]).prop_map(move |g| format!("{lhs} wildcard {}", quoted(g))),
+        pick(&["^a", "b$", "a.c", "(?i)A", "^$", "[a-c]+"])
+            .prop_map(move |r| format!("{lhs} matches {}", quoted(r))),
+        pick(&["a*", "*c", "*", "", "a*c", "A*", "*b*"])
+            .prop_map(move |g| format!("{lhs} wildcard {}", quoted(g))),
         pick(&["a*", "*c", "A*"]).prop_map(move |g| format!("{lhs} strict wildcard {}", quoted(g))),
-        prop::collection::vec(pick(STRS), 0..4).prop_map(move |vs| format!("{lhs} in {{{}}}", vs.iter().map(|v| quoted(v)).collect::<Vec<_>>().join(" "))),
+        prop::collection::vec(pick(STRS), 0..4).prop_map(move |vs| format!(
+            "{lhs} in {{{}}}",
+            vs.iter().map(|v| quoted(v)).collect::<Vec<_>>().join(" ")
+        )),
         Just(format!("{lhs} in $ls")),
         pick(STRS).prop_map(move |v| format!("starts_with({lhs}, {})", quoted(v))),
         pick(STRS).prop_map(move |v| format!("ends_with({lhs}, {})", quoted(v))),
-        pick(STRS).prop_map(move |v| format!("{} == {}", call("lower", lhs, ""), quoted(&v.to_ascii_lowercase()))),
-        pick(STRS).prop_map(move |v| format!("{} == {}", call("upper", lhs, ""), quoted(&v.to_ascii_uppercase()))),
+        pick(STRS).prop_map(move |v| format!(
+            "{} == {}",
+            call("lower", lhs, ""),
+            quoted(&v.to_ascii_lowercase())
+        )),
+        pick(STRS).prop_map(move |v| format!(
+            "{} == {}",
+            call("upper", lhs, ""),
+            quoted(&v.to_ascii_uppercase())
+        )),
         pick(INTS).prop_map(move |n| format!("{} > {n}", call("len", lhs, ""))),
-        pick(STRS).prop_map(move |v| format!("{} == {}", call("concat", lhs, ", \"x\""), quoted(&format!("{v}x")))),
+        pick(STRS).prop_map(move |v| format!(
+            "{} == {}",
+            call("concat", lhs, ", \"x\""),
+            quoted(&format!("{v}x"))
+        )),
     ]
     .boxed()
 }
 
 fn int_atom(lhs: &'static str) -> BoxedStrategy<String> {
     prop_oneof![
-        (pick(&["==", "!=", "<", "<=", ">", ">="]), pick(INTS)).prop_map(move |(op, n)| format!("{lhs} {op} {n}")),
+        (pick(&["==", "!=", "<", "<=", ">", ">="]), pick(INTS))
+            .prop_map(move |(op, n)| format!("{lhs} {op} {n}")),
         pick(INTS).prop_map(move |n| format!("{lhs} & {n}")),
-        (pick(INTS), pick(INTS), pick(INTS)).prop_map(move |(a, b, c)| format!("{lhs} in {{{a} {}..{}}}", b.min(c), b.max(c))),
+        (pick(INTS), pick(INTS), pick(INTS)).prop_map(move |(a, b, c)| format!(
+            "{lhs} in {{{a} {}..{}}}",
+            b.min(c),
+            b.max(c)
+        )),
         Just(format!("{lhs} in $ln")),
     ]
     .boxed()
@@ -66,8 +97,16 @@ fn int_atom(lhs: &'static str) -> BoxedStrategy<String> {
 
 fn ip_atom(lhs: &'static str) -> BoxedStrategy<String> {
     prop_oneof![
-        (pick(&["==", "!=", "<", ">="]), pick(IPS)).prop_map(move |(op, ip)| format!("{lhs} {op} {ip}")),
-        pick(&["{10.0.0.0/8}", "{10.0.0.0/30 ::/0}", "{192.168.1.1 10.0.0.1..10.0.0.9}", "{}", "{::1 0.0.0.0/0}"]).prop_map(move |set| format!("{lhs} in {set}")),
+        (pick(&["==", "!=", "<", ">="]), pick(IPS))
+            .prop_map(move |(op, ip)| format!("{lhs} {op} {ip}")),
+        pick(&[
+            "{10.0.0.0/8}",
+            "{10.0.0.0/30 ::/0}",
+            "{192.168.1.1 10.0.0.1..10.0.0.9}",
+            "{}",
+            "{::1 0.0.0.0/0}"
+        ])
+        .prop_map(move |set| format!("{lhs} in {set}")),
         Just(format!("{lhs} in $lip")),
     ]
     .boxed()
@@ -102,17 +141,40 @@ fn quantified() -> BoxedStrategy<String> {
         int_atom("len(arr_s[*])[*]"),
         bytes_atom("concat(arr_s, arr_s)[*]"),
     ];
-    let combined = (body.clone(), body, pick(&["and", "or", "xor"]), any::<bool>())
-        .prop_map(|(a, b, op, neg)| if neg { format!("not ({a}) {op} {b}") } else { format!("({a}) {op} ({b})") });
-    (pick(&["any", "all"]), prop_oneof![combined, bytes_atom("arr_s[*]"), Just("arr_b".to_string())]).prop_map(|(q, body)| format!("{q}({body})")).boxed()
+    let combined = (
+        body.clone(),
+        body,
+        pick(&["and", "or", "xor"]),
+        any::<bool>(),
+    )
+        .prop_map(|(a, b, op, neg)| {
+            if neg {
+                format!("not ({a}) {op} {b}")
+            } else {
+                format!("({a}) {op} ({b})")
+            }
+        });
+    (
+        pick(&["any", "all"]),
+        prop_oneof![combined, bytes_atom("arr_s[*]"), Just("arr_b".to_string())],
+    )
+        .prop_map(|(q, body)| format!("{q}({body})"))
+        .boxed()
 }
 
 fn expr() -> impl Strategy<Value = String> {
     let leaf = prop_oneof![3 => scalar_atom(), 1 => quantified()];
     leaf.prop_recursive(3, 12, 3, |inner| {
         prop_oneof![
-            (prop::collection::vec(inner.clone(), 2..4), pick(&[" and ", " or ", " xor ", " && ", " || ", " ^^ "]))
-                .prop_map(|(items, op)| items.iter().map(|i| format!("({i})")).collect::<Vec<_>>().join(op)),
+            (
+                prop::collection::vec(inner.clone(), 2..4),
+                pick(&[" and ", " or ", " xor ", " && ", " || ", " ^^ "])
+            )
+                .prop_map(|(items, op)| items
+                    .iter()
+                    .map(|i| format!("({i})"))
+                    .collect::<Vec<_>>()
+                    .join(op)),
             inner.prop_map(|i| format!("not ({i})")),
         ]
     })
@@ -124,7 +186,9 @@ fn json_of_strs(v: &[&str]) -> serde_json::Value {
 
 fn context() -> impl Strategy<Value = serde_json::Value> {
     let maybe = |s: BoxedStrategy<serde_json::Value>| prop::option::weighted(0.8, s);
-    let strs = prop::collection::vec(pick(STRS), 0..4).prop_map(|v| json_of_strs(&v)).boxed();
+    let strs = prop::collection::vec(pick(STRS), 0..4)
+        .prop_map(|v| json_of_strs(&v))
+        .boxed();
     (
         (
             maybe(any::<bool>().prop_map(Into::into).boxed()),
@@ -136,30 +200,70 @@ fn context() -> impl Strategy<Value = serde_json::Value> {
         ),
         (
             maybe(strs.clone()),
-            maybe(prop::collection::vec(pick(INTS), 0..4).prop_map(|v| v.into()).boxed()),
-            maybe(prop::collection::vec(pick(IPS), 0..4).prop_map(|v| json_of_strs(&v)).boxed()),
-            maybe(prop::collection::vec(any::<bool>(), 0..4).prop_map(|v| v.into()).boxed()),
-            maybe(prop::collection::btree_map(pick(&["k", "j", "a"]), pick(INTS), 0..3).prop_map(|m| serde_json::json!(m)).boxed()),
-            maybe(prop::collection::btree_map(pick(&["k", "j"]), prop::collection::vec(pick(STRS), 0..3), 0..3).prop_map(|m| serde_json::json!(m)).boxed()),
+            maybe(
+                prop::collection::vec(pick(INTS), 0..4)
+                    .prop_map(|v| v.into())
+                    .boxed(),
+            ),
+            maybe(
+                prop::collection::vec(pick(IPS), 0..4)
+                    .prop_map(|v| json_of_strs(&v))
+                    .boxed(),
+            ),
+            maybe(
+                prop::collection::vec(any::<bool>(), 0..4)
+                    .prop_map(|v| v.into())
+                    .boxed(),
+            ),
+            maybe(
+                prop::collection::btree_map(pick(&["k", "j", "a"]), pick(INTS), 0..3)
+                    .prop_map(|m| serde_json::json!(m))
+                    .boxed(),
+            ),
+            maybe(
+                prop::collection::btree_map(
+                    pick(&["k", "j"]),
+                    prop::collection::vec(pick(STRS), 0..3),
+                    0..3,
+                )
+                .prop_map(|m| serde_json::json!(m))
+                .boxed(),
+            ),
         ),
     )
-        .prop_map(|((b, n, n2, ip, s, s2), (arr_s, arr_n, arr_ip, arr_b, map_n, map_as))| {
-            let mut obj = serde_json::Map::new();
-            let fields = [
-                ("b", b), ("n", n), ("n2", n2), ("ip", ip), ("s", s), ("s2", s2), ("arr_s", arr_s), ("arr_n", arr_n),
-                ("arr_ip", arr_ip), ("arr_b", arr_b), ("map_n", map_n), ("map_as", map_as),
-            ];
-            for (k, v) in fields {
-                if let Some(v) = v {
-                    obj.insert(k.into(), v);
+        .prop_map(
+            |((b, n, n2, ip, s, s2), (arr_s, arr_n, arr_ip, arr_b, map_n, map_as))| {
+                let mut obj = serde_json::Map::new();
+                let fields = [
+                    ("b", b),
+                    ("n", n),
+                    ("n2", n2),
+                    ("ip", ip),
+                    ("s", s),
+                    ("s2", s2),
+                    ("arr_s", arr_s),
+                    ("arr_n", arr_n),
+                    ("arr_ip", arr_ip),
+                    ("arr_b", arr_b),
+                    ("map_n", map_n),
+                    ("map_as", map_as),
+                ];
+                for (k, v) in fields {
+                    if let Some(v) = v {
+                        obj.insert(k.into(), v);
+                    }
                 }
-            }
-            serde_json::Value::Object(obj)
-        })
+                serde_json::Value::Object(obj)
+            },
+        )
 }
 
 fn case_count() -> u32 {
-    if std::env::var_os("CI").is_some() { 2_000 } else { 1_000 }
+    if std::env::var_os("CI").is_some() {
+        2_000
+    } else {
+        1_000
+    }
 }
 
 proptest! {
@@ -169,7 +273,7 @@ proptest! {
     fn program_agrees_with_reference(src in expr(), json in context()) {
         let scheme = Scheme::from_json(SCHEME).map_err(|e| TestCaseError::fail(e.to_string()))?;
         let checked = check_expression(&src, &scheme, &Default::default())
-            .map_err(|d| TestCaseError::fail(format!("generated `{src}` does not check: {}", d[0].message)))?;
+            .map_err(|d| TestCaseError::fail(format!("generated `{src}` does not check: {}", d.first().map_or("", |d| d.message.as_str()))))?;
         let ctx = Context::from_flat_json(&scheme, &json).map_err(|e| TestCaseError::fail(e.to_string()))?;
         let compiled = checked.compile(&scheme);
         let mut scratch = compiled.scratch();
@@ -193,7 +297,12 @@ mod wirefilter_oracle {
 
     fn wf_scheme() -> wirefilter::Scheme {
         let mut s = wirefilter::Scheme::new();
-        for (name, ty) in [("s", wirefilter::Type::Bytes), ("n", wirefilter::Type::Int), ("ip", wirefilter::Type::Ip), ("b", wirefilter::Type::Bool)] {
+        for (name, ty) in [
+            ("s", wirefilter::Type::Bytes),
+            ("n", wirefilter::Type::Int),
+            ("ip", wirefilter::Type::Ip),
+            ("b", wirefilter::Type::Bool),
+        ] {
             let _ = s.add_field(name.to_string(), ty);
         }
         s
@@ -201,15 +310,31 @@ mod wirefilter_oracle {
 
     fn atom() -> BoxedStrategy<String> {
         prop_oneof![
-            (pick(&["==", "!=", "<", "<=", ">", ">=", "eq", "ne", "lt", "ge"]), pick(STRS)).prop_map(|(op, v)| format!("s {op} {}", quoted(v))),
+            (
+                pick(&["==", "!=", "<", "<=", ">", ">=", "eq", "ne", "lt", "ge"]),
+                pick(STRS)
+            )
+                .prop_map(|(op, v)| format!("s {op} {}", quoted(v))),
             pick(STRS).prop_map(|v| format!("s contains {}", quoted(v))),
-            pick(&["^a", "b$", "a.c", "(?i)A", "^$", "[a-c]+", "x|y"]).prop_map(|r| format!("s matches {}", quoted(r))),
-            prop::collection::vec(pick(STRS), 1..4).prop_map(|vs| format!("s in {{{}}}", vs.iter().map(|v| quoted(v)).collect::<Vec<_>>().join(" "))),
-            (pick(&["==", "!=", "<", "<=", ">", ">="]), -3i32..300).prop_map(|(op, n)| format!("n {op} {n}")),
+            pick(&["^a", "b$", "a.c", "(?i)A", "^$", "[a-c]+", "x|y"])
+                .prop_map(|r| format!("s matches {}", quoted(r))),
+            prop::collection::vec(pick(STRS), 1..4).prop_map(|vs| format!(
+                "s in {{{}}}",
+                vs.iter().map(|v| quoted(v)).collect::<Vec<_>>().join(" ")
+            )),
+            (pick(&["==", "!=", "<", "<=", ">", ">="]), -3i32..300)
+                .prop_map(|(op, n)| format!("n {op} {n}")),
             (-3i32..300).prop_map(|n| format!("n & {n}")),
             (-3i32..10, 0i32..10).prop_map(|(a, w)| format!("n in {{{a}..{} 255}}", a + w)),
-            (pick(&["==", "!=", "<", ">="]), pick(IPS)).prop_map(|(op, ip)| format!("ip {op} {ip}")),
-            pick(&["{10.0.0.0/8}", "{10.0.0.0/30 ::/0}", "{192.168.1.1 10.0.0.1..10.0.0.9}", "{::1 0.0.0.0/0}"]).prop_map(|set| format!("ip in {set}")),
+            (pick(&["==", "!=", "<", ">="]), pick(IPS))
+                .prop_map(|(op, ip)| format!("ip {op} {ip}")),
+            pick(&[
+                "{10.0.0.0/8}",
+                "{10.0.0.0/30 ::/0}",
+                "{192.168.1.1 10.0.0.1..10.0.0.9}",
+                "{::1 0.0.0.0/0}"
+            ])
+            .prop_map(|set| format!("ip in {set}")),
             Just("b".to_string()),
         ]
         .boxed()
@@ -218,8 +343,15 @@ mod wirefilter_oracle {
     fn expr() -> impl Strategy<Value = String> {
         atom().prop_recursive(3, 12, 3, |inner| {
             prop_oneof![
-                (prop::collection::vec(inner.clone(), 2..4), pick(&[" and ", " or ", " xor ", " && ", " || ", " ^^ "]))
-                    .prop_map(|(items, op)| items.iter().map(|i| format!("({i})")).collect::<Vec<_>>().join(op)),
+                (
+                    prop::collection::vec(inner.clone(), 2..4),
+                    pick(&[" and ", " or ", " xor ", " && ", " || ", " ^^ "])
+                )
+                    .prop_map(|(items, op)| items
+                        .iter()
+                        .map(|i| format!("({i})"))
+                        .collect::<Vec<_>>()
+                        .join(op)),
                 inner.prop_map(|i| format!("not ({i})")),
             ]
         })

@@ -16,7 +16,13 @@ fn evaluation_does_not_allocate() {
             }
         }
     });
-    assert_eq!(info.count_total, 0, "{} allocations in {} evaluations", info.count_total, cases.len() * 10);
+    assert_eq!(
+        info.count_total,
+        0,
+        "{} allocations in {} evaluations",
+        info.count_total,
+        cases.len() * 10
+    );
 }
 
 #[test]

@@ -137,13 +137,13 @@ fn run_case(scheme: &Scheme, case: &ExprCase) -> Result<(), String> {
                 .collect::<String>()
         )),
         (None, Ok(checked)) => {
-            if let Some(want) = &case.canonical {
-                if &checked.canonical() != want {
-                    return Err(format!(
-                        "canonical form is `{}`, expected `{want}`",
-                        checked.canonical()
-                    ));
-                }
+            if let Some(want) = &case.canonical
+                && &checked.canonical() != want
+            {
+                return Err(format!(
+                    "canonical form is `{}`, expected `{want}`",
+                    checked.canonical()
+                ));
             }
             round_trip(&case.expr)?;
             crate::corpus_eval::run_eval(

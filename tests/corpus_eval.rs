@@ -40,10 +40,10 @@ pub fn run_eval(
             explained.result
         ));
     }
-    if let Some(b) = because {
-        if explained.because != b {
-            return Err(format!("because {:?}, expected {b:?}", explained.because));
-        }
+    if let Some(b) = because
+        && explained.because != b
+    {
+        return Err(format!("because {:?}, expected {b:?}", explained.because));
     }
     Ok(())
 }
@@ -57,11 +57,20 @@ pub fn all_eval_cases() -> Vec<(zt_eval::expression::Compiled, Context)> {
     }
     let mut out = Vec::new();
     for path in crate::corpus::case_files("expr") {
-        let Ok(text) = std::fs::read_to_string(&path) else { continue };
-        let Ok(file) = serde_json::from_str::<File>(&text) else { continue };
-        let Ok(scheme) = crate::corpus::scheme_of(&file.scheme) else { continue };
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            continue;
+        };
+        let Ok(file) = serde_json::from_str::<File>(&text) else {
+            continue;
+        };
+        let Ok(scheme) = crate::corpus::scheme_of(&file.scheme) else {
+            continue;
+        };
         for case in &file.cases {
-            let (Some(src), Some(ctx)) = (case.get("expr").and_then(|e| e.as_str()), case.get("context")) else {
+            let (Some(src), Some(ctx)) = (
+                case.get("expr").and_then(|e| e.as_str()),
+                case.get("context"),
+            ) else {
                 continue;
             };
             let (Ok(checked), Ok(ctx)) = (

@@ -16,7 +16,7 @@ fn ident() -> impl Strategy<Value = Ident> {
         .prop_filter("keywords are not names", |segs| {
             let first = segs.first().map_or("", String::as_str);
             !matches!(first, "not" | "and" | "or" | "xor" | "in")
-                && !(segs.len() == 1 && first == "r")
+                && (segs.len() != 1 || first != "r")
         })
         .prop_map(|segs| Ident {
             name: segs.join(".").into(),

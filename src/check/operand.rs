@@ -164,7 +164,10 @@ impl Checker<'_> {
                 self.error(Diagnostic::new(
                     ErrorKind::InvalidArgument,
                     span,
-                    format!("one quantifier may iterate at most {} different `[*]` sources", crate::eval::MAX_SOURCES),
+                    format!(
+                        "one quantifier may iterate at most {} different `[*]` sources",
+                        crate::eval::MAX_SOURCES
+                    ),
                 ));
                 return None;
             }
@@ -211,15 +214,14 @@ impl Checker<'_> {
                 kind: ExprKind::Test(inner),
                 span,
             }) = arg
+                && has_each(inner)
             {
-                if has_each(inner) {
-                    self.error(Diagnostic::new(
-                        ErrorKind::InvalidArgument,
-                        *span,
-                        "only the first argument of a function may use `[*]`",
-                    ));
-                    return None;
-                }
+                self.error(Diagnostic::new(
+                    ErrorKind::InvalidArgument,
+                    *span,
+                    "only the first argument of a function may use `[*]`",
+                ));
+                return None;
             }
         }
         let first = args.first()?;
@@ -331,44 +333,44 @@ impl Checker<'_> {
             return None;
         };
         // `any(flags)` on an `Array<Bool>` value is `any(flags[*])`.
-        if let ExprKind::Test(inner) = &e.kind {
-            if !has_each(inner) {
-                self.frames.push(Vec::new());
-                let got = self.operand(inner);
-                self.frames.pop();
-                match got {
-                    Some(Operandish::Value(TVal {
-                        val,
-                        ty: Type::Array(t),
-                        mapped: false,
-                        pending: false,
-                    })) if *t == Type::Bool => {
-                        let quant = Quant {
-                            all,
-                            sources: vec![Source {
-                                base: val,
-                                steps: Box::new([PathStep::Each]),
-                            }],
-                            body: Box::new(Cond::Atom {
-                                atom: Atom {
-                                    lhs: Val::Elem(0),
-                                    op: AtomOp::IsTrue,
-                                },
-                                label: format!("{inner}[*]").into(),
-                            }),
-                            nil_is_false: true,
-                        };
-                        return Some(Operandish::Cond(Checked {
-                            cond: Cond::Quant {
-                                quant,
-                                label: op.to_string().into(),
+        if let ExprKind::Test(inner) = &e.kind
+            && !has_each(inner)
+        {
+            self.frames.push(Vec::new());
+            let got = self.operand(inner);
+            self.frames.pop();
+            match got {
+                Some(Operandish::Value(TVal {
+                    val,
+                    ty: Type::Array(t),
+                    mapped: false,
+                    pending: false,
+                })) if *t == Type::Bool => {
+                    let quant = Quant {
+                        all,
+                        sources: vec![Source {
+                            base: val,
+                            steps: Box::new([PathStep::Each]),
+                        }],
+                        body: Box::new(Cond::Atom {
+                            atom: Atom {
+                                lhs: Val::Elem(0),
+                                op: AtomOp::IsTrue,
                             },
-                            mapped: false,
-                        }));
-                    }
-                    None => return None,
-                    Some(_) => {}
+                            label: format!("{inner}[*]").into(),
+                        }),
+                        nil_is_false: true,
+                    };
+                    return Some(Operandish::Cond(Checked {
+                        cond: Cond::Quant {
+                            quant,
+                            label: op.to_string().into(),
+                        },
+                        mapped: false,
+                    }));
                 }
+                None => return None,
+                Some(_) => {}
             }
         }
         self.frames.push(Vec::new());

@@ -7,9 +7,9 @@ use std::path::PathBuf;
 use zt_eval::diag;
 use zt_eval::explain::Explained;
 use zt_eval::expression::{Checked, check_expression};
-use zt_eval::value::Context;
 use zt_eval::parse::Limits;
 use zt_eval::scheme::Scheme;
+use zt_eval::value::Context;
 
 /// Arguments of `expr`.
 #[derive(clap::Args, Debug)]
@@ -50,7 +50,8 @@ pub fn run(args: ExprArgs, out: &mut impl Write) -> Result<u8, CliError> {
             };
             match args.format {
                 Format::Json => {
-                    let mut v = serde_json::json!({"expression": checked.canonical(), "type": "Bool"});
+                    let mut v =
+                        serde_json::json!({"expression": checked.canonical(), "type": "Bool"});
                     if let (Some(e), Some(obj)) = (&evaluated, v.as_object_mut()) {
                         obj.insert("result".into(), e.result.into());
                         if args.explain {
@@ -88,11 +89,22 @@ pub fn run(args: ExprArgs, out: &mut impl Write) -> Result<u8, CliError> {
     }
 }
 
-fn evaluate(checked: &Checked, scheme: &Scheme, path: &std::path::Path) -> Result<Explained, CliError> {
+fn evaluate(
+    checked: &Checked,
+    scheme: &Scheme,
+    path: &std::path::Path,
+) -> Result<Explained, CliError> {
     let text = read_input(path)?;
-    let json: serde_json::Value = serde_json::from_str(&text)
-        .map_err(|e| CliError::Input(format!("{}: invalid JSON at {}:{}: {e}", path.display(), e.line(), e.column())))?;
-    let ctx = Context::from_flat_json(scheme, &json).map_err(|e| CliError::Input(format!("{}: {e}", path.display())))?;
+    let json: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
+        CliError::Input(format!(
+            "{}: invalid JSON at {}:{}: {e}",
+            path.display(),
+            e.line(),
+            e.column()
+        ))
+    })?;
+    let ctx = Context::from_flat_json(scheme, &json)
+        .map_err(|e| CliError::Input(format!("{}: {e}", path.display())))?;
     let compiled = checked.compile(scheme);
     let mut scratch = compiled.scratch();
     Ok(compiled.explain(&ctx, &mut scratch))

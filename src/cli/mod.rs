@@ -11,8 +11,6 @@ use std::path::Path;
 pub enum CliError {
     /// A file could not be read or written (exit 1); a broken pipe ends quietly.
     Io(String, io::Error),
-    /// The input is invalid and the diagnostics were already printed (exit 3).
-    Reported,
     /// The input is invalid (exit 3).
     Input(String),
 }
@@ -22,7 +20,7 @@ impl CliError {
     pub fn code(&self) -> u8 {
         match self {
             CliError::Io(..) => 1,
-            CliError::Reported | CliError::Input(_) => 3,
+            CliError::Input(_) => 3,
         }
     }
 
@@ -36,7 +34,6 @@ impl fmt::Display for CliError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             CliError::Io(what, e) => write!(f, "{what}: {e}"),
-            CliError::Reported => f.write_str("invalid input"),
             CliError::Input(m) => f.write_str(m),
         }
     }

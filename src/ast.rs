@@ -458,6 +458,16 @@ impl fmt::Display for Literal {
 /// Writes bytes as a quoted string: printable text as is, `"` and `\` escaped,
 /// control characters and invalid UTF-8 as `\xHH`.
 pub fn write_quoted(f: &mut impl fmt::Write, bytes: &[u8]) -> fmt::Result {
+    // Plain printable ASCII needs no escaping: write it whole.
+    if bytes
+        .iter()
+        .all(|b| (b' '..=b'~').contains(b) && *b != b'"' && *b != b'\\')
+        && let Ok(text) = std::str::from_utf8(bytes)
+    {
+        f.write_char('"')?;
+        f.write_str(text)?;
+        return f.write_char('"');
+    }
     f.write_char('"')?;
     for chunk in bytes.utf8_chunks() {
         for c in chunk.valid().chars() {

@@ -10,7 +10,7 @@ use crate::program::{
 use crate::scheme::{ListDef, ListId, Scheme, Type};
 use crate::sets::{IntRanges, IpRanges};
 use crate::{literal, value};
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 /// Builds one program from many root conditions, sharing atoms between them.
 pub struct Builder<'s> {
@@ -36,9 +36,9 @@ impl<'s> Builder<'s> {
                 regexes: Vec::new(),
                 registers: 0,
             },
-            atom_ids: HashMap::new(),
-            quant_ids: HashMap::new(),
-            list_ids: HashMap::new(),
+            atom_ids: HashMap::default(),
+            quant_ids: HashMap::default(),
+            list_ids: HashMap::default(),
         }
     }
 

@@ -136,6 +136,16 @@ pub enum Escapes {
 /// A `"…"` string at the start of `i` (which starts with `"`); returns the rest and
 /// the decoded bytes.
 pub fn quoted(i: &str, escapes: Escapes) -> Result<(&str, Vec<u8>), StrError> {
+    // Most strings have no escape: copy them in one go.
+    let body = i.get(1..).unwrap_or("");
+    if let Some(end) = memchr::memchr2(b'"', b'\\', body.as_bytes())
+        && body.as_bytes().get(end) == Some(&b'"')
+    {
+        return Ok((
+            body.get(end + 1..).unwrap_or(""),
+            body.as_bytes().get(..end).unwrap_or(&[]).to_vec(),
+        ));
+    }
     let mut out = Vec::new();
     let mut chars = i.char_indices().skip(1);
     while let Some((at, c)) = chars.next() {

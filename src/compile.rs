@@ -87,6 +87,7 @@ impl<'s> Builder<'s> {
                 let id = self.quant(quant);
                 out.push(Inst::Quant(id));
             }
+            Cond::Ref { block, .. } => out.push(Inst::Block(BlockId(*block))),
             Cond::Not(inner) => {
                 self.emit(inner, out);
                 out.push(Inst::Not);
@@ -132,6 +133,7 @@ impl<'s> Builder<'s> {
             Cond::Const(b) => Why::Const(*b),
             Cond::Atom { atom, label } => Why::Atom(self.atom(atom), label.clone()),
             Cond::Quant { quant, label } => Why::Quant(self.quant(quant), label.clone()),
+            Cond::Ref { block, label } => Why::Block(BlockId(*block), label.clone()),
             Cond::Not(inner) => Why::Not(Box::new(self.why(inner))),
             Cond::Logic(op, items) => Why::Logic(*op, items.iter().map(|c| self.why(c)).collect()),
         }

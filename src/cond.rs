@@ -25,6 +25,13 @@ pub enum Cond {
         /// Its canonical text, for explanations.
         label: Box<str>,
     },
+    /// The result of an earlier root block of the same program: a group reference.
+    Ref {
+        /// The block's index.
+        block: u32,
+        /// The group's name, for explanations.
+        label: Box<str>,
+    },
     /// `any(…)` / `all(…)` over the elements of one or more sources.
     Quant {
         /// The quantifier.

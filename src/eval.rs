@@ -39,6 +39,13 @@ impl Scratch {
         }
     }
 
+    /// Records a block's result for later `Inst::Block` reads.
+    pub(crate) fn set_block(&mut self, block: BlockId, value: bool) {
+        if let Some(slot) = self.blocks.get_mut(block.0 as usize) {
+            *slot = value;
+        }
+    }
+
     /// A recorded block result.
     pub(crate) fn block(&self, block: BlockId) -> bool {
         self.blocks.get(block.0 as usize).copied().unwrap_or(false)

@@ -41,6 +41,16 @@ enum Command {
         after_help = "Examples:\n  zt-eval expr 'any(identity.groups.name[*] in {\"developers\" \"admin\"}) and os.name == \"windows\"'\n  zt-eval expr 'identity.email == \"a@b.com\"' --kind ip --format json\n  zt-eval expr 'os.build >= 19045' --scheme scheme.json --context ctx.json\n\nExit codes: 0 valid, 3 invalid expression or context, 1 unreadable file, 2 usage."
     )]
     Expr(cli::expr::ExprArgs),
+    /// Decide one context under a configuration: device profile, IP profile, Access groups, posture.
+    #[command(
+        after_help = "Examples:\n  zt-eval eval --config corpus/examples/acme --context corpus/examples/acme/contexts/alice.json\n  zt-eval eval --config bundle.json --context ctx.json --explain --format json\n\nExit codes: 0 decided, 3 invalid configuration or context, 1 unreadable file, 2 usage."
+    )]
+    Eval(cli::config_cmds::EvalArgs),
+    /// Validate a configuration: print every error and warning with its file and JSON path.
+    #[command(
+        after_help = "Examples:\n  zt-eval check --config corpus/examples/acme\n  zt-eval check --config bundle.json --format json\n\nExit codes: 0 no errors (warnings allowed), 3 errors, 1 unreadable file, 2 usage."
+    )]
+    Check(cli::config_cmds::CheckArgs),
 }
 
 fn main() -> ExitCode {
@@ -55,6 +65,8 @@ fn main() -> ExitCode {
     let mut out = std::io::stdout().lock();
     let result = match args.command {
         Command::Expr(a) => cli::expr::run(a, &mut out),
+        Command::Eval(a) => cli::config_cmds::run_eval(a, &mut out),
+        Command::Check(a) => cli::config_cmds::run_check(a, &mut out),
     };
     let flushed = out.flush();
     match (result, flushed) {

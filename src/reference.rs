@@ -44,6 +44,8 @@ impl Reference<'_> {
                 self.test(&atom.op, v.as_ref())
             }
             Cond::Quant { quant, .. } => self.quant(quant),
+            // Group references are answered by the configuration-level reference.
+            Cond::Ref { .. } => false,
         }
     }
 

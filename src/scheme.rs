@@ -67,7 +67,7 @@ impl fmt::Display for Type {
 }
 
 /// Index of a field in its scheme.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct FieldId(u32);
 
 impl FieldId {
@@ -347,7 +347,10 @@ impl Scheme {
 
     /// The known field or list names, for "did you mean" suggestions.
     pub fn field_names(&self) -> impl Iterator<Item = &str> {
-        self.fields.iter().map(|(n, _)| &**n)
+        self.fields
+            .iter()
+            .map(|(n, _)| &**n)
+            .filter(|n| self.field_index.contains_key(*n))
     }
 
     /// The declared list names.

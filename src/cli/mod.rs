@@ -1,6 +1,8 @@
 //! The commands of the binary, one module each, and the error they share.
 
+pub mod config_cmds;
 pub mod expr;
+pub mod text;
 
 use std::fmt;
 use std::io;

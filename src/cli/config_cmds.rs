@@ -1,0 +1,138 @@
+//! `zt-eval eval` (one context -> decision) and `zt-eval check` (every problem of a
+//! configuration).
+
+use super::{CliError, read_input};
+use crate::Format;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use zt_eval::Engine;
+use zt_eval::config::{Problem, Severity};
+
+/// Arguments of `eval`.
+#[derive(clap::Args, Debug)]
+pub struct EvalArgs {
+    /// Configuration: a bundle JSON file or a folder of `<kind>.json` files.
+    #[arg(long, value_name = "C")]
+    config: PathBuf,
+    /// The context JSON (`-` reads stdin).
+    #[arg(long, value_name = "X.json")]
+    context: PathBuf,
+    /// Say why: checked profiles with their deciding atoms, every group rule's result.
+    #[arg(long)]
+    explain: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    format: Format,
+}
+
+/// Arguments of `check`.
+#[derive(clap::Args, Debug)]
+pub struct CheckArgs {
+    /// Configuration: a bundle JSON file or a folder of `<kind>.json` files.
+    #[arg(long, value_name = "C")]
+    config: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    format: Format,
+}
+
+/// Prints problems to stderr in text form.
+pub fn report(problems: &[Problem]) {
+    for p in problems {
+        eprint!("{}", p.render());
+    }
+}
+
+/// Loads an engine, printing warnings; errors end the command with exit 3.
+pub fn load(path: &Path) -> Result<Engine, CliError> {
+    if !path.exists() {
+        return Err(CliError::Io(
+            format!("cannot read `{}`", path.display()),
+            std::io::Error::from(std::io::ErrorKind::NotFound),
+        ));
+    }
+    match Engine::from_path(path) {
+        Ok(e) => {
+            report(e.warnings());
+            Ok(e)
+        }
+        Err(e) => {
+            report(&e.problems);
+            Err(CliError::Input(e.to_string()))
+        }
+    }
+}
+
+/// Runs `eval`.
+pub fn run_eval(args: EvalArgs, out: &mut impl Write) -> Result<u8, CliError> {
+    let engine = load(&args.config)?;
+    let text = read_input(&args.context)?;
+    let json: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
+        CliError::Input(format!(
+            "{}: malformed JSON at line {}, column {}: {e}",
+            args.context.display(),
+            e.line(),
+            e.column()
+        ))
+    })?;
+    let mut scratch = engine.scratch();
+    let decision = engine
+        .decide(&json, &mut scratch, args.explain)
+        .map_err(|e| CliError::Input(format!("{}: {e}", args.context.display())))?;
+    for w in &decision.warnings {
+        eprintln!("warning: {}: {w}", args.context.display());
+    }
+    match args.format {
+        Format::Json => writeln!(
+            out,
+            "{}",
+            serde_json::to_string_pretty(&decision.json).unwrap_or_default()
+        )?,
+        Format::Text => write!(
+            out,
+            "{}",
+            super::text::decision(&decision.json, args.explain)
+        )?,
+    }
+    Ok(0)
+}
+
+/// Runs `check`.
+pub fn run_check(args: CheckArgs, out: &mut impl Write) -> Result<u8, CliError> {
+    if !args.config.exists() {
+        return Err(CliError::Io(
+            format!("cannot read `{}`", args.config.display()),
+            std::io::Error::from(std::io::ErrorKind::NotFound),
+        ));
+    }
+    let problems = zt_eval::engine::check_path(&args.config);
+    let errors = problems
+        .iter()
+        .filter(|p| p.severity == Severity::Error)
+        .count();
+    let warnings = problems.len() - errors;
+    match args.format {
+        Format::Json => {
+            let v = serde_json::json!({"errors": errors, "warnings": warnings, "problems": problems.iter().map(Problem::to_json).collect::<Vec<_>>()});
+            writeln!(
+                out,
+                "{}",
+                serde_json::to_string_pretty(&v).unwrap_or_default()
+            )?;
+        }
+        Format::Text => {
+            report(&problems);
+            writeln!(
+                out,
+                "{}: {errors} error(s), {warnings} warning(s)",
+                args.config.display()
+            )?;
+        }
+    }
+    Ok(if errors > 0 { 3 } else { 0 })
+}
+
+#[allow(dead_code, reason = "kept for stdin configs later")]
+fn read(path: &Path) -> Result<String, CliError> {
+    read_input(path)
+}

@@ -1,0 +1,230 @@
+//! One Access rule object -> `Rule` (`config.md` §2.1): exactly one key, its kind,
+//! with the fields that kind requires. Terraform's `azure_ad` and
+//! `github_organization` are aliases.
+
+use super::read::Reader;
+use serde_json::Value;
+
+/// An identity-provider group rule: the provider must match, then the group test.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdpRule {
+    /// `identity_provider_id`
+    pub idp: String,
+    /// The value tested (group name, id, email, org, attribute value…).
+    pub value: String,
+    /// The second key where the kind has one (SAML attribute name, OIDC claim name, GitHub team).
+    pub key: Option<String>,
+}
+
+/// An Access rule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Rule {
+    /// `everyone`
+    Everyone,
+    /// `email`
+    Email(String),
+    /// `email_domain`
+    EmailDomain(String),
+    /// `email_list`: list id
+    EmailList(String),
+    /// `ip`: address or CIDR as written
+    Ip(ipnet::IpNet),
+    /// `ip_list`: list id
+    IpList(String),
+    /// `geo`: country code
+    Geo(String),
+    /// `certificate`
+    Certificate,
+    /// `common_name`
+    CommonName(String),
+    /// `service_token`: token id
+    ServiceToken(String),
+    /// `any_valid_service_token`
+    AnyValidServiceToken,
+    /// `auth_method`
+    AuthMethod(String),
+    /// `login_method`: IdP id
+    LoginMethod(String),
+    /// `okta`: group name
+    Okta(IdpRule),
+    /// `azureAD`: group id
+    AzureAd(IdpRule),
+    /// `gsuite`: group email
+    Gsuite(IdpRule),
+    /// `github-organization`: org, optional team in `key`
+    Github(IdpRule),
+    /// `saml`: attribute name in `key`, value
+    Saml(IdpRule),
+    /// `oidc`: claim name in `key`, value
+    Oidc(IdpRule),
+    /// `auth_context`: `ac_id`
+    AuthContext(IdpRule),
+    /// `device_posture`: posture rule id
+    DevicePosture(String),
+    /// `user_risk_score`
+    UserRiskScore(Vec<String>),
+    /// `external_evaluation`: evaluate URL
+    ExternalEvaluation(String),
+    /// `linked_app_token`: app uid
+    LinkedAppToken(String),
+    /// `group`: group id
+    Group(String),
+}
+
+/// The rule kinds, for "did you mean".
+pub const RULE_KINDS: &[&str] = &[
+    "everyone",
+    "email",
+    "email_domain",
+    "email_list",
+    "ip",
+    "ip_list",
+    "geo",
+    "certificate",
+    "common_name",
+    "service_token",
+    "any_valid_service_token",
+    "auth_method",
+    "login_method",
+    "okta",
+    "azureAD",
+    "gsuite",
+    "github-organization",
+    "saml",
+    "oidc",
+    "auth_context",
+    "device_posture",
+    "user_risk_score",
+    "external_evaluation",
+    "linked_app_token",
+    "group",
+];
+
+impl Reader<'_> {
+    /// Reads one rule object at `path`; problems are recorded and `None` returned.
+    pub fn rule(&mut self, v: &Value, path: &str) -> Option<(Rule, bool)> {
+        let obj = self.object(v, path)?;
+        let mut keys = obj.keys();
+        let (Some(kind), None) = (keys.next(), keys.next()) else {
+            let found: Vec<String> = obj.keys().map(|k| format!("`{k}`")).collect();
+            self.error(
+                path,
+                if found.is_empty() {
+                    "a rule needs exactly one key, its kind; found none".to_string()
+                } else {
+                    format!(
+                        "a rule needs exactly one key, its kind; found {}",
+                        found.join(", ")
+                    )
+                },
+            );
+            return None;
+        };
+        let p = format!("{path}{}", path_key(kind));
+        let body = obj.get(kind)?;
+        let body_obj = self.object(body, &p)?;
+        let s = |r: &mut Self, key: &str| r.string_in(body_obj, key, &p);
+        let idp = |r: &mut Self, value_key: &str, key: Option<&str>| -> Option<IdpRule> {
+            let value = r.string_in(body_obj, value_key, &p);
+            let key = match key {
+                Some(k) => Some(r.string_in(body_obj, k, &p)?),
+                None => None,
+            };
+            let idp = r.string_in(body_obj, "identity_provider_id", &p);
+            Some(IdpRule {
+                idp: idp?,
+                value: value?,
+                key,
+            })
+        };
+        let mut host_bits = false;
+        let rule = match kind.as_str() {
+            "everyone" => Rule::Everyone,
+            "email" => Rule::Email(s(self, "email")?),
+            "email_domain" => Rule::EmailDomain(s(self, "domain")?),
+            "email_list" => Rule::EmailList(s(self, "id")?),
+            "ip" => {
+                let text = s(self, "ip")?;
+                let net = match text.parse::<ipnet::IpNet>() {
+                    Ok(n) => n,
+                    Err(_) => match text.parse::<std::net::IpAddr>() {
+                        Ok(ip) => ipnet::IpNet::from(crate::value::normalize_ip(ip)),
+                        Err(_) => {
+                            self.error(
+                                &format!("{p}.ip"),
+                                format!("invalid ip address or cidr `{text}`"),
+                            );
+                            return None;
+                        }
+                    },
+                };
+                host_bits = net.trunc() != net;
+                Rule::Ip(net.trunc())
+            }
+            "ip_list" => Rule::IpList(s(self, "id")?),
+            "geo" => Rule::Geo(s(self, "country_code")?),
+            "certificate" => Rule::Certificate,
+            "common_name" => Rule::CommonName(s(self, "common_name")?),
+            "service_token" => Rule::ServiceToken(s(self, "token_id")?),
+            "any_valid_service_token" => Rule::AnyValidServiceToken,
+            "auth_method" => Rule::AuthMethod(s(self, "auth_method")?),
+            "login_method" => Rule::LoginMethod(s(self, "id")?),
+            "okta" => Rule::Okta(idp(self, "name", None)?),
+            "azureAD" | "azure_ad" => Rule::AzureAd(idp(self, "id", None)?),
+            "gsuite" => Rule::Gsuite(idp(self, "email", None)?),
+            "github-organization" | "github_organization" => {
+                let mut r = idp(self, "name", None)?;
+                r.key = match body_obj.get("team") {
+                    None | Some(Value::Null) => None,
+                    Some(Value::String(t)) => Some(t.clone()),
+                    Some(_) => {
+                        self.error(&format!("{p}.team"), "expected a string".to_string());
+                        return None;
+                    }
+                };
+                Rule::Github(r)
+            }
+            "saml" => Rule::Saml(idp(self, "attribute_value", Some("attribute_name"))?),
+            "oidc" => Rule::Oidc(idp(self, "claim_value", Some("claim_name"))?),
+            "auth_context" => Rule::AuthContext(idp(self, "ac_id", None)?),
+            "device_posture" => Rule::DevicePosture(s(self, "integration_uid")?),
+            "user_risk_score" => {
+                let list = body_obj.get("user_risk_score");
+                let items = self.string_array(list, &format!("{p}.user_risk_score"))?;
+                for (i, item) in items.iter().enumerate() {
+                    if !matches!(item.as_str(), "low" | "medium" | "high" | "unscored") {
+                        self.error(
+                            &format!("{p}.user_risk_score[{i}]"),
+                            format!("unknown risk score `{item}`: expected `low`, `medium`, `high` or `unscored`"),
+                        );
+                    }
+                }
+                Rule::UserRiskScore(items)
+            }
+            "external_evaluation" => {
+                let url = s(self, "evaluate_url")?;
+                let _ = s(self, "keys_url")?;
+                Rule::ExternalEvaluation(url)
+            }
+            "linked_app_token" => Rule::LinkedAppToken(s(self, "app_uid")?),
+            "group" => Rule::Group(s(self, "id")?),
+            other => {
+                let hint = crate::scheme::did_you_mean(other, RULE_KINDS.iter().copied())
+                    .map(|k| format!(" (did you mean `{k}`?)"))
+                    .unwrap_or_default();
+                self.error(&p, format!("unknown rule kind `{other}`{hint}"));
+                return None;
+            }
+        };
+        Some((rule, host_bits))
+    }
+}
+
+/// `.key` for simple keys, `["github-organization"]` for others.
+pub fn path_key(k: &str) -> String {
+    if k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') && !k.is_empty() {
+        format!(".{k}")
+    } else {
+        format!("[{}]", Value::from(k))
+    }
+}

@@ -1,0 +1,225 @@
+//! Config -> Engine: lists into the schemes, groups in topological order, rules and
+//! profiles compiled into one program, every problem collected.
+
+use super::validate;
+use super::{ConfigError, Engine, GroupCode, ProfileCode};
+use crate::compile::Builder;
+use crate::config::{Config, Problem, Profile, Rule, Severity};
+use crate::expression::check_expression;
+use crate::rules::{Resolve, RuleCompiler, zero_trust_scheme};
+use crate::scheme::{ListId, Scheme, Type};
+use std::collections::HashMap;
+
+struct Resolver<'a> {
+    lists: &'a HashMap<String, (ListId, String)>,
+    /// group id -> (block, name), filled as groups are compiled
+    groups: HashMap<String, (u32, String)>,
+    want_kind: &'static str,
+}
+
+impl Resolve for Resolver<'_> {
+    fn list(&self, id: &str) -> Option<ListId> {
+        self.lists
+            .get(id)
+            .filter(|(_, kind)| kind == self.want_kind)
+            .map(|(l, _)| *l)
+    }
+
+    fn group_block(&self, id: &str) -> Option<(u32, String)> {
+        self.groups.get(id).cloned()
+    }
+}
+
+fn list_type(kind: &str) -> Type {
+    if kind == "IP" { Type::Ip } else { Type::Bytes }
+}
+
+pub fn build(config: Config, mut problems: Vec<Problem>) -> Result<Engine, ConfigError> {
+    validate::duplicates(&config, &mut problems);
+    // Lists get the same ids in every scheme, so `$list` means one thing everywhere.
+    let mut device_scheme = Scheme::device();
+    let mut ip_scheme = Scheme::ip();
+    let mut scheme = zero_trust_scheme();
+    let mut lists = HashMap::new();
+    for list in &config.lists {
+        let ty = list_type(&list.kind);
+        for s in [&mut device_scheme, &mut ip_scheme] {
+            let _ = s.add_list(&list.id, ty.clone(), list.items.clone());
+        }
+        if let Ok(id) = scheme.add_list(&list.id, ty, list.items.clone()) {
+            lists.insert(list.id.clone(), (id, list.kind.clone()));
+        }
+    }
+    let order = validate::group_order(&config, &mut problems);
+    let posture_ids: Vec<&str> = config.posture_rules.iter().map(|r| r.id.as_str()).collect();
+
+    let compiler = RuleCompiler::new(&scheme);
+    let mut builder = Builder::new(&scheme);
+    let mut resolver = Resolver {
+        lists: &lists,
+        groups: HashMap::new(),
+        want_kind: "EMAIL",
+    };
+    let mut groups: Vec<Option<GroupCode>> = vec![None; config.groups.len()];
+    for &gi in &order {
+        let Some(group) = config.groups.get(gi) else {
+            continue;
+        };
+        let mut conds: [Vec<crate::cond::Cond>; 3] = [Vec::new(), Vec::new(), Vec::new()];
+        for (slot, rules) in conds
+            .iter_mut()
+            .zip([&group.include, &group.require, &group.exclude])
+        {
+            for r in rules {
+                let path = format!("{}.{}", group.path, r.path);
+                if !validate::rule_refs(
+                    &r.rule,
+                    &path,
+                    &group.file,
+                    &lists,
+                    &posture_ids,
+                    &config,
+                    &mut problems,
+                ) {
+                    continue;
+                }
+                resolver.want_kind = if matches!(r.rule, Rule::IpList(_)) {
+                    "IP"
+                } else {
+                    "EMAIL"
+                };
+                if let Some(c) = compiler.rule(&r.rule, &resolver) {
+                    slot.push(c);
+                }
+            }
+        }
+        let [include, require, exclude] = conds;
+        let rule_blocks = |b: &mut Builder, cs: &[crate::cond::Cond]| {
+            cs.iter().map(|c| b.add_root(c)).collect::<Vec<_>>()
+        };
+        let cond = compiler.group(include.clone(), require.clone(), exclude.clone());
+        let block = builder.add_root(&cond);
+        let code = GroupCode {
+            block,
+            include: rule_blocks(&mut builder, &include),
+            require: rule_blocks(&mut builder, &require),
+            exclude: rule_blocks(&mut builder, &exclude),
+        };
+        resolver
+            .groups
+            .insert(group.id.clone(), (block.0, group.name.clone()));
+        if let Some(slot) = groups.get_mut(gi) {
+            *slot = Some(code);
+        }
+    }
+
+    let device = profiles(
+        &config.device_profiles,
+        &device_scheme,
+        "device_profiles",
+        &mut builder,
+        &mut problems,
+    );
+    let ip = profiles(
+        &config.ip_profiles,
+        &ip_scheme,
+        "ip_profiles",
+        &mut builder,
+        &mut problems,
+    );
+    let defaults: Vec<usize> = config
+        .device_profiles
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| p.default)
+        .map(|(i, _)| i)
+        .collect();
+    if let [_, second, ..] = defaults.as_slice()
+        && let Some(p) = config.device_profiles.get(*second)
+    {
+        problems.push(Problem {
+            severity: Severity::Error,
+            file: p.file.clone(),
+            path: p.path.clone(),
+            message: format!(
+                "more than one default device profile: `{}` is the second",
+                p.name
+            ),
+            expr: None,
+        });
+    }
+    drop(compiler);
+    if problems.iter().any(|p| p.severity == Severity::Error) {
+        return Err(ConfigError { problems });
+    }
+    let program = builder.finish();
+    let groups = groups
+        .into_iter()
+        .map(|g| {
+            g.unwrap_or(GroupCode {
+                block: crate::program::BlockId(0),
+                include: vec![],
+                require: vec![],
+                exclude: vec![],
+            })
+        })
+        .collect();
+    Ok(Engine {
+        device_default: defaults.first().copied(),
+        config,
+        warnings: problems,
+        scheme,
+        program,
+        groups,
+        order,
+        device,
+        ip,
+    })
+}
+
+/// Checks and compiles each profile's `match`; returns the custom profiles in the
+/// order they are checked: ascending precedence, ties in input order.
+fn profiles(
+    list: &[Profile],
+    scheme: &Scheme,
+    kind: &str,
+    builder: &mut Builder<'_>,
+    problems: &mut Vec<Problem>,
+) -> Vec<ProfileCode> {
+    let mut out: Vec<(f64, ProfileCode)> = Vec::new();
+    for (index, p) in list.iter().enumerate() {
+        let Some(src) = &p.expr else { continue };
+        if p.default {
+            continue;
+        }
+        match check_expression(src, scheme, &Default::default()) {
+            Ok(checked) => {
+                validate::expression_warnings(&checked.expr, src, p, problems);
+                let block = builder.add_root(&checked.cond);
+                out.push((
+                    p.precedence.unwrap_or(f64::MAX),
+                    ProfileCode { index, block },
+                ));
+            }
+            Err(diags) => {
+                for d in diags {
+                    problems.push(Problem {
+                        severity: Severity::Error,
+                        file: p.file.clone(),
+                        path: format!("{}.match", p.path),
+                        message: d.message.clone(),
+                        expr: Some((src.clone(), d)),
+                    });
+                }
+            }
+        }
+    }
+    out.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.index.cmp(&b.1.index)));
+    validate::duplicate_precedence(
+        list,
+        &out.iter().map(|(_, c)| c.index).collect::<Vec<_>>(),
+        kind,
+        problems,
+    );
+    out.into_iter().map(|(_, c)| c).collect()
+}

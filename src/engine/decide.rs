@@ -1,0 +1,442 @@
+//! Context JSON -> `Decision` (`decision.md` §1–§2). Slots are filled once from the
+//! normalised subject; groups run in order, each once, their results kept in
+//! scratch for references; profiles are checked in precedence order.
+
+use super::Engine;
+use crate::config::Profile;
+use crate::eval::Scratch;
+use crate::posture::{self, PostureResult};
+use crate::program::{BlockId, Program};
+use crate::subject::{Subject, SubjectError};
+use crate::value::{Context, Value};
+use serde_json::{Value as J, json};
+
+/// Per-thread working memory for decisions.
+#[derive(Debug, Clone)]
+pub struct EngineScratch {
+    eval: Scratch,
+}
+
+impl EngineScratch {
+    pub(super) fn new(program: &Program) -> EngineScratch {
+        EngineScratch {
+            eval: Scratch::new(program),
+        }
+    }
+}
+
+/// Everything the engine says about one context, as the JSON of `decision.md`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Decision {
+    /// The decision object.
+    pub json: J,
+    /// Warnings about the context (e.g. an unknown OS name).
+    pub warnings: Vec<String>,
+}
+
+fn bytes(s: &str) -> Value {
+    Value::Bytes(s.as_bytes().into())
+}
+
+fn array<'a>(items: impl Iterator<Item = &'a str>) -> Value {
+    Value::Array(items.map(bytes).collect())
+}
+
+impl Engine {
+    fn context(&self, s: &Subject, passed: &[String], failed: &[String]) -> Context {
+        let mut ctx = Context::new(&self.scheme);
+        let mut set = |name: &str, v: Option<Value>| {
+            if let Some(f) = self.scheme.field(name) {
+                ctx.set(f, v);
+            }
+        };
+        let id = &s.identity;
+        set("identity.email", id.email.as_deref().map(bytes));
+        set(
+            "identity.email.domain",
+            id.email
+                .as_deref()
+                .and_then(|e| e.rsplit_once('@'))
+                .map(|(_, d)| bytes(d)),
+        );
+        set("identity.name", id.name.as_deref().map(bytes));
+        set(
+            "identity.groups.id",
+            Some(array(id.groups.iter().filter_map(|g| g.id.as_deref()))),
+        );
+        set(
+            "identity.groups.name",
+            Some(array(id.groups.iter().filter_map(|g| g.name.as_deref()))),
+        );
+        set(
+            "identity.groups.email",
+            Some(array(id.groups.iter().filter_map(|g| g.email.as_deref()))),
+        );
+        let saml = Subject::multi(&id.saml_attributes);
+        let oidc = Subject::multi(&id.oidc_claims);
+        let pairs = |m: &[(String, Vec<String>)]| {
+            Value::Array(
+                m.iter()
+                    .flat_map(|(k, vs)| vs.iter().map(move |v| bytes(&format!("{k}={v}"))))
+                    .collect(),
+            )
+        };
+        let map = |m: &[(String, Vec<String>)]| {
+            Value::map(
+                m.iter()
+                    .map(|(k, vs)| (k.as_bytes().into(), array(vs.iter().map(String::as_str))))
+                    .collect(),
+            )
+        };
+        set("identity.saml_attributes", Some(pairs(&saml)));
+        set("identity.oidc_claims", Some(pairs(&oidc)));
+        set("identity.saml", Some(map(&saml)));
+        set("identity.oidc", Some(map(&oidc)));
+        set(
+            "identity.service_token_uuid",
+            id.service_token_uuid.as_deref().map(bytes),
+        );
+        set(
+            "identity.idp.id",
+            id.idp.as_ref().and_then(|i| i.id.as_deref()).map(bytes),
+        );
+        set(
+            "identity.amr",
+            Some(array(id.amr.iter().map(String::as_str))),
+        );
+        set(
+            "identity.auth_contexts",
+            Some(array(id.auth_contexts.iter().map(String::as_str))),
+        );
+        set("identity.risk_score", id.risk_score.as_deref().map(bytes));
+        let github: Vec<String> = id
+            .github
+            .iter()
+            .flat_map(|o| {
+                let org = o.org.to_ascii_lowercase();
+                std::iter::once(org.clone()).chain(
+                    o.teams
+                        .iter()
+                        .map(move |t| format!("{org}/{}", t.to_ascii_lowercase())),
+                )
+            })
+            .collect();
+        set(
+            "identity.github",
+            Some(array(github.iter().map(String::as_str))),
+        );
+        let dev = &s.device;
+        set("network", dev.network.as_deref().map(bytes));
+        set(
+            "os.name",
+            dev.os.as_ref().and_then(|o| o.name.as_deref()).map(bytes),
+        );
+        set(
+            "os.version",
+            dev.os
+                .as_ref()
+                .and_then(|o| o.version.as_deref())
+                .map(bytes),
+        );
+        set(
+            "device_posture.checks.passed",
+            Some(array(passed.iter().map(String::as_str))),
+        );
+        set(
+            "device_posture.checks.failed",
+            Some(array(failed.iter().map(String::as_str))),
+        );
+        let req = &s.request;
+        set("request.ip", s.ip().map(Value::Ip));
+        set("request.country", req.country.as_deref().map(bytes));
+        set(
+            "request.certificate",
+            Some(Value::Bool(req.certificate.is_some())),
+        );
+        set(
+            "request.certificate.common_name",
+            req.certificate
+                .as_ref()
+                .and_then(|c| c.common_name.as_deref())
+                .map(bytes),
+        );
+        set(
+            "request.service_token",
+            Some(Value::Bool(req.service_token.is_some())),
+        );
+        set(
+            "request.service_token.id",
+            req.service_token
+                .as_ref()
+                .and_then(|t| t.id.as_deref())
+                .map(bytes),
+        );
+        set(
+            "request.linked_app_token.app_uid",
+            req.linked_app_token
+                .as_ref()
+                .and_then(|t| t.app_uid.as_deref())
+                .map(bytes),
+        );
+        set(
+            "request.external_evaluation",
+            Some(Value::map(
+                req.external_evaluation
+                    .iter()
+                    .map(|(k, v)| (k.as_bytes().into(), Value::Bool(*v)))
+                    .collect(),
+            )),
+        );
+        ctx
+    }
+
+    /// Decides one context given as JSON (`context.md`).
+    ///
+    /// # Errors
+    /// The context's first problem, with its JSON path.
+    pub fn decide(
+        &self,
+        json: &J,
+        scratch: &mut EngineScratch,
+        explain: bool,
+    ) -> Result<Decision, SubjectError> {
+        let (subject, warnings) = Subject::from_json(json)?;
+        // Posture: given results win, then computed ones, else unknown.
+        let mut passed: Vec<String> = subject
+            .device
+            .posture
+            .as_ref()
+            .map(|p| p.passed.clone())
+            .unwrap_or_default();
+        let mut failed: Vec<String> = subject
+            .device
+            .posture
+            .as_ref()
+            .map(|p| p.failed.clone())
+            .unwrap_or_default();
+        let mut unknown = Vec::new();
+        let lists = &self.config.lists;
+        let find = |id: &str| lists.iter().find(|l| l.id == id);
+        for rule in &self.config.posture_rules {
+            match posture::evaluate(rule, &subject, &find) {
+                PostureResult::Passed if !passed.contains(&rule.id) => passed.push(rule.id.clone()),
+                PostureResult::Failed if !failed.contains(&rule.id) => failed.push(rule.id.clone()),
+                PostureResult::Unknown => unknown.push(rule.id.clone()),
+                _ => {}
+            }
+        }
+        let ctx = self.context(&subject, &passed, &failed);
+        let s = &mut scratch.eval;
+        // Invariant 1 across blocks: `order` puts referenced groups first, so every
+        // `Inst::Block` reads a result written earlier in this pass.
+        for &gi in &self.order {
+            if let Some(g) = self.groups.get(gi) {
+                let r = self.program.run(g.block, &ctx, s);
+                s.set_block(g.block, r);
+            }
+        }
+        let mut out = serde_json::Map::new();
+        out.insert("id".into(), subject.id.clone().unwrap_or(J::Null));
+        if self.config.present.device_profiles {
+            out.insert(
+                "device_profile".into(),
+                self.device_profile(&ctx, s, explain),
+            );
+        }
+        if self.config.present.ip_profiles {
+            out.insert("ip_profile".into(), self.ip_profile(&ctx, s, explain));
+        }
+        if self.config.present.groups {
+            let members: Vec<J> = self
+                .config
+                .groups
+                .iter()
+                .zip(&self.groups)
+                .filter(|(_, code)| s.block(code.block))
+                .map(|(g, _)| json!({"id": g.id, "name": g.name}))
+                .collect();
+            out.insert("access_groups".into(), J::Array(members));
+            if explain {
+                out.insert(
+                    "access_groups_why".into(),
+                    self.groups_why(&subject, &ctx, s),
+                );
+            }
+        }
+        if self.config.present.posture_rules {
+            out.insert(
+                "posture".into(),
+                json!({"passed": passed, "failed": failed, "unknown": unknown}),
+            );
+        }
+        Ok(Decision {
+            json: J::Object(out),
+            warnings,
+        })
+    }
+
+    fn first_match(
+        &self,
+        codes: &[super::ProfileCode],
+        list: &[Profile],
+        ctx: &Context,
+        s: &mut Scratch,
+        explain: bool,
+    ) -> (Option<usize>, Vec<J>) {
+        let mut checked = Vec::new();
+        for code in codes {
+            let Some(p) = list.get(code.index) else {
+                continue;
+            };
+            if !p.enabled {
+                if explain {
+                    checked.push(json!({"id": p.id, "name": p.name, "precedence": prec(p.precedence), "result": "disabled"}));
+                }
+                continue;
+            }
+            if explain {
+                let e = self.program.explain(code.block, ctx, s);
+                let result = if e.result { "match" } else { "no_match" };
+                checked.push(json!({"id": p.id, "name": p.name, "precedence": prec(p.precedence), "result": result, "because": e.because}));
+                if e.result {
+                    return (Some(code.index), checked);
+                }
+            } else if self.program.run(code.block, ctx, s) {
+                return (Some(code.index), checked);
+            }
+        }
+        (None, checked)
+    }
+
+    fn device_profile(&self, ctx: &Context, s: &mut Scratch, explain: bool) -> J {
+        let list = &self.config.device_profiles;
+        let (hit, checked) = self.first_match(&self.device, list, ctx, s, explain);
+        let mut v = match hit.or(self.device_default).and_then(|i| list.get(i)) {
+            Some(p) => {
+                json!({"id": p.id, "name": p.name, "precedence": prec(p.precedence), "default": hit.is_none(), "settings": p.settings})
+            }
+            None => {
+                json!({"id": null, "name": "Default", "precedence": null, "default": true, "settings": {}})
+            }
+        };
+        if explain && let Some(obj) = v.as_object_mut() {
+            obj.insert("why".into(), json!({"checked": checked}));
+        }
+        v
+    }
+
+    fn ip_profile(&self, ctx: &Context, s: &mut Scratch, explain: bool) -> J {
+        let list = &self.config.ip_profiles;
+        let (hit, checked) = self.first_match(&self.ip, list, ctx, s, explain);
+        let mut v = match hit.and_then(|i| list.get(i)) {
+            Some(p) => {
+                json!({"id": p.id, "name": p.name, "precedence": prec(p.precedence), "subnet_id": p.subnet_id, "default": false})
+            }
+            None => json!({"default": true, "subnet": "100.96.0.0/12"}),
+        };
+        if explain && let Some(obj) = v.as_object_mut() {
+            obj.insert("why".into(), json!({"checked": checked}));
+        }
+        v
+    }
+
+    fn groups_why(&self, subject: &Subject, ctx: &Context, s: &mut Scratch) -> J {
+        let rules = |blocks: &[BlockId],
+                     rules: &[crate::config::RuleAt],
+                     s: &mut Scratch,
+                     missing: &mut Vec<&'static str>|
+         -> Vec<J> {
+            rules
+                .iter()
+                .zip(blocks)
+                .map(|(r, b)| {
+                    let result = self.program.run(*b, ctx, s);
+                    for need in needs(&r.rule) {
+                        if absent(subject, need) && !missing.contains(need) {
+                            missing.push(need);
+                        }
+                    }
+                    json!({"path": r.path, "rule": r.json, "result": result})
+                })
+                .collect()
+        };
+        let mut out = Vec::new();
+        for (g, code) in self.config.groups.iter().zip(&self.groups) {
+            let mut missing = Vec::new();
+            let include = rules(&code.include, &g.include, s, &mut missing);
+            let require = rules(&code.require, &g.require, s, &mut missing);
+            let exclude = rules(&code.exclude, &g.exclude, s, &mut missing);
+            out.push(
+                json!({"id": g.id, "name": g.name, "member": s.block(code.block),
+                "include": include, "require": require, "exclude": exclude, "missing": missing}),
+            );
+        }
+        J::Array(out)
+    }
+}
+
+/// The context values a rule reads.
+fn needs(rule: &crate::config::Rule) -> &'static [&'static str] {
+    use crate::config::Rule::*;
+    match rule {
+        Everyone | Group(_) => &[],
+        Email(_) | EmailDomain(_) | EmailList(_) => &["identity.email"],
+        Ip(_) | IpList(_) => &["request.ip"],
+        Geo(_) => &["request.country"],
+        Certificate => &["request.certificate"],
+        CommonName(_) => &["request.certificate.common_name"],
+        ServiceToken(_) | AnyValidServiceToken => &["request.service_token"],
+        AuthMethod(_) => &["identity.amr"],
+        LoginMethod(_) => &["identity.idp.id"],
+        Okta(_) | AzureAd(_) | Gsuite(_) => &["identity.idp.id", "identity.groups"],
+        Github(_) => &["identity.idp.id", "identity.github"],
+        Saml(_) => &["identity.idp.id", "identity.saml_attributes"],
+        Oidc(_) => &["identity.idp.id", "identity.oidc_claims"],
+        AuthContext(_) => &["identity.idp.id", "identity.auth_contexts"],
+        DevicePosture(_) => &["device.posture"],
+        UserRiskScore(_) => &["identity.risk_score"],
+        ExternalEvaluation(_) => &["request.external_evaluation"],
+        LinkedAppToken(_) => &["request.linked_app_token"],
+    }
+}
+
+fn absent(s: &Subject, need: &str) -> bool {
+    let i = &s.identity;
+    match need {
+        "identity.email" => i.email.is_none(),
+        "request.ip" => s.request.ip.is_none(),
+        "request.country" => s.request.country.is_none(),
+        "request.certificate" => s.request.certificate.is_none(),
+        "request.certificate.common_name" => s
+            .request
+            .certificate
+            .as_ref()
+            .is_none_or(|c| c.common_name.is_none()),
+        "request.service_token" => s.request.service_token.is_none(),
+        "identity.amr" => i.amr.is_empty(),
+        "identity.idp.id" => i.idp.as_ref().is_none_or(|p| p.id.is_none()),
+        "identity.groups" => i.groups.is_empty(),
+        "identity.github" => i.github.is_empty(),
+        "identity.saml_attributes" => i.saml_attributes.is_empty(),
+        "identity.oidc_claims" => i.oidc_claims.is_empty(),
+        "identity.auth_contexts" => i.auth_contexts.is_empty(),
+        "device.posture" => {
+            s.device.posture.is_none()
+                && s.device.facts.firewall.is_none()
+                && s.device.facts.disk_encrypted.is_none()
+        }
+        "identity.risk_score" => i.risk_score.is_none(),
+        "request.external_evaluation" => s.request.external_evaluation.is_empty(),
+        "request.linked_app_token" => s.request.linked_app_token.is_none(),
+        _ => false,
+    }
+}
+
+/// A precedence as the API writes it: an integer when it is one.
+fn prec(p: Option<f64>) -> J {
+    match p {
+        Some(x) if x.fract() == 0.0 && x.abs() < 9.0e15 => J::from(x as i64),
+        Some(x) => J::from(x),
+        None => J::Null,
+    }
+}

@@ -1,0 +1,269 @@
+//! Runs corpus/decide/*.json (decisions) and corpus/check/*.json (validation
+//! problems); formats in corpus/README.md. Reports every failure by file and name.
+
+use serde::Deserialize;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use zt_eval::Engine;
+use zt_eval::config::Severity;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DecideFile {
+    /// A bundle object, or a path (relative to corpus/) of a bundle file or folder.
+    config: Value,
+    cases: Vec<DecideCase>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DecideCase {
+    name: String,
+    context: Value,
+    #[serde(default)]
+    expect: Option<Expect>,
+    #[serde(default)]
+    context_error: Option<String>,
+    /// Compared with the decision under --explain, as a subset.
+    #[serde(default)]
+    explain: Option<Value>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Expect {
+    /// The device profile's name.
+    #[serde(default)]
+    device_profile: Option<String>,
+    /// The IP profile's name, or "default" for the default pool.
+    #[serde(default)]
+    ip_profile: Option<String>,
+    /// Names of the groups the context is a member of, in input order.
+    #[serde(default)]
+    access_groups: Option<Vec<String>>,
+    /// `{"passed": [...], "failed": [...], "unknown": [...]}`
+    #[serde(default)]
+    posture: Option<Value>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CheckFile {
+    cases: Vec<CheckCase>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CheckCase {
+    name: String,
+    /// A bundle object, or a path relative to corpus/.
+    config: Value,
+    /// Every problem expected (no more, no fewer): severity, exact path, message substring.
+    problems: Vec<ProblemSpec>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ProblemSpec {
+    severity: String,
+    path: String,
+    message: String,
+}
+
+fn corpus() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus")
+}
+
+fn engine_of(config: &Value) -> Result<Engine, Vec<zt_eval::config::Problem>> {
+    match config {
+        Value::String(rel) => Engine::from_path(&corpus().join(rel)).map_err(|e| e.problems),
+        other => Engine::from_json(&other.to_string(), "<case>").map_err(|e| e.problems),
+    }
+}
+
+fn subset(got: &Value, want: &Value) -> bool {
+    match (got, want) {
+        (Value::Object(g), Value::Object(w)) => w
+            .iter()
+            .all(|(k, wv)| g.get(k).is_some_and(|gv| subset(gv, wv))),
+        (Value::Array(g), Value::Array(w)) => {
+            g.len() == w.len() && g.iter().zip(w).all(|(a, b)| subset(a, b))
+        }
+        _ => got == want,
+    }
+}
+
+fn run_decide(engine: &Engine, case: &DecideCase) -> Result<(), String> {
+    let mut scratch = engine.scratch();
+    let explain = case.explain.is_some();
+    let d = match (
+        engine.decide(&case.context, &mut scratch, explain),
+        &case.context_error,
+    ) {
+        (Err(e), Some(want)) if e.to_string().contains(want.as_str()) => return Ok(()),
+        (Err(e), _) => return Err(format!("context error: {e}")),
+        (Ok(_), Some(want)) => return Err(format!("expected a context error containing `{want}`")),
+        (Ok(d), None) => d.json,
+    };
+    let name = |v: Option<&Value>| {
+        v.and_then(|p| p.get("name"))
+            .and_then(Value::as_str)
+            .map(String::from)
+    };
+    if let Some(e) = &case.expect {
+        if let Some(want) = &e.device_profile {
+            let got = name(d.get("device_profile"));
+            if got.as_ref() != Some(want) {
+                return Err(format!("device profile {got:?}, expected `{want}`"));
+            }
+        }
+        if let Some(want) = &e.ip_profile {
+            let got = name(d.get("ip_profile")).unwrap_or_else(|| "default".into());
+            if &got != want {
+                return Err(format!("ip profile `{got}`, expected `{want}`"));
+            }
+        }
+        if let Some(want) = &e.access_groups {
+            let got: Vec<String> = d
+                .get("access_groups")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(|g| name(Some(g)))
+                .collect();
+            if &got != want {
+                return Err(format!("access groups {got:?}, expected {want:?}"));
+            }
+        }
+        if let Some(want) = &e.posture {
+            let got = d.get("posture").cloned().unwrap_or(Value::Null);
+            if &got != want {
+                return Err(format!("posture {got}, expected {want}"));
+            }
+        }
+    }
+    if let Some(want) = &case.explain
+        && !subset(&d, want)
+    {
+        return Err(format!("explained decision {d} does not contain {want}"));
+    }
+    Ok(())
+}
+
+fn run_check(case: &CheckCase) -> Result<(), String> {
+    let problems = match &case.config {
+        Value::String(rel) => zt_eval::engine::check_path(&corpus().join(rel)),
+        other => match Engine::from_json(&other.to_string(), "<case>") {
+            Ok(e) => e.warnings().to_vec(),
+            Err(e) => e.problems,
+        },
+    };
+    let show: Vec<String> = problems
+        .iter()
+        .map(|p| format!("{:?} {}: {}", p.severity, p.path, p.message))
+        .collect();
+    if problems.len() != case.problems.len() {
+        return Err(format!(
+            "expected {} problems, got {}: {show:#?}",
+            case.problems.len(),
+            problems.len()
+        ));
+    }
+    for want in &case.problems {
+        let found = problems.iter().any(|p| {
+            let sev = match p.severity {
+                Severity::Error => "error",
+                Severity::Warning => "warning",
+            };
+            sev == want.severity && p.path == want.path && p.message.contains(&want.message)
+        });
+        if !found {
+            return Err(format!(
+                "no {} at `{}` containing `{}`; got {show:#?}",
+                want.severity, want.path, want.message
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn files(dir: &str) -> Vec<PathBuf> {
+    crate::corpus::case_files(dir)
+}
+
+#[test]
+fn decision_cases() {
+    let mut failures = Vec::new();
+    let mut count = 0;
+    for file in files("decide") {
+        let name = file.display().to_string();
+        let parsed: Result<DecideFile, String> = std::fs::read_to_string(&file)
+            .map_err(|e| e.to_string())
+            .and_then(|t| serde_json::from_str(&t).map_err(|e| e.to_string()));
+        let f = match parsed {
+            Ok(f) => f,
+            Err(e) => {
+                failures.push(format!("{name}: cannot read: {e}"));
+                continue;
+            }
+        };
+        let engine = match engine_of(&f.config) {
+            Ok(e) => e,
+            Err(problems) => {
+                failures.push(format!(
+                    "{name}: configuration does not load: {:#?}",
+                    problems
+                        .iter()
+                        .map(|p| format!("{} {}", p.path, p.message))
+                        .collect::<Vec<_>>()
+                ));
+                continue;
+            }
+        };
+        for case in &f.cases {
+            count += 1;
+            if let Err(e) = run_decide(&engine, case) {
+                failures.push(format!("{name}: {}: {e}", case.name));
+            }
+        }
+    }
+    assert!(count > 0, "no decision cases found");
+    assert!(
+        failures.is_empty(),
+        "{} of {count} decision cases failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn check_cases() {
+    let mut failures = Vec::new();
+    let mut count = 0;
+    for file in files("check") {
+        let name = file.display().to_string();
+        let parsed: Result<CheckFile, String> = std::fs::read_to_string(&file)
+            .map_err(|e| e.to_string())
+            .and_then(|t| serde_json::from_str(&t).map_err(|e| e.to_string()));
+        let f = match parsed {
+            Ok(f) => f,
+            Err(e) => {
+                failures.push(format!("{name}: cannot read: {e}"));
+                continue;
+            }
+        };
+        for case in &f.cases {
+            count += 1;
+            if let Err(e) = run_check(case) {
+                failures.push(format!("{name}: {}: {e}", case.name));
+            }
+        }
+    }
+    assert!(count > 0, "no check cases found");
+    assert!(
+        failures.is_empty(),
+        "{} of {count} check cases failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}

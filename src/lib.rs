@@ -35,6 +35,36 @@
 //! ]);
 //! # Ok::<(), String>(())
 //! ```
+//!
+//! A whole configuration: load once, decide many. Every group's rules and every
+//! profile's `match` are compiled into one program; `Engine` is `Send + Sync`.
+//!
+//! ```
+//! use zt_eval::Engine;
+//!
+//! let config = r#"{
+//!   "access_groups": [{"id": "g1", "name": "Lisbon team",
+//!     "include": [{"geo": {"country_code": "PT"}}],
+//!     "require": [{"email_domain": {"domain": "team.com"}}], "exclude": []}],
+//!   "device_profiles": [
+//!     {"policy_id": "p1", "name": "Developers", "precedence": 10,
+//!      "match": "any(identity.groups.name[*] == \"developers\") and os.name == \"mac\""},
+//!     {"name": "Default", "default": true}]
+//! }"#;
+//! let engine = Engine::from_json(config, "config.json").map_err(|e| e.to_string())?;
+//! let mut scratch = engine.scratch(); // once per thread
+//!
+//! let context = serde_json::json!({
+//!   "id": "alice-laptop",
+//!   "identity": {"email": "Alice@Team.com", "groups": [{"name": "developers"}]},
+//!   "device": {"os": {"name": "mac"}},
+//!   "request": {"country": "PT"}
+//! });
+//! let decision = engine.decide(&context, &mut scratch, false).map_err(|e| e.to_string())?;
+//! assert_eq!(decision.json["device_profile"]["name"], "Developers");
+//! assert_eq!(decision.json["access_groups"][0]["name"], "Lisbon team");
+//! # Ok::<(), String>(())
+//! ```
 #![deny(missing_docs)]
 
 pub mod ast;

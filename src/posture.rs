@@ -32,10 +32,10 @@ pub fn evaluate<'c>(
     list: &dyn Fn(&str) -> Option<&'c List>,
 ) -> PostureResult {
     if let Some(p) = &s.device.posture {
-        if p.passed.iter().any(|id| *id == rule.id) {
+        if p.passed.contains(&rule.id) {
             return PostureResult::Passed;
         }
-        if p.failed.iter().any(|id| *id == rule.id) {
+        if p.failed.contains(&rule.id) {
             return PostureResult::Failed;
         }
     }

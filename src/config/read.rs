@@ -472,7 +472,7 @@ pub fn load_folder(dir: &Path) -> (Config, Vec<Problem>) {
         .map(|d| d.filter_map(Result::ok).map(|e| e.path()).collect())
         .unwrap_or_default();
     entries.sort();
-    for path in &entries {
+    for path in entries.iter().filter(|p| !p.is_dir()) {
         let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("");
         let is_json = path.extension().is_some_and(|e| e == "json");
         if !is_json || !KINDS.contains(&stem) {

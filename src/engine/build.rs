@@ -148,7 +148,6 @@ pub fn build(config: Config, mut problems: Vec<Problem>) -> Result<Engine, Confi
             expr: None,
         });
     }
-    drop(compiler);
     if problems.iter().any(|p| p.severity == Severity::Error) {
         return Err(ConfigError { problems });
     }

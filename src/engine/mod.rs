@@ -113,3 +113,9 @@ pub fn check_path(path: &Path) -> Vec<Problem> {
         Err(e) => e.problems,
     }
 }
+
+// Invariant 4: an engine is shared by reference between threads.
+const _: fn() = || {
+    fn send_sync<T: Send + Sync>() {}
+    send_sync::<Engine>();
+};

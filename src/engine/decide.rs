@@ -25,6 +25,26 @@ impl EngineScratch {
     }
 }
 
+/// A context read and normalised for one configuration: slots and posture results.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    subject: Subject,
+    ctx: Context,
+    passed: Vec<String>,
+    failed: Vec<String>,
+    unknown: Vec<String>,
+    warnings: Vec<String>,
+}
+
+/// The decision proper, as indices into the configuration's lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Outcome {
+    /// The first matching enabled custom device profile; `None` means the default.
+    pub device_profile: Option<usize>,
+    /// The first matching enabled IP profile; `None` means the default pool.
+    pub ip_profile: Option<usize>,
+}
+
 /// Everything the engine says about one context, as the JSON of `decision.md`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Decision {
@@ -190,16 +210,12 @@ impl Engine {
         ctx
     }
 
-    /// Decides one context given as JSON (`context.md`).
+    /// Reads a context (`context.md`) into slots and posture results: the part of a
+    /// decision that depends only on the input.
     ///
     /// # Errors
     /// The context's first problem, with its JSON path.
-    pub fn decide(
-        &self,
-        json: &J,
-        scratch: &mut EngineScratch,
-        explain: bool,
-    ) -> Result<Decision, SubjectError> {
+    pub fn prepare(&self, json: &J) -> Result<Prepared, SubjectError> {
         let (subject, warnings) = Subject::from_json(json)?;
         // Posture: given results win, then computed ones, else unknown.
         let mut passed: Vec<String> = subject
@@ -226,25 +242,76 @@ impl Engine {
             }
         }
         let ctx = self.context(&subject, &passed, &failed);
+        Ok(Prepared {
+            subject,
+            ctx,
+            passed,
+            failed,
+            unknown,
+            warnings,
+        })
+    }
+
+    /// The decision proper: every group once, in order, then the first matching
+    /// device and IP profiles. Allocates nothing; group results stay in `scratch`.
+    pub fn decide_prepared(&self, p: &Prepared, scratch: &mut EngineScratch) -> Outcome {
         let s = &mut scratch.eval;
         // Invariant 1 across blocks: `order` puts referenced groups first, so every
         // `Inst::Block` reads a result written earlier in this pass.
         for &gi in &self.order {
             if let Some(g) = self.groups.get(gi) {
-                let r = self.program.run(g.block, &ctx, s);
+                let r = self.program.run(g.block, &p.ctx, s);
                 s.set_block(g.block, r);
             }
         }
+        let first = |codes: &[super::ProfileCode], list: &[Profile], s: &mut Scratch| {
+            codes
+                .iter()
+                .filter(|c| list.get(c.index).is_some_and(|p| p.enabled))
+                .find(|c| self.program.run(c.block, &p.ctx, s))
+                .map(|c| c.index)
+        };
+        Outcome {
+            device_profile: first(&self.device, &self.config.device_profiles, s),
+            ip_profile: first(&self.ip, &self.config.ip_profiles, s),
+        }
+    }
+
+    /// Whether the last `decide_prepared` with this scratch found the context a
+    /// member of group `index` (input order).
+    pub fn is_member(&self, scratch: &EngineScratch, index: usize) -> bool {
+        self.groups
+            .get(index)
+            .is_some_and(|g| scratch.eval.block(g.block))
+    }
+
+    /// Decides one context given as JSON (`context.md`) and renders the decision.
+    ///
+    /// # Errors
+    /// The context's first problem, with its JSON path.
+    pub fn decide(
+        &self,
+        json: &J,
+        scratch: &mut EngineScratch,
+        explain: bool,
+    ) -> Result<Decision, SubjectError> {
+        let prepared = self.prepare(json)?;
+        let outcome = self.decide_prepared(&prepared, scratch);
+        let ctx = &prepared.ctx;
+        let s = &mut scratch.eval;
         let mut out = serde_json::Map::new();
-        out.insert("id".into(), subject.id.clone().unwrap_or(J::Null));
+        out.insert("id".into(), prepared.subject.id.clone().unwrap_or(J::Null));
         if self.config.present.device_profiles {
             out.insert(
                 "device_profile".into(),
-                self.device_profile(&ctx, s, explain),
+                self.device_profile(outcome.device_profile, ctx, s, explain),
             );
         }
         if self.config.present.ip_profiles {
-            out.insert("ip_profile".into(), self.ip_profile(&ctx, s, explain));
+            out.insert(
+                "ip_profile".into(),
+                self.ip_profile(outcome.ip_profile, ctx, s, explain),
+            );
         }
         if self.config.present.groups {
             let members: Vec<J> = self
@@ -259,58 +326,59 @@ impl Engine {
             if explain {
                 out.insert(
                     "access_groups_why".into(),
-                    self.groups_why(&subject, &ctx, s),
+                    self.groups_why(&prepared.subject, ctx, s),
                 );
             }
         }
         if self.config.present.posture_rules {
-            out.insert(
-                "posture".into(),
-                json!({"passed": passed, "failed": failed, "unknown": unknown}),
-            );
+            out.insert("posture".into(), json!({"passed": prepared.passed, "failed": prepared.failed, "unknown": prepared.unknown}));
         }
         Ok(Decision {
             json: J::Object(out),
-            warnings,
+            warnings: prepared.warnings,
         })
     }
 
-    fn first_match(
+    /// The profiles checked, in order, up to and including the first match.
+    fn checked(
         &self,
         codes: &[super::ProfileCode],
         list: &[Profile],
         ctx: &Context,
         s: &mut Scratch,
-        explain: bool,
-    ) -> (Option<usize>, Vec<J>) {
+    ) -> Vec<J> {
         let mut checked = Vec::new();
         for code in codes {
             let Some(p) = list.get(code.index) else {
                 continue;
             };
             if !p.enabled {
-                if explain {
-                    checked.push(json!({"id": p.id, "name": p.name, "precedence": prec(p.precedence), "result": "disabled"}));
-                }
+                checked.push(json!({"id": p.id, "name": p.name, "precedence": prec(p.precedence), "result": "disabled"}));
                 continue;
             }
-            if explain {
-                let e = self.program.explain(code.block, ctx, s);
-                let result = if e.result { "match" } else { "no_match" };
-                checked.push(json!({"id": p.id, "name": p.name, "precedence": prec(p.precedence), "result": result, "because": e.because}));
-                if e.result {
-                    return (Some(code.index), checked);
-                }
-            } else if self.program.run(code.block, ctx, s) {
-                return (Some(code.index), checked);
+            let e = self.program.explain(code.block, ctx, s);
+            let result = if e.result { "match" } else { "no_match" };
+            checked.push(json!({"id": p.id, "name": p.name, "precedence": prec(p.precedence), "result": result, "because": e.because}));
+            if e.result {
+                break;
             }
         }
-        (None, checked)
+        checked
     }
 
-    fn device_profile(&self, ctx: &Context, s: &mut Scratch, explain: bool) -> J {
+    fn device_profile(
+        &self,
+        hit: Option<usize>,
+        ctx: &Context,
+        s: &mut Scratch,
+        explain: bool,
+    ) -> J {
         let list = &self.config.device_profiles;
-        let (hit, checked) = self.first_match(&self.device, list, ctx, s, explain);
+        let checked = if explain {
+            self.checked(&self.device, list, ctx, s)
+        } else {
+            Vec::new()
+        };
         let mut v = match hit.or(self.device_default).and_then(|i| list.get(i)) {
             Some(p) => {
                 json!({"id": p.id, "name": p.name, "precedence": prec(p.precedence), "default": hit.is_none(), "settings": p.settings})
@@ -325,9 +393,13 @@ impl Engine {
         v
     }
 
-    fn ip_profile(&self, ctx: &Context, s: &mut Scratch, explain: bool) -> J {
+    fn ip_profile(&self, hit: Option<usize>, ctx: &Context, s: &mut Scratch, explain: bool) -> J {
         let list = &self.config.ip_profiles;
-        let (hit, checked) = self.first_match(&self.ip, list, ctx, s, explain);
+        let checked = if explain {
+            self.checked(&self.ip, list, ctx, s)
+        } else {
+            Vec::new()
+        };
         let mut v = match hit.and_then(|i| list.get(i)) {
             Some(p) => {
                 json!({"id": p.id, "name": p.name, "precedence": prec(p.precedence), "subnet_id": p.subnet_id, "default": false})

@@ -7,7 +7,7 @@ mod build;
 mod decide;
 mod validate;
 
-pub use decide::{Decision, EngineScratch};
+pub use decide::{Decision, EngineScratch, Outcome, Prepared};
 
 use crate::config::{Config, Problem, Severity};
 use crate::program::{BlockId, Program};

@@ -87,6 +87,7 @@ pub mod reference;
 pub mod rules;
 pub mod scheme;
 pub mod sets;
+pub mod simulate;
 pub mod subject;
 pub mod value;
 

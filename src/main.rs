@@ -51,6 +51,11 @@ enum Command {
         after_help = "Examples:\n  zt-eval check --config corpus/examples/acme\n  zt-eval check --config bundle.json --format json\n\nExit codes: 0 no errors (warnings allowed), 3 errors, 1 unreadable file, 2 usage."
     )]
     Check(cli::config_cmds::CheckArgs),
+    /// Decide every line of a JSON Lines file: one JSON line out per line in, in order.
+    #[command(
+        after_help = "Examples:\n  zt-eval batch --config corpus/examples/acme --contexts population.jsonl > decisions.jsonl\n  zt-eval batch --config bundle.json --contexts - --threads 2 --output out.jsonl < population.jsonl\n\nA line that is not a valid context gives an error record in its place\n({\"line\": N, \"id\": …, \"error\": {\"path\": …, \"message\": …}}); every other line is still decided.\nBlank lines are skipped.\n\nExit codes: 0 all decided, 3 some records are errors (all others were written), 1 unreadable file, 2 usage."
+    )]
+    Batch(cli::batch::BatchArgs),
 }
 
 fn main() -> ExitCode {
@@ -67,6 +72,7 @@ fn main() -> ExitCode {
         Command::Expr(a) => cli::expr::run(a, &mut out),
         Command::Eval(a) => cli::config_cmds::run_eval(a, &mut out),
         Command::Check(a) => cli::config_cmds::run_check(a, &mut out),
+        Command::Batch(a) => cli::batch::run(a, &mut out),
     };
     let flushed = out.flush();
     match (result, flushed) {

@@ -1,5 +1,6 @@
 //! The commands of the binary, one module each, and the error they share.
 
+pub mod batch;
 pub mod config_cmds;
 pub mod expr;
 pub mod text;

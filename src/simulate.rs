@@ -1,0 +1,113 @@
+//! What-if over many contexts: one record per input line, in input order.
+
+use crate::engine::{Engine, EngineScratch};
+use serde_json::{Value, json};
+
+/// The outcome of one input line.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Record {
+    /// The decision JSON of `decision.md` §1.
+    Decision(Value),
+    /// A line that could not be decided (`decision.md` §3).
+    Error {
+        /// 1-based line number.
+        line: usize,
+        /// The context's `id`, when it could be read.
+        id: Option<Value>,
+        /// JSON path of the problem (`$` for malformed JSON).
+        path: String,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+impl Record {
+    /// The JSON line written for this record.
+    pub fn to_json(&self) -> Value {
+        match self {
+            Record::Decision(d) => d.clone(),
+            Record::Error {
+                line,
+                id,
+                path,
+                message,
+            } => {
+                let mut v = json!({"line": line, "error": {"path": path, "message": message}});
+                if let (Some(id), Some(obj)) = (id, v.as_object_mut()) {
+                    obj.insert("id".into(), id.clone());
+                }
+                v
+            }
+        }
+    }
+
+    /// True for an error record.
+    pub fn is_error(&self) -> bool {
+        matches!(self, Record::Error { .. })
+    }
+}
+
+/// Decides one line of a JSON Lines input; `None` for a blank line (skipped).
+pub fn decide_line(
+    engine: &Engine,
+    scratch: &mut EngineScratch,
+    line: usize,
+    text: &str,
+    explain: bool,
+) -> Option<Record> {
+    if text.trim().is_empty() {
+        return None;
+    }
+    let json: Value = match serde_json::from_str(text) {
+        Ok(v) => v,
+        Err(e) => {
+            return Some(Record::Error {
+                line,
+                id: None,
+                path: "$".into(),
+                message: format!("malformed JSON at column {}: {e}", e.column()),
+            });
+        }
+    };
+    Some(match engine.decide(&json, scratch, explain) {
+        Ok(d) => Record::Decision(d.json),
+        Err(e) => Record::Error {
+            line,
+            id: json
+                .get("id")
+                .filter(|v| v.is_string() || v.is_number())
+                .cloned(),
+            path: e.path,
+            message: e.message,
+        },
+    })
+}
+
+/// Decides every line in order, on this thread: one record per non-blank line.
+///
+/// ```
+/// # use zt_eval::{Engine, simulate::decide_batch};
+/// let engine = Engine::from_json(r#"{"access_groups": [{"name": "PT", "include": [{"geo": {"country_code": "PT"}}]}]}"#, "c.json")
+///     .map_err(|e| e.to_string())?;
+/// let lines = ["{\"id\": 1, \"request\": {\"country\": \"PT\"}}", "", "{\"id\": 2, \"request\": {\"ip\": \"10.1.2\"}}"];
+/// let records: Vec<_> = decide_batch(&engine, lines.iter().map(|s| s.to_string()), false).collect();
+/// assert_eq!(records.len(), 2);
+/// assert_eq!(records[0].to_json()["access_groups"][0]["name"], "PT");
+/// assert!(records[1].is_error());
+/// # Ok::<(), String>(())
+/// ```
+pub fn decide_batch<'e, I>(
+    engine: &'e Engine,
+    lines: I,
+    explain: bool,
+) -> impl Iterator<Item = Record> + 'e
+where
+    I: IntoIterator<Item = String>,
+    I::IntoIter: 'e,
+{
+    let mut scratch = engine.scratch();
+    lines
+        .into_iter()
+        .enumerate()
+        .filter_map(move |(i, text)| decide_line(engine, &mut scratch, i + 1, &text, explain))
+}

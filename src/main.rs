@@ -56,6 +56,11 @@ enum Command {
         after_help = "Examples:\n  zt-eval batch --config corpus/examples/acme --contexts population.jsonl > decisions.jsonl\n  zt-eval batch --config bundle.json --contexts - --threads 2 --output out.jsonl < population.jsonl\n\nA line that is not a valid context gives an error record in its place\n({\"line\": N, \"id\": …, \"error\": {\"path\": …, \"message\": …}}); every other line is still decided.\nBlank lines are skipped.\n\nExit codes: 0 all decided, 3 some records are errors (all others were written), 1 unreadable file, 2 usage."
     )]
     Batch(cli::batch::BatchArgs),
+    /// The blast radius of a change: decide a population under two configurations, show what changed.
+    #[command(
+        after_help = "Examples:\n  zt-eval diff --before main/ --after branch/ --contexts population.jsonl\n  zt-eval diff --before a.json --after b.json --contexts pop.jsonl --format json --limit 100\n  zt-eval diff --before a.json --after b.json --contexts pop.jsonl --fail-on-change   # CI gate\n\nExit codes: 0 ran (changed or not), 4 something changed and --fail-on-change was given,\n3 invalid configuration, 1 unreadable file, 2 usage."
+    )]
+    Diff(cli::diff::DiffArgs),
 }
 
 fn main() -> ExitCode {
@@ -73,6 +78,7 @@ fn main() -> ExitCode {
         Command::Eval(a) => cli::config_cmds::run_eval(a, &mut out),
         Command::Check(a) => cli::config_cmds::run_check(a, &mut out),
         Command::Batch(a) => cli::batch::run(a, &mut out),
+        Command::Diff(a) => cli::diff::run(a, &mut out),
     };
     let flushed = out.flush();
     match (result, flushed) {

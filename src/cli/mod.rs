@@ -2,6 +2,7 @@
 
 pub mod batch;
 pub mod config_cmds;
+pub mod diff;
 pub mod expr;
 pub mod text;
 

@@ -87,6 +87,7 @@ pub mod program;
 pub mod reference;
 pub mod reference_config;
 pub mod rules;
+pub mod sample;
 pub mod scheme;
 pub mod sets;
 pub mod simulate;

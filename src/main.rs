@@ -61,6 +61,11 @@ enum Command {
         after_help = "Examples:\n  zt-eval diff --before main/ --after branch/ --contexts population.jsonl\n  zt-eval diff --before a.json --after b.json --contexts pop.jsonl --format json --limit 100\n  zt-eval diff --before a.json --after b.json --contexts pop.jsonl --fail-on-change   # CI gate\n\nExit codes: 0 ran (changed or not), 4 something changed and --fail-on-change was given,\n3 invalid configuration, 1 unreadable file, 2 usage."
     )]
     Diff(cli::diff::DiffArgs),
+    /// A synthetic population drawn from the values the configuration mentions (and others), as JSON Lines.
+    #[command(
+        after_help = "Examples:\n  zt-eval sample --config corpus/examples/acme --count 5000 --seed 1 > population.jsonl\n  zt-eval sample --config main/ --count 5000 | zt-eval diff --before main/ --after branch/ --contexts -\n\nThe same configuration, count and seed give the same population."
+    )]
+    Sample(cli::sample::SampleArgs),
 }
 
 fn main() -> ExitCode {
@@ -79,6 +84,7 @@ fn main() -> ExitCode {
         Command::Check(a) => cli::config_cmds::run_check(a, &mut out),
         Command::Batch(a) => cli::batch::run(a, &mut out),
         Command::Diff(a) => cli::diff::run(a, &mut out),
+        Command::Sample(a) => cli::sample::run(a, &mut out),
     };
     let flushed = out.flush();
     match (result, flushed) {

@@ -1,0 +1,139 @@
+//! Golden tests of the binary: each case of corpus/cli/*.json runs
+//! `CARGO_BIN_EXE_zt-eval` from the repository root and compares the exit code,
+//! stdout and stderr (exactly, or by the substrings given).
+
+use serde::Deserialize;
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct File {
+    cases: Vec<Case>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Case {
+    name: String,
+    args: Vec<String>,
+    #[serde(default)]
+    stdin: Option<String>,
+    code: i32,
+    /// Exact stdout.
+    #[serde(default)]
+    stdout: Option<String>,
+    /// Substrings stdout must contain, in order.
+    #[serde(default)]
+    stdout_has: Vec<String>,
+    /// Exact stderr.
+    #[serde(default)]
+    stderr: Option<String>,
+    /// Substrings stderr must contain, in order.
+    #[serde(default)]
+    stderr_has: Vec<String>,
+}
+
+fn in_order(text: &str, parts: &[String]) -> Result<(), String> {
+    let mut rest = text;
+    for p in parts {
+        match rest.find(p.as_str()) {
+            Some(i) => rest = rest.get(i + p.len()..).unwrap_or(""),
+            None => return Err(format!("missing `{p}` (in order) in:\n{text}")),
+        }
+    }
+    Ok(())
+}
+
+fn run(case: &Case) -> Result<(), String> {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_zt-eval"))
+        .args(&case.args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| e.to_string())?;
+    if let Some(mut stdin) = child.stdin.take() {
+        let _ = stdin.write_all(case.stdin.as_deref().unwrap_or("").as_bytes());
+    }
+    let out = child.wait_with_output().map_err(|e| e.to_string())?;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    if out.status.code() != Some(case.code) {
+        return Err(format!(
+            "exit {:?}, expected {}\nstdout:\n{stdout}\nstderr:\n{stderr}",
+            out.status.code(),
+            case.code
+        ));
+    }
+    if let Some(want) = &case.stdout
+        && stdout != *want
+    {
+        return Err(format!("stdout:\n{stdout}\nexpected:\n{want}"));
+    }
+    if let Some(want) = &case.stderr
+        && stderr != *want
+    {
+        return Err(format!("stderr:\n{stderr}\nexpected:\n{want}"));
+    }
+    in_order(&stdout, &case.stdout_has).map_err(|e| format!("stdout: {e}"))?;
+    in_order(&stderr, &case.stderr_has).map_err(|e| format!("stderr: {e}"))
+}
+
+#[test]
+fn golden_cli_cases() {
+    let mut failures = Vec::new();
+    let mut count = 0;
+    for path in crate::corpus::case_files("cli") {
+        let f: File = match std::fs::read_to_string(&path)
+            .map_err(|e| e.to_string())
+            .and_then(|t| serde_json::from_str(&t).map_err(|e| e.to_string()))
+        {
+            Ok(f) => f,
+            Err(e) => {
+                failures.push(format!("{}: cannot read: {e}", path.display()));
+                continue;
+            }
+        };
+        for case in &f.cases {
+            count += 1;
+            if let Err(e) = run(case) {
+                failures.push(format!("{}: {}: {e}", path.display(), case.name));
+            }
+        }
+    }
+    assert!(count > 0, "no cli cases");
+    assert!(
+        failures.is_empty(),
+        "{} of {count} cli cases failed:\n{}",
+        failures.len(),
+        failures.join("\n\n")
+    );
+}
+
+#[test]
+fn closed_stdout_ends_quietly() {
+    let child = Command::new(env!("CARGO_BIN_EXE_zt-eval"))
+        .args([
+            "sample",
+            "--config",
+            "corpus/cli/fixtures/bundle.json",
+            "--count",
+            "200000",
+        ])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn();
+    assert!(child.is_ok(), "cannot run the binary: {child:?}");
+    let Ok(mut child) = child else { return };
+    // Read one line and close the pipe, as `| head -1` does.
+    drop(child.stdout.take());
+    let out = child.wait_with_output().map_err(|e| e.to_string());
+    let out = out.as_ref().map_err(|e| e.clone());
+    assert!(
+        matches!(out, Ok(o) if o.status.code() == Some(0) && o.stderr.is_empty()),
+        "{out:?}"
+    );
+}

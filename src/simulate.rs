@@ -58,25 +58,16 @@ pub fn decide_line(
     if text.trim().is_empty() {
         return None;
     }
-    let json: Value = match serde_json::from_str(text) {
-        Ok(v) => v,
-        Err(e) => {
-            return Some(Record::Error {
-                line,
-                id: None,
-                path: "$".into(),
-                message: format!("malformed JSON at column {}: {e}", e.column()),
-            });
-        }
-    };
-    Some(match engine.decide(&json, scratch, explain) {
+    Some(match engine.decide_str(text, scratch, explain) {
         Ok(d) => Record::Decision(d.json),
         Err(e) => Record::Error {
             line,
-            id: json
-                .get("id")
-                .filter(|v| v.is_string() || v.is_number())
-                .cloned(),
+            // The id is read again, leniently, only for the error record.
+            id: serde_json::from_str::<Value>(text).ok().and_then(|v| {
+                v.get("id")
+                    .filter(|v| v.is_string() || v.is_number())
+                    .cloned()
+            }),
             path: e.path,
             message: e.message,
         },

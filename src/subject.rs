@@ -208,10 +208,42 @@ impl Subject {
     /// # Errors
     /// Unknown keys, wrong JSON types and invalid values, with their JSON path.
     pub fn from_json(v: &serde_json::Value) -> Result<(Subject, Vec<String>), SubjectError> {
-        let mut s: Subject = serde_path_to_error::deserialize(v).map_err(|e| SubjectError {
+        let s: Subject = serde_path_to_error::deserialize(v).map_err(|e| SubjectError {
             path: json_path(&e.path().to_string()),
             message: e.inner().to_string(),
         })?;
+        s.normalise()
+    }
+
+    /// Reads a context straight from JSON text (no intermediate tree: the batch path).
+    ///
+    /// # Errors
+    /// Malformed JSON (path `$`), unknown keys, wrong JSON types and invalid values.
+    pub fn from_str(text: &str) -> Result<(Subject, Vec<String>), SubjectError> {
+        let mut de = serde_json::Deserializer::from_str(text);
+        let s: Subject = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+            let inner = e.inner();
+            if inner.is_syntax() || inner.is_eof() {
+                SubjectError {
+                    path: "$".into(),
+                    message: format!("malformed JSON at column {}: {inner}", inner.column()),
+                }
+            } else {
+                SubjectError {
+                    path: json_path(&e.path().to_string()),
+                    message: inner.to_string(),
+                }
+            }
+        })?;
+        de.end().map_err(|e| SubjectError {
+            path: "$".into(),
+            message: format!("malformed JSON at column {}: {e}", e.column()),
+        })?;
+        s.normalise()
+    }
+
+    fn normalise(mut self) -> Result<(Subject, Vec<String>), SubjectError> {
+        let s = &mut self;
         let mut warnings = Vec::new();
         if let Some(id) = &s.id
             && !(id.is_string() || id.is_number())
@@ -271,7 +303,7 @@ impl Subject {
         if let Some(c) = &mut s.request.country {
             c.make_ascii_uppercase();
         }
-        Ok((s, warnings))
+        Ok((self, warnings))
     }
 
     /// The request address, IPv4-mapped IPv6 read as IPv4.

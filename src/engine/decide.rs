@@ -217,6 +217,19 @@ impl Engine {
     /// The context's first problem, with its JSON path.
     pub fn prepare(&self, json: &J) -> Result<Prepared, SubjectError> {
         let (subject, warnings) = Subject::from_json(json)?;
+        Ok(self.prepare_subject(subject, warnings))
+    }
+
+    /// Like `prepare`, from JSON text.
+    ///
+    /// # Errors
+    /// Malformed JSON or the context's first problem, with its JSON path.
+    pub fn prepare_str(&self, text: &str) -> Result<Prepared, SubjectError> {
+        let (subject, warnings) = Subject::from_str(text)?;
+        Ok(self.prepare_subject(subject, warnings))
+    }
+
+    fn prepare_subject(&self, subject: Subject, warnings: Vec<String>) -> Prepared {
         // Posture: given results win, then computed ones, else unknown.
         let mut passed: Vec<String> = subject
             .device
@@ -242,14 +255,14 @@ impl Engine {
             }
         }
         let ctx = self.context(&subject, &passed, &failed);
-        Ok(Prepared {
+        Prepared {
             subject,
             ctx,
             passed,
             failed,
             unknown,
             warnings,
-        })
+        }
     }
 
     /// The decision proper: every group once, in order, then the first matching
@@ -296,7 +309,31 @@ impl Engine {
         explain: bool,
     ) -> Result<Decision, SubjectError> {
         let prepared = self.prepare(json)?;
-        let outcome = self.decide_prepared(&prepared, scratch);
+        Ok(self.render(&prepared, scratch, explain))
+    }
+
+    /// Decides one context given as JSON text and renders the decision.
+    ///
+    /// # Errors
+    /// Malformed JSON or the context's first problem, with its JSON path.
+    pub fn decide_str(
+        &self,
+        text: &str,
+        scratch: &mut EngineScratch,
+        explain: bool,
+    ) -> Result<Decision, SubjectError> {
+        let prepared = self.prepare_str(text)?;
+        Ok(self.render(&prepared, scratch, explain))
+    }
+
+    /// Decides a prepared context and renders the decision JSON.
+    pub fn render(
+        &self,
+        prepared: &Prepared,
+        scratch: &mut EngineScratch,
+        explain: bool,
+    ) -> Decision {
+        let outcome = self.decide_prepared(prepared, scratch);
         let ctx = &prepared.ctx;
         let s = &mut scratch.eval;
         let mut out = serde_json::Map::new();
@@ -333,10 +370,10 @@ impl Engine {
         if self.config.present.posture_rules {
             out.insert("posture".into(), json!({"passed": prepared.passed, "failed": prepared.failed, "unknown": prepared.unknown}));
         }
-        Ok(Decision {
+        Decision {
             json: J::Object(out),
-            warnings: prepared.warnings,
-        })
+            warnings: prepared.warnings.clone(),
+        }
     }
 
     /// The profiles checked, in order, up to and including the first match.

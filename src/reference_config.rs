@@ -144,7 +144,7 @@ impl Access<'_> {
                 .and_then(|t| t.id.as_deref())
                 .is_some_and(|t| t == want),
             Rule::AnyValidServiceToken => req.service_token.is_some(),
-            Rule::AuthMethod(want) => id.amr.iter().any(|m| m == want),
+            Rule::AuthMethod(want) => id.amr.contains(want),
             Rule::LoginMethod(want) => self.idp_is(want),
             Rule::Okta(r) => {
                 self.idp_is(&r.idp)
@@ -175,9 +175,7 @@ impl Access<'_> {
             }
             Rule::Saml(r) => self.idp_is(&r.idp) && has_value(&id.saml_attributes, r),
             Rule::Oidc(r) => self.idp_is(&r.idp) && has_value(&id.oidc_claims, r),
-            Rule::AuthContext(r) => {
-                self.idp_is(&r.idp) && id.auth_contexts.iter().any(|c| *c == r.value)
-            }
+            Rule::AuthContext(r) => self.idp_is(&r.idp) && id.auth_contexts.contains(&r.value),
             Rule::DevicePosture(uid) => posture_of(self.config, s, uid) == PostureResult::Passed,
             Rule::UserRiskScore(scores) => {
                 id.risk_score.as_ref().is_some_and(|r| scores.contains(r))

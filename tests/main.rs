@@ -1,7 +1,9 @@
 //! The one test binary (`autotests = false`): one module per concern.
 
 mod agree; // compiled program vs reference interpreter vs wirefilter 0.6.1
+mod agree_config; // engine vs reference_config on random configurations
 mod alloc; // evaluation allocates nothing
+mod cli; // golden tests of the binary: stdout, stderr, exit code
 mod corpus; // every case file under corpus/
 mod corpus_eval; // the evaluation half of expression cases
 mod decide; // configuration decisions and validation problems

@@ -116,6 +116,8 @@ pub struct List {
     pub items: Vec<String>,
     /// `$.lists[0]`
     pub path: String,
+    /// The file it came from.
+    pub file: String,
 }
 
 /// A device settings profile or an IP profile.
@@ -158,6 +160,8 @@ pub struct PostureRule {
     pub platforms: Vec<String>,
     /// `$.posture_rules[0]`
     pub path: String,
+    /// The file it came from.
+    pub file: String,
 }
 
 /// A whole configuration, in input order.

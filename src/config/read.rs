@@ -223,11 +223,12 @@ impl Reader<'_> {
             }
         }
         let [include, require, exclude] = lists;
-        if obj
-            .get("include")
-            .and_then(Value::as_array)
-            .is_none_or(Vec::is_empty)
-        {
+        let include_empty = match obj.get("include") {
+            None | Some(Value::Null) => true,
+            Some(Value::Array(items)) => items.is_empty(),
+            Some(_) => false,
+        };
+        if include_empty {
             self.warning(
                 &format!("{path}.include"),
                 format!("group `{name}` has an empty `include`: it matches nobody"),
@@ -289,6 +290,7 @@ impl Reader<'_> {
             kind,
             items,
             path: path.to_string(),
+            file: self.file.clone(),
         })
     }
 
@@ -407,6 +409,7 @@ impl Reader<'_> {
             input,
             platforms,
             path: path.to_string(),
+            file: self.file.clone(),
         })
     }
 }

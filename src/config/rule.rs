@@ -212,7 +212,7 @@ impl Reader<'_> {
                 let hint = crate::scheme::did_you_mean(other, RULE_KINDS.iter().copied())
                     .map(|k| format!(" (did you mean `{k}`?)"))
                     .unwrap_or_default();
-                self.error(&p, format!("unknown rule kind `{other}`{hint}"));
+                self.error(path, format!("unknown rule kind `{other}`{hint}"));
                 return None;
             }
         };

@@ -45,14 +45,14 @@ pub fn duplicates(cfg: &Config, problems: &mut Vec<Problem>) {
         "list",
         cfg.lists
             .iter()
-            .map(|l| (Some(l.id.as_str()), l.path.as_str(), ""))
+            .map(|l| (Some(l.id.as_str()), l.path.as_str(), l.file.as_str()))
             .collect(),
     );
     check(
         "posture rule",
         cfg.posture_rules
             .iter()
-            .map(|r| (Some(r.id.as_str()), r.path.as_str(), ""))
+            .map(|r| (Some(r.id.as_str()), r.path.as_str(), r.file.as_str()))
             .collect(),
     );
     check(

@@ -1,0 +1,572 @@
+//! Agreement on whole configurations: the engine (one compiled program for every
+//! group and profile) against `reference_config` (a direct reading of config.md)
+//! on random configurations and contexts. Values come from small pools shared by
+//! both sides, so rules hit often. 256 cases; `PROPTEST_CASES` overrides.
+
+use proptest::prelude::*;
+use proptest::sample::{select, subsequence};
+use proptest::test_runner::{Config as ProptestConfig, TestError, TestRunner};
+use serde_json::{Map, Value, json};
+use std::cell::Cell;
+use zt_eval::Engine;
+use zt_eval::reference_config::{self, RefDecision};
+use zt_eval::subject::Subject;
+
+const IDPS: &[&str] = &["idp-okta", "idp-az"];
+const POSTURE_IDS: &[&str] = &[
+    "p-fw", "p-disk", "p-warp", "p-gw", "p-dom", "p-serial", "p-os", "p-s2s",
+];
+const PLATFORMS: &[&str] = &["windows", "mac", "macos", "linux"];
+
+/// Device-profile `match` leaves; the first `IP_LEAVES` use only identity fields,
+/// so they are valid in IP profiles too.
+const LEAVES: &[&str] = &[
+    r#"identity.email == "alice@example.com""#,
+    "identity.email in $emails",
+    r#"any(identity.groups.name[*] in {"developers" "admins"})"#,
+    r#"any(identity.groups.name[*] == "Developers")"#,
+    r#"any(identity.groups.email[*] == "dev@example.com")"#,
+    r#"any(identity.groups.id[*] == "00g2")"#,
+    r#"any(identity.saml_attributes[*] == "department=Engineering")"#,
+    r#"ends_with(identity.email, "@example.com")"#,
+    r#"identity.email matches "^(alice|bob)@""#,
+    r#"identity.name != "Alice""#,
+    r#"os.name == "mac""#,
+    r#"os.name in {"windows" "linux"}"#,
+    r#"network == "Austin office""#,
+    r#"network != "Austin office""#,
+    r#"any(device_posture.checks.passed[*] == "p-fw")"#,
+    r#"any(device_posture.checks.passed[*] in {"p-os" "p-dom"})"#,
+    r#"any(device_posture.checks.failed[*] == "p-disk")"#,
+];
+const IP_LEAVES: usize = 10;
+
+fn pick(items: &'static [&'static str]) -> impl Strategy<Value = Value> + Clone {
+    select(items).prop_map(|s: &str| Value::from(s))
+}
+
+/// Present or absent.
+fn opt<S: Strategy>(s: S) -> impl Strategy<Value = Option<S::Value>> {
+    prop::option::weighted(0.75, s)
+}
+
+/// A JSON object of the keys whose value is present.
+fn object(fields: Vec<(&str, Option<Value>)>) -> Value {
+    let map: Map<String, Value> = fields
+        .into_iter()
+        .filter_map(|(k, v)| v.map(|v| (k.to_string(), v)))
+        .collect();
+    Value::Object(map)
+}
+
+fn precedence() -> impl Strategy<Value = Value> {
+    select(&[1.0, 2.0, 2.0, 2.5, 10.0, 0.5, -3.0][..]).prop_map(|p: f64| {
+        if p.fract() == 0.0 {
+            json!(p as i64)
+        } else {
+            json!(p)
+        }
+    })
+}
+
+fn expression(leaves: &'static [&'static str]) -> impl Strategy<Value = String> {
+    let leaf = select(leaves).prop_map(String::from);
+    prop_oneof![
+        3 => leaf.clone(),
+        1 => (leaf.clone(), leaf.clone()).prop_map(|(a, b)| format!("({a}) and ({b})")),
+        1 => (leaf.clone(), leaf.clone()).prop_map(|(a, b)| format!("({a}) or ({b})")),
+        1 => leaf.prop_map(|a| format!("not ({a})")),
+    ]
+}
+
+/// One rule of group `i`: every kind of config.md §2.1, `group` only to groups below `i`.
+fn rule(i: usize) -> BoxedStrategy<Value> {
+    let idp = || pick(IDPS);
+    let mut kinds: Vec<BoxedStrategy<Value>> = vec![
+        Just(json!({"everyone": {}})).boxed(),
+        pick(&["alice@example.com", "Bob@Example.com", "carol@team.com"])
+            .prop_map(|e| json!({"email": {"email": e}}))
+            .boxed(),
+        pick(&["example.com", "EXAMPLE.COM", "team.com", "sub.example.com"])
+            .prop_map(|d| json!({"email_domain": {"domain": d}}))
+            .boxed(),
+        pick(&["emails", "emails2"])
+            .prop_map(|id| json!({"email_list": {"id": id}}))
+            .boxed(),
+        pick(&[
+            "10.0.0.0/8",
+            "10.1.2.3",
+            "192.168.1.0/24",
+            "10.1.2.3/8",
+            "2001:db8::/32",
+            "::ffff:10.1.2.3",
+        ])
+        .prop_map(|ip| json!({"ip": {"ip": ip}}))
+        .boxed(),
+        Just(json!({"ip_list": {"id": "ips"}})).boxed(),
+        pick(&["PT", "us", "De"])
+            .prop_map(|c| json!({"geo": {"country_code": c}}))
+            .boxed(),
+        Just(json!({"certificate": {}})).boxed(),
+        pick(&["agent-1", "Agent-1"])
+            .prop_map(|cn| json!({"common_name": {"common_name": cn}}))
+            .boxed(),
+        pick(&["tok1", "tok2"])
+            .prop_map(|t| json!({"service_token": {"token_id": t}}))
+            .boxed(),
+        Just(json!({"any_valid_service_token": {}})).boxed(),
+        pick(&["mfa", "pwd", "hwk"])
+            .prop_map(|m| json!({"auth_method": {"auth_method": m}}))
+            .boxed(),
+        idp()
+            .prop_map(|id| json!({"login_method": {"id": id}}))
+            .boxed(),
+        (pick(&["developers", "admins", "Developers"]), idp())
+            .prop_map(|(n, p)| json!({"okta": {"name": n, "identity_provider_id": p}}))
+            .boxed(),
+        (pick(&["00g1", "00g2"]), idp(), any::<bool>())
+            .prop_map(|(id, p, terraform)| {
+                let kind = if terraform { "azure_ad" } else { "azureAD" };
+                object(vec![(kind, Some(json!({"id": id, "identity_provider_id": p})))])
+            })
+            .boxed(),
+        (pick(&["dev@example.com", "Admins@Example.com"]), idp())
+            .prop_map(|(e, p)| json!({"gsuite": {"email": e, "identity_provider_id": p}}))
+            .boxed(),
+        (
+            pick(&["acme", "Other", "nope"]),
+            prop::option::of(pick(&["infra", "SRE", "x"])),
+            idp(),
+        )
+            .prop_map(|(org, team, p)| {
+                let mut body = json!({"name": org, "identity_provider_id": p});
+                if let (Some(team), Some(obj)) = (team, body.as_object_mut()) {
+                    obj.insert("team".into(), team);
+                }
+                json!({"github-organization": body})
+            })
+            .boxed(),
+        (
+            pick(&["saml", "oidc"]),
+            pick(&["department", "role"]),
+            pick(&["Engineering", "admin", "sales"]),
+            idp(),
+        )
+            .prop_map(|(kind, name, value, p)| {
+                if kind == "saml" {
+                    json!({"saml": {"attribute_name": name, "attribute_value": value, "identity_provider_id": p}})
+                } else {
+                    json!({"oidc": {"claim_name": name, "claim_value": value, "identity_provider_id": p}})
+                }
+            })
+            .boxed(),
+        (pick(&["c1", "c2"]), idp())
+            .prop_map(|(ac, p)| json!({"auth_context": {"id": "x", "ac_id": ac, "identity_provider_id": p}}))
+            .boxed(),
+        pick(POSTURE_IDS)
+            .prop_map(|uid| json!({"device_posture": {"integration_uid": uid}}))
+            .boxed(),
+        subsequence(&["low", "medium", "high", "unscored"][..], 0..=2)
+            .prop_map(|s| json!({"user_risk_score": {"user_risk_score": s}}))
+            .boxed(),
+        pick(&["https://e1", "https://e2"])
+            .prop_map(|u| json!({"external_evaluation": {"evaluate_url": u, "keys_url": "https://k"}}))
+            .boxed(),
+        pick(&["app1", "app2"])
+            .prop_map(|a| json!({"linked_app_token": {"app_uid": a}}))
+            .boxed(),
+    ];
+    if i > 0 {
+        // Nested references are what the engine's topological order is for: weight them up.
+        let refs = (0..i).prop_map(|j| json!({"group": {"id": format!("g{j}")}}));
+        kinds.push(refs.clone().boxed());
+        kinds.push(refs.boxed());
+    }
+    proptest::strategy::Union::new(kinds).boxed()
+}
+
+fn group(i: usize) -> impl Strategy<Value = Value> {
+    (
+        prop::collection::vec(rule(i), 0..4),
+        prop::collection::vec(rule(i), 0..3),
+        prop::collection::vec(rule(i), 0..3),
+    )
+        .prop_map(move |(include, require, exclude)| {
+            json!({"id": format!("g{i}"), "name": format!("Group {i}"),
+                   "include": include, "require": require, "exclude": exclude})
+        })
+}
+
+/// Group `i` refers only to groups below `i`, so there is no cycle; the input order
+/// is then shuffled, so references also point forwards in the input.
+fn groups() -> impl Strategy<Value = Vec<Value>> {
+    (0..7usize).prop_flat_map(|n| (0..n).map(group).collect::<Vec<_>>().prop_shuffle())
+}
+
+fn lists() -> impl Strategy<Value = Value> {
+    (
+        subsequence(&["alice@example.com", "BOB@example.com", "Erin@team.com"][..], 0..=3),
+        subsequence(&["carol@team.com", "dave@sub.example.com"][..], 0..=2),
+        subsequence(
+            &["10.0.0.0/8", "192.168.1.7", "2001:db8::1", "::ffff:8.8.8.8"][..],
+            0..=4,
+        ),
+        subsequence(&["C02X", "SN2"][..], 0..=2),
+    )
+        .prop_map(|(emails, emails2, ips, serials)| {
+            json!([
+                {"id": "emails", "name": "Emails", "type": "EMAIL", "items": emails},
+                {"id": "emails2", "type": "EMAIL", "items": emails2.iter().map(|v| json!({"value": v})).collect::<Vec<_>>()},
+                {"id": "ips", "type": "IP", "items": ips},
+                {"id": "serials", "type": "SERIAL", "items": serials},
+            ])
+        })
+}
+
+fn posture_rule(id: &'static str) -> impl Strategy<Value = Value> {
+    let input = match id {
+        "p-dom" => pick(&["corp.example.com", "CORP.example.com", "other.com"])
+            .prop_map(|d| json!({"domain": d}))
+            .boxed(),
+        "p-serial" => Just(json!({"id": "serials"})).boxed(),
+        "p-os" => (
+            pick(&["mac", "windows", "macos"]),
+            pick(&["14.0", "14.5.0", "13", "14.5.1"]),
+            pick(&["<", "<=", ">", ">=", "=="]),
+        )
+            .prop_map(|(os, v, op)| json!({"operating_system": os, "version": v, "operator": op}))
+            .boxed(),
+        _ => Just(json!({})).boxed(),
+    };
+    let kind = match id {
+        "p-fw" => "firewall",
+        "p-disk" => "disk_encryption",
+        "p-warp" => "warp",
+        "p-gw" => "gateway",
+        "p-dom" => "domain_joined",
+        "p-serial" => "serial_number",
+        "p-os" => "os_version",
+        _ => "crowdstrike_s2s",
+    };
+    (input, subsequence(PLATFORMS, 0..=2)).prop_map(move |(input, platforms)| {
+        let platforms: Vec<Value> = platforms.iter().map(|p| json!({"platform": p})).collect();
+        json!({"id": id, "name": id, "type": kind, "input": input, "match": platforms})
+    })
+}
+
+fn device_profiles() -> impl Strategy<Value = Vec<Value>> {
+    let custom = (precedence(), prop::bool::weighted(0.8), expression(LEAVES));
+    (
+        prop::collection::vec(custom, 0..5),
+        0..4u8,
+        any::<prop::sample::Index>(),
+    )
+        .prop_map(|(custom, default_kind, at)| {
+            let mut out: Vec<Value> = custom
+                .into_iter()
+                .enumerate()
+                .map(|(i, (p, enabled, m))| {
+                    json!({"policy_id": format!("d{i}"), "name": format!("D{i}"),
+                           "precedence": p, "enabled": enabled, "match": m,
+                           "service_mode_v2": {"mode": "warp"}})
+                })
+                .collect();
+            let default = match default_kind {
+                0 => Some(json!({"policy_id": "base", "name": "Base", "default": true})),
+                1 => Some(json!({"name": "Base"})),
+                2 => Some(json!({"policy_id": "base", "name": "Base", "default": true,
+                                 "precedence": 1, "match": "os.name == \"mac\"", "enabled": false})),
+                _ => None,
+            };
+            if let Some(d) = default {
+                out.insert(at.index(out.len() + 1), d);
+            }
+            out
+        })
+}
+
+fn ip_profiles() -> impl Strategy<Value = Vec<Value>> {
+    let leaves = LEAVES.get(..IP_LEAVES).unwrap_or_default();
+    let one = (precedence(), prop::bool::weighted(0.8), expression(leaves));
+    prop::collection::vec(one, 0..4).prop_map(|v| {
+        v.into_iter()
+            .enumerate()
+            .map(|(i, (p, enabled, m))| {
+                json!({"id": format!("i{i}"), "name": format!("I{i}"), "precedence": p,
+                       "enabled": enabled, "match": m, "subnet_id": format!("s{i}")})
+            })
+            .collect()
+    })
+}
+
+/// A bundle; a kind with nothing in it is sometimes left out altogether.
+fn bundle() -> impl Strategy<Value = Value> {
+    let posture: Vec<_> = POSTURE_IDS.iter().map(|id| posture_rule(id)).collect();
+    (
+        groups(),
+        lists(),
+        posture,
+        device_profiles(),
+        ip_profiles(),
+        any::<[bool; 3]>(),
+    )
+        .prop_map(|(groups, lists, posture, device, ip, keep_empty)| {
+            let kind = |v: Vec<Value>, keep: bool| (!v.is_empty() || keep).then(|| Value::from(v));
+            let [keep_groups, keep_device, keep_ip] = keep_empty;
+            object(vec![
+                ("access_groups", kind(groups, keep_groups)),
+                ("lists", Some(lists)),
+                ("posture_rules", Some(Value::from(posture))),
+                ("device_profiles", kind(device, keep_device)),
+                ("ip_profiles", kind(ip, keep_ip)),
+            ])
+        })
+}
+
+fn identity() -> impl Strategy<Value = Value> {
+    let groups = subsequence(
+        vec![
+            json!({"id": "00g1", "name": "developers", "email": "Dev@Example.com"}),
+            json!({"id": "00g2", "name": "admins"}),
+            json!({"name": "Developers"}),
+            json!({"id": "00g3", "email": "admins@example.com"}),
+        ],
+        0..=3,
+    );
+    let attributes = select(vec![
+        json!({}),
+        json!({"department": "Engineering"}),
+        json!({"department": ["Sales", "Engineering"], "role": "admin"}),
+        json!({"role": ["dev"]}),
+    ]);
+    let github = subsequence(
+        vec![
+            json!({"org": "ACME", "teams": ["Infra", "sre"]}),
+            json!({"org": "other"}),
+        ],
+        0..=2,
+    );
+    (
+        (
+            opt(pick(&[
+                "alice@example.com",
+                "BOB@example.com",
+                "carol@team.com",
+                "dave@sub.example.com",
+                "erin@Team.com",
+                "noatsign",
+            ])),
+            opt(pick(&["Alice", "alice"])),
+            opt(pick(&["idp-okta", "idp-az", "idp-other"])),
+            opt(groups),
+            opt(attributes.clone()),
+            opt(attributes),
+        ),
+        (
+            opt(github),
+            opt(subsequence(&["pwd", "mfa", "hwk"][..], 0..=2)),
+            opt(subsequence(&["c1", "c2"][..], 0..=2)),
+            opt(pick(&["low", "high", "unscored"])),
+        ),
+    )
+        .prop_map(
+            |((email, name, idp, groups, saml, oidc), (github, amr, acs, risk))| {
+                object(vec![
+                    ("email", email),
+                    ("name", name),
+                    ("idp", idp.map(|id| json!({"id": id, "type": "okta"}))),
+                    ("groups", groups.map(Value::from)),
+                    ("saml_attributes", saml),
+                    ("oidc_claims", oidc),
+                    ("github", github.map(Value::from)),
+                    ("amr", amr.map(Value::from)),
+                    ("auth_contexts", acs.map(Value::from)),
+                    ("risk_score", risk),
+                ])
+            },
+        )
+}
+
+fn device() -> impl Strategy<Value = Value> {
+    let ids = || {
+        subsequence(
+            &["p-fw", "p-disk", "p-os", "p-dom", "p-s2s", "p-extra"][..],
+            0..=2,
+        )
+    };
+    (
+        opt((
+            opt(pick(&["mac", "Windows", "linux", "ios"])),
+            opt(pick(&["14.5.0", "13.1", "14", "x.y"])),
+        )),
+        opt(pick(&["Austin office", "austin office"])),
+        opt(pick(&["C02X", "SN2", "zzz"])),
+        opt((ids(), ids())),
+        (
+            opt(any::<bool>()),
+            opt(any::<bool>()),
+            opt(pick(&["corp.example.com", "other.com"])),
+            opt(any::<bool>()),
+            opt(any::<bool>()),
+        ),
+    )
+        .prop_map(|(os, network, serial, posture, facts)| {
+            let (firewall, disk, domain, warp, gateway) = facts;
+            object(vec![
+                (
+                    "os",
+                    os.map(|(name, version)| object(vec![("name", name), ("version", version)])),
+                ),
+                ("network", network),
+                ("serial_number", serial),
+                (
+                    "posture",
+                    posture.map(|(passed, failed)| json!({"passed": passed, "failed": failed})),
+                ),
+                (
+                    "facts",
+                    Some(object(vec![
+                        ("firewall", firewall.map(Value::from)),
+                        ("disk_encrypted", disk.map(Value::from)),
+                        ("domain", domain),
+                        ("warp", warp.map(Value::from)),
+                        ("gateway", gateway.map(Value::from)),
+                    ])),
+                ),
+            ])
+        })
+}
+
+fn request() -> impl Strategy<Value = Value> {
+    (
+        opt(pick(&[
+            "10.1.2.3",
+            "192.168.1.7",
+            "::ffff:10.1.2.3",
+            "2001:db8::5",
+            "8.8.8.8",
+        ])),
+        opt(pick(&["PT", "pt", "US", "FR", "de"])),
+        opt(opt(pick(&["agent-1", "agent-2"]))),
+        opt(opt(pick(&["tok1", "tok2"]))),
+        opt(pick(&["app1", "app2"])),
+        opt((any::<bool>(), opt(any::<bool>()))),
+    )
+        .prop_map(|(ip, country, cert, token, app, eval)| {
+            object(vec![
+                ("ip", ip),
+                ("country", country),
+                (
+                    "certificate",
+                    cert.map(|cn| object(vec![("common_name", cn)])),
+                ),
+                ("service_token", token.map(|id| object(vec![("id", id)]))),
+                ("linked_app_token", app.map(|a| json!({"app_uid": a}))),
+                (
+                    "external_evaluation",
+                    eval.map(|(e1, e2)| {
+                        object(vec![
+                            ("https://e1", Some(Value::from(e1))),
+                            ("https://e2", e2.map(Value::from)),
+                        ])
+                    }),
+                ),
+            ])
+        })
+}
+
+fn context() -> impl Strategy<Value = Value> {
+    (opt(identity()), opt(device()), opt(request())).prop_map(|(identity, device, request)| {
+        object(vec![
+            ("id", Some(json!("ctx"))),
+            ("identity", identity),
+            ("device", device),
+            ("request", request),
+        ])
+    })
+}
+
+/// The engine's decision JSON in the reference's terms.
+fn engine_view(d: &Value) -> RefDecision {
+    let name = |v: &Value| v.get("name").and_then(Value::as_str).map(String::from);
+    let strings = |v: Option<&Value>| -> Vec<String> {
+        v.and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(|x| x.as_str().map(String::from))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let posture = d.get("posture");
+    let part = |key: &str| strings(posture.and_then(|p| p.get(key)));
+    RefDecision {
+        device_profile: d.get("device_profile").and_then(name),
+        ip_profile: d
+            .get("ip_profile")
+            .filter(|p| p.get("default") != Some(&Value::Bool(true)))
+            .and_then(name),
+        access_groups: d
+            .get("access_groups")
+            .and_then(Value::as_array)
+            .map(|a| a.iter().filter_map(name).collect())
+            .unwrap_or_default(),
+        posture_passed: part("passed"),
+        posture_failed: part("failed"),
+        posture_unknown: part("unknown"),
+    }
+}
+
+#[test]
+fn engine_agrees_with_reference_config() {
+    let config = ProptestConfig {
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    };
+    let mut runner = TestRunner::new(config);
+    let (total, loaded) = (Cell::new(0u32), Cell::new(0u32));
+    let strategy = (bundle(), prop::collection::vec(context(), 1..6));
+    let result = runner.run(&strategy, |(bundle, contexts)| {
+        total.set(total.get() + 1);
+        let text = bundle.to_string();
+        let Ok(engine) = Engine::from_json(&text, "gen") else {
+            return Ok(());
+        };
+        loaded.set(loaded.get() + 1);
+        let (config, _) = zt_eval::config::load_str(&text, "gen");
+        let mut scratch = engine.scratch();
+        for ctx in &contexts {
+            let decision = engine
+                .decide(ctx, &mut scratch, false)
+                .map_err(|e| TestCaseError::fail(format!("context {ctx}: {e}")))?;
+            let (subject, _) = Subject::from_json(ctx)
+                .map_err(|e| TestCaseError::fail(format!("context {ctx}: {e}")))?;
+            let mut oracle = reference_config::decide(&config, &subject);
+            if !config.present.posture_rules {
+                oracle.posture_passed.clear();
+                oracle.posture_failed.clear();
+                oracle.posture_unknown.clear();
+            }
+            prop_assert_eq!(
+                engine_view(&decision.json),
+                oracle,
+                "\nconfig: {}\ncontext: {}",
+                text,
+                ctx
+            );
+        }
+        Ok(())
+    });
+    let failure = match result {
+        Ok(()) => String::new(),
+        Err(TestError::Fail(why, _)) => why.to_string(),
+        Err(e) => e.to_string(),
+    };
+    assert!(failure.is_empty(), "{failure}");
+    assert!(
+        loaded.get() * 10 >= total.get() * 9,
+        "only {} of {} generated configurations loaded",
+        loaded.get(),
+        total.get()
+    );
+}

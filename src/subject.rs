@@ -219,7 +219,7 @@ impl Subject {
     ///
     /// # Errors
     /// Malformed JSON (path `$`), unknown keys, wrong JSON types and invalid values.
-    pub fn from_str(text: &str) -> Result<(Subject, Vec<String>), SubjectError> {
+    pub fn from_text(text: &str) -> Result<(Subject, Vec<String>), SubjectError> {
         let mut de = serde_json::Deserializer::from_str(text);
         let s: Subject = serde_path_to_error::deserialize(&mut de).map_err(|e| {
             let inner = e.inner();

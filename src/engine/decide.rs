@@ -225,7 +225,7 @@ impl Engine {
     /// # Errors
     /// Malformed JSON or the context's first problem, with its JSON path.
     pub fn prepare_str(&self, text: &str) -> Result<Prepared, SubjectError> {
-        let (subject, warnings) = Subject::from_str(text)?;
+        let (subject, warnings) = Subject::from_text(text)?;
         Ok(self.prepare_subject(subject, warnings))
     }
 

@@ -35,6 +35,7 @@ impl<'s> Builder<'s> {
                 lists: Vec::new(),
                 regexes: Vec::new(),
                 registers: 0,
+                index: None,
             },
             atom_ids: HashMap::default(),
             quant_ids: HashMap::default(),
@@ -55,6 +56,15 @@ impl<'s> Builder<'s> {
     /// The finished program.
     pub fn finish(self) -> Program {
         self.program
+    }
+
+    /// The finished program with its membership quantifiers indexed: each context
+    /// must then be primed with `Program::prime` before its blocks run.
+    pub fn finish_indexed(self) -> Program {
+        let mut p = self.program;
+        let index = crate::index::QuantIndex::build(&p);
+        p.index = (!index.is_empty()).then_some(index);
+        p
     }
 
     fn block(&mut self, cond: &Cond) -> BlockId {

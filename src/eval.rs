@@ -22,6 +22,8 @@ pub struct Scratch {
     buf: Vec<u8>,
     /// One lazy-DFA cache per regex of the program.
     regex_caches: Vec<Option<regex_automata::hybrid::dfa::Cache>>,
+    /// Indexed quantifiers' results for the primed context.
+    quant_memo: Vec<bool>,
 }
 
 impl Scratch {
@@ -36,6 +38,7 @@ impl Scratch {
                 .iter()
                 .map(crate::matcher::Matcher::cache)
                 .collect(),
+            quant_memo: vec![false; program.quants.len()],
         }
     }
 
@@ -167,7 +170,20 @@ impl Program {
     }
 
     /// One quantifier's result.
+    /// Answers every indexed quantifier for `ctx` (one walk per indexed array). Must
+    /// precede running blocks of a program built with `finish_indexed`.
+    pub fn prime(&self, ctx: &Context, scratch: &mut Scratch) {
+        if let Some(index) = &self.index {
+            index.mark(ctx, &mut scratch.quant_memo);
+        }
+    }
+
     pub(crate) fn quant(&self, q: QuantId, ctx: &Context, s: &mut Scratch) -> bool {
+        if let Some(index) = &self.index
+            && index.indexed.get(q.0 as usize) == Some(&true)
+        {
+            return s.quant_memo.get(q.0 as usize).copied().unwrap_or(false);
+        }
         let Some(quant) = self.quants.get(q.0 as usize) else {
             return false;
         };

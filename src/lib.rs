@@ -78,6 +78,7 @@ pub mod engine;
 pub mod eval;
 pub mod explain;
 pub mod expression;
+pub mod index;
 mod lex;
 pub mod literal;
 pub mod matcher;

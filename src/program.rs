@@ -230,6 +230,8 @@ pub struct Program {
     pub(crate) lists: Vec<ListSet>,
     pub(crate) regexes: Vec<crate::matcher::Matcher>,
     pub(crate) registers: u32,
+    /// Membership quantifiers answered per context by one walk of their array.
+    pub(crate) index: Option<crate::index::QuantIndex>,
 }
 
 impl Program {

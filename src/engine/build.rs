@@ -151,7 +151,7 @@ pub fn build(config: Config, mut problems: Vec<Problem>) -> Result<Engine, Confi
     if problems.iter().any(|p| p.severity == Severity::Error) {
         return Err(ConfigError { problems });
     }
-    let program = builder.finish();
+    let program = builder.finish_indexed();
     let groups = groups
         .into_iter()
         .map(|g| {

@@ -269,6 +269,7 @@ impl Engine {
     /// device and IP profiles. Allocates nothing; group results stay in `scratch`.
     pub fn decide_prepared(&self, p: &Prepared, scratch: &mut EngineScratch) -> Outcome {
         let s = &mut scratch.eval;
+        self.program.prime(&p.ctx, s);
         // Invariant 1 across blocks: `order` puts referenced groups first, so every
         // `Inst::Block` reads a result written earlier in this pass.
         for &gi in &self.order {

@@ -10,10 +10,13 @@ use crate::scheme::FieldId;
 use crate::value::{Context, Value};
 use rustc_hash::FxHashMap;
 
+/// Constant -> the quantifiers it makes true.
+type Postings = FxHashMap<Box<[u8]>, Vec<QuantId>>;
+
 /// The quantifiers answered by the index, grouped by the field they iterate.
 #[derive(Debug, Clone, Default)]
 pub struct QuantIndex {
-    fields: Vec<(FieldId, FxHashMap<Box<[u8]>, Vec<QuantId>>)>,
+    fields: Vec<(FieldId, Postings)>,
     /// Per quantifier: answered by the index.
     pub(crate) indexed: Vec<bool>,
     /// Every indexed quantifier, to reset before marking.

@@ -234,3 +234,62 @@ fn deep_nesting_is_an_error_not_a_crash() {
         Some("nesting_too_deep")
     );
 }
+
+/// Every expression of the corpus, as mutation seeds (read once).
+static CORPUS: std::sync::LazyLock<Vec<String>> = std::sync::LazyLock::new(read_corpus_expressions);
+
+fn read_corpus_expressions() -> Vec<String> {
+    let mut out = Vec::new();
+    for path in crate::corpus::case_files("expr") {
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            continue;
+        };
+        let Ok(v) = serde_json::from_str::<serde_json::Value>(&text) else {
+            continue;
+        };
+        for case in v
+            .get("cases")
+            .and_then(|c| c.as_array())
+            .into_iter()
+            .flatten()
+        {
+            if let Some(e) = case.get("expr").and_then(|e| e.as_str()) {
+                out.push(e.to_string());
+            }
+        }
+    }
+    out
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 2048, ..ProptestConfig::default() })]
+
+    /// Corpus expressions with bytes deleted, inserted or replaced: parse and check
+    /// always return, and a valid result still prints to text that parses back.
+    #[test]
+    fn mutated_corpus_expressions_never_panic(
+        seed in any::<prop::sample::Index>(),
+        edits in prop::collection::vec((any::<prop::sample::Index>(), 0u8..3, prop::sample::select(
+            vec![b'(', b')', b'[', b']', b'*', b'"', b'\\', b' ', b'\t', b'{', b'}', b'$', b',', b'.', b'0', b'a', b'!', b'=', b'~', b'&', b'|', 0xC3]
+        )), 1..4),
+    ) {
+        let corpus = &*CORPUS;
+        prop_assume!(!corpus.is_empty());
+        let mut bytes = corpus.get(seed.index(corpus.len())).cloned().unwrap_or_default().into_bytes();
+        for (at, kind, b) in edits {
+            let i = at.index(bytes.len() + 1);
+            match kind {
+                0 if i < bytes.len() => { bytes.remove(i); }
+                1 => bytes.insert(i, b),
+                _ if i < bytes.len() => { if let Some(x) = bytes.get_mut(i) { *x = b; } }
+                _ => {}
+            }
+        }
+        let src = String::from_utf8_lossy(&bytes).into_owned();
+        let scheme = Scheme::device();
+        if let Ok(checked) = check_expression(&src, &scheme, &Limits::default()) {
+            let printed = checked.canonical();
+            prop_assert!(parse(&printed).is_ok(), "`{}` printed as `{}` does not parse", src, printed);
+        }
+    }
+}

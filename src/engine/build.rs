@@ -51,7 +51,10 @@ pub fn build(config: Config, mut problems: Vec<Problem>) -> Result<Engine, Confi
         }
     }
     let order = validate::group_order(&config, &mut problems);
-    let posture_ids: Vec<&str> = config.posture_rules.iter().map(|r| r.id.as_str()).collect();
+    let posture_ids: std::collections::HashSet<&str> =
+        config.posture_rules.iter().map(|r| r.id.as_str()).collect();
+    let group_ids: std::collections::HashSet<&str> =
+        config.groups.iter().map(|g| g.id.as_str()).collect();
 
     let compiler = RuleCompiler::new(&scheme);
     let mut builder = Builder::new(&scheme);
@@ -78,7 +81,7 @@ pub fn build(config: Config, mut problems: Vec<Problem>) -> Result<Engine, Confi
                     &group.file,
                     &lists,
                     &posture_ids,
-                    &config,
+                    &group_ids,
                     &mut problems,
                 ) {
                     continue;

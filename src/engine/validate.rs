@@ -164,8 +164,8 @@ pub fn rule_refs(
     path: &str,
     file: &str,
     lists: &HashMap<String, (ListId, String)>,
-    posture: &[&str],
-    cfg: &Config,
+    posture: &std::collections::HashSet<&str>,
+    groups: &std::collections::HashSet<&str>,
     problems: &mut Vec<Problem>,
 ) -> bool {
     let mut bad = |p: String, m: String| {
@@ -188,11 +188,11 @@ pub fn rule_refs(
                 Some(_) => true,
             }
         }
-        Rule::DevicePosture(uid) if !posture.contains(&uid.as_str()) => bad(
+        Rule::DevicePosture(uid) if !posture.contains(uid.as_str()) => bad(
             format!("{path}.device_posture.integration_uid"),
             format!("unknown posture rule `{uid}`"),
         ),
-        Rule::Group(id) if !cfg.groups.iter().any(|g| g.id == *id) => {
+        Rule::Group(id) if !groups.contains(id.as_str()) => {
             bad(format!("{path}.group.id"), format!("unknown group `{id}`"))
         }
         _ => true,

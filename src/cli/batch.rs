@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use zt_eval::simulate::{Record, decide_line};
 
 /// Lines decided together: enough to keep every core busy, few enough to stay small.
-const CHUNK: usize = 8192;
+const CHUNK: usize = 2048;
 
 /// Arguments of `batch`.
 #[derive(clap::Args, Debug)]

@@ -1,0 +1,70 @@
+//! Batch throughput end to end on the Acme example: read a JSON line, decide it,
+//! write the JSON record, for a sampled population, single-threaded and on every
+//! core (rayon, chunks in order as `zt-eval batch` does).
+//!
+//! Run: `cargo bench --bench batch`. For the binary on 200,000 and 1,000,000 lines
+//! (throughput and resident memory), see the README's benchmark section.
+#![allow(
+    missing_docs,
+    reason = "criterion's macros generate undocumented items"
+)]
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use rayon::prelude::*;
+use std::path::Path;
+use zt_eval::Engine;
+use zt_eval::simulate::decide_line;
+
+const LINES: usize = 20_000;
+
+fn bench_batch(c: &mut Criterion) {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus/examples/acme");
+    let Ok(engine) = Engine::from_path(&dir) else {
+        eprintln!("the example configuration does not load");
+        return;
+    };
+    let lines: Vec<String> = zt_eval::sample::sample(engine.config(), LINES, 1)
+        .map(|v| v.to_string())
+        .collect();
+    let mut group = c.benchmark_group("batch_acme");
+    group.throughput(Throughput::Elements(LINES as u64));
+    group.sample_size(10);
+    group.bench_function("one_thread", |b| {
+        let mut scratch = engine.scratch();
+        b.iter(|| {
+            let mut out = Vec::with_capacity(LINES * 512);
+            for (i, line) in lines.iter().enumerate() {
+                if let Some(r) = decide_line(&engine, &mut scratch, i + 1, line, false) {
+                    let _ = serde_json::to_writer(&mut out, &r.to_json());
+                    out.push(b'\n');
+                }
+            }
+            out.len()
+        })
+    });
+    group.bench_function("all_cores", |b| {
+        b.iter(|| {
+            let records: Vec<Vec<u8>> = lines
+                .par_chunks(2048)
+                .map_init(
+                    || engine.scratch(),
+                    |scratch, chunk| {
+                        let mut out = Vec::with_capacity(chunk.len() * 512);
+                        for (i, line) in chunk.iter().enumerate() {
+                            if let Some(r) = decide_line(&engine, scratch, i + 1, line, false) {
+                                let _ = serde_json::to_writer(&mut out, &r.to_json());
+                                out.push(b'\n');
+                            }
+                        }
+                        out
+                    },
+                )
+                .collect();
+            records.iter().map(Vec::len).sum::<usize>()
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench_batch);
+criterion_main!(benches);

@@ -264,6 +264,21 @@ pub enum SetItem {
 }
 
 impl Rhs {
+    /// The single literals: the literal itself, or a set's items that are not ranges.
+    pub fn literals(&self) -> Vec<&Literal> {
+        match self {
+            Rhs::Lit(l) => vec![l],
+            Rhs::Set { items, .. } => items
+                .iter()
+                .filter_map(|i| match i {
+                    SetItem::One(l) => Some(l),
+                    SetItem::Range(..) => None,
+                })
+                .collect(),
+            Rhs::List(_) => Vec::new(),
+        }
+    }
+
     /// Where it was written.
     pub fn span(&self) -> Span {
         match self {
@@ -275,6 +290,25 @@ impl Rhs {
 }
 
 impl Expr {
+    /// Calls `f` on this expression and every expression inside it, function
+    /// arguments included, parents before children.
+    pub fn walk<'e>(&'e self, f: &mut impl FnMut(&'e Expr)) {
+        f(self);
+        match &self.kind {
+            ExprKind::Logic { operands, .. } => operands.iter().for_each(|o| o.walk(f)),
+            ExprKind::Not(inner) => inner.walk(f),
+            ExprKind::Compare { lhs: op, .. } | ExprKind::Test(op) => {
+                if let Base::Call { args, .. } = &op.base {
+                    for a in args {
+                        if let Arg::Expr(inner) = a {
+                            inner.walk(f);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     /// Sets every span to zero, so trees compare by structure alone (round-trip tests).
     pub fn erase_spans(&mut self) {
         self.span = Span::default();

@@ -3,7 +3,7 @@
 //! expressions) mixed with values it does not, so that `sample | diff` exercises
 //! every rule both ways. Deterministic for a seed (ChaCha8, stable across versions).
 
-use crate::ast::{Arg, Base, Expr, ExprKind, LitKind, Rhs, SetItem};
+use crate::ast::{Base, Expr, ExprKind, LitKind};
 use crate::config::{Config, Rule};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -47,51 +47,18 @@ fn pool_of_field(field: &str) -> Option<&'static str> {
 }
 
 fn literals(e: &Expr, pools: &mut Pools) {
-    match &e.kind {
-        ExprKind::Logic { operands, .. } => operands.iter().for_each(|o| literals(o, pools)),
-        ExprKind::Not(inner) => literals(inner, pools),
-        ExprKind::Compare { lhs, rhs, .. } => {
-            if let Base::Field(f) = &lhs.base
-                && let Some(pool) = pool_of_field(&f.name)
-            {
-                let lits: Vec<&crate::ast::Literal> = match rhs {
-                    Rhs::Lit(l) => vec![l],
-                    Rhs::Set { items, .. } => items
-                        .iter()
-                        .filter_map(|i| {
-                            if let SetItem::One(l) = i {
-                                Some(l)
-                            } else {
-                                None
-                            }
-                        })
-                        .collect(),
-                    Rhs::List(_) => vec![],
-                };
-                for l in lits {
-                    if let LitKind::Str(b) = &l.kind {
-                        pools.add(pool, String::from_utf8_lossy(b).into_owned());
-                    }
-                }
-            }
-            if let Base::Call { args, .. } = &lhs.base {
-                for a in args {
-                    if let Arg::Expr(inner) = a {
-                        literals(inner, pools);
-                    }
+    e.walk(&mut |e| {
+        if let ExprKind::Compare { lhs, rhs, .. } = &e.kind
+            && let Base::Field(f) = &lhs.base
+            && let Some(pool) = pool_of_field(&f.name)
+        {
+            for l in rhs.literals() {
+                if let LitKind::Str(b) = &l.kind {
+                    pools.add(pool, String::from_utf8_lossy(b).into_owned());
                 }
             }
         }
-        ExprKind::Test(op) => {
-            if let Base::Call { args, .. } = &op.base {
-                for a in args {
-                    if let Arg::Expr(inner) = a {
-                        literals(inner, pools);
-                    }
-                }
-            }
-        }
-    }
+    });
 }
 
 fn collect(config: &Config) -> Pools {

@@ -86,10 +86,7 @@ fn golden_cli_cases() {
     let mut failures = Vec::new();
     let mut count = 0;
     for path in crate::corpus::case_files("cli") {
-        let f: File = match std::fs::read_to_string(&path)
-            .map_err(|e| e.to_string())
-            .and_then(|t| serde_json::from_str(&t).map_err(|e| e.to_string()))
-        {
+        let f: File = match crate::corpus::read_case_file(&path) {
             Ok(f) => f,
             Err(e) => {
                 failures.push(format!("{}: cannot read: {e}", path.display()));

@@ -60,6 +60,12 @@ pub fn case_files(dir: &str) -> Vec<PathBuf> {
     files
 }
 
+/// Reads and decodes one case file; the error names what went wrong.
+pub fn read_case_file<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
+    serde_json::from_str(&text).map_err(|e| e.to_string())
+}
+
 pub fn scheme_of(v: &serde_json::Value) -> Result<Scheme, String> {
     match v {
         serde_json::Value::String(s) if s == "device" => Ok(Scheme::device()),
@@ -164,9 +170,7 @@ fn expression_cases() {
     let mut count = 0;
     for file in case_files("expr") {
         let name = file.display().to_string();
-        let parsed: Result<ExprFile, String> = std::fs::read_to_string(&file)
-            .map_err(|e| e.to_string())
-            .and_then(|t| serde_json::from_str(&t).map_err(|e| e.to_string()));
+        let parsed: Result<ExprFile, String> = read_case_file(&file);
         let f = match parsed {
             Ok(f) => f,
             Err(e) => {

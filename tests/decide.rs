@@ -197,9 +197,7 @@ fn decision_cases() {
     let mut count = 0;
     for file in files("decide") {
         let name = file.display().to_string();
-        let parsed: Result<DecideFile, String> = std::fs::read_to_string(&file)
-            .map_err(|e| e.to_string())
-            .and_then(|t| serde_json::from_str(&t).map_err(|e| e.to_string()));
+        let parsed: Result<DecideFile, String> = crate::corpus::read_case_file(&file);
         let f = match parsed {
             Ok(f) => f,
             Err(e) => {
@@ -242,9 +240,7 @@ fn check_cases() {
     let mut count = 0;
     for file in files("check") {
         let name = file.display().to_string();
-        let parsed: Result<CheckFile, String> = std::fs::read_to_string(&file)
-            .map_err(|e| e.to_string())
-            .and_then(|t| serde_json::from_str(&t).map_err(|e| e.to_string()));
+        let parsed: Result<CheckFile, String> = crate::corpus::read_case_file(&file);
         let f = match parsed {
             Ok(f) => f,
             Err(e) => {

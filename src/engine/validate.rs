@@ -1,7 +1,7 @@
 //! The checks of `config.md` §8 that need the whole configuration: duplicate ids,
 //! unknown references, group cycles, precedence ties, expression lints.
 
-use crate::ast::{Expr, ExprKind, LitKind, Rhs, SetItem};
+use crate::ast::{Expr, ExprKind, LitKind};
 use crate::config::{Config, Problem, Profile, Rule, Severity};
 use crate::diag::{Diagnostic, ErrorKind};
 use crate::scheme::ListId;
@@ -241,7 +241,7 @@ pub fn expression_warnings(expr: &Expr, src: &str, p: &Profile, problems: &mut V
             expr: Some((src.to_string(), d)),
         });
     };
-    visit(expr, &mut |e| {
+    expr.walk(&mut |e| {
         let ExprKind::Compare { lhs, op, rhs } = &e.kind else {
             return;
         };
@@ -252,20 +252,7 @@ pub fn expression_warnings(expr: &Expr, src: &str, p: &Profile, problems: &mut V
             &*field.name,
             "identity.email" | "identity.groups.email" | "os.name"
         ) {
-            let lits: Vec<&crate::ast::Literal> = match rhs {
-                Rhs::Lit(l) => vec![l],
-                Rhs::Set { items, .. } => items
-                    .iter()
-                    .filter_map(|i| {
-                        if let SetItem::One(l) = i {
-                            Some(l)
-                        } else {
-                            None
-                        }
-                    })
-                    .collect(),
-                Rhs::List(_) => vec![],
-            };
+            let lits = rhs.literals();
             for lit in lits {
                 let has_upper = match &lit.kind {
                     LitKind::Str(b) => b.iter().any(u8::is_ascii_uppercase),
@@ -301,21 +288,4 @@ pub fn expression_warnings(expr: &Expr, src: &str, p: &Profile, problems: &mut V
             );
         }
     });
-}
-
-fn visit(e: &Expr, f: &mut impl FnMut(&Expr)) {
-    f(e);
-    match &e.kind {
-        ExprKind::Logic { operands, .. } => operands.iter().for_each(|o| visit(o, f)),
-        ExprKind::Not(inner) => visit(inner, f),
-        ExprKind::Compare { lhs, .. } | ExprKind::Test(lhs) => {
-            if let crate::ast::Base::Call { args, .. } = &lhs.base {
-                for a in args {
-                    if let crate::ast::Arg::Expr(inner) = a {
-                        visit(inner, f);
-                    }
-                }
-            }
-        }
-    }
 }

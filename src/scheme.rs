@@ -3,7 +3,7 @@
 //! field name. Holds the built-in device-profile and IP-profile schemes and reads
 //! custom schemes from JSON.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 use std::fmt;
 
 /// A value type of the expression language.

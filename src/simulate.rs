@@ -21,6 +21,17 @@ pub enum Record {
     },
 }
 
+/// Written without copying the decision: `to_json` is for errors and callers that
+/// want a value.
+impl serde::Serialize for Record {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Record::Decision(d) => d.serialize(s),
+            error => error.to_json().serialize(s),
+        }
+    }
+}
+
 impl Record {
     /// The JSON line written for this record.
     pub fn to_json(&self) -> Value {

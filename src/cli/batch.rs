@@ -32,6 +32,18 @@ pub struct BatchArgs {
     output: Option<PathBuf>,
 }
 
+/// One record as its JSON line.
+fn encode(record: Record) -> (bool, Vec<u8>) {
+    let mut line = serde_json::to_vec(&record).unwrap_or_else(|e| {
+        // Serializing a JSON value cannot fail; say so in the output if it ever does.
+        serde_json::json!({"error": {"path": "$", "message": format!("cannot write the record: {e}")}})
+            .to_string()
+            .into_bytes()
+    });
+    line.push(b'\n');
+    (record.is_error(), line)
+}
+
 /// Runs `batch`.
 pub fn run(args: BatchArgs, stdout: &mut impl Write) -> Result<u8, CliError> {
     let engine = load(&args.config)?;
@@ -105,20 +117,21 @@ pub fn run(args: BatchArgs, stdout: &mut impl Write) -> Result<u8, CliError> {
         if chunk.is_empty() {
             break;
         }
-        let records: Vec<Option<Record>> = pool.install(|| {
+        // Workers decide and serialize; this thread only copies bytes, in order.
+        let records: Vec<Option<(bool, Vec<u8>)>> = pool.install(|| {
             chunk
                 .par_iter()
                 .map_init(
                     || engine.scratch(),
-                    |scratch, (n, text)| decide_line(&engine, scratch, *n, text, args.explain),
+                    |scratch, (n, text)| {
+                        decide_line(&engine, scratch, *n, text, args.explain).map(encode)
+                    },
                 )
                 .collect()
         });
-        for record in records.into_iter().flatten() {
-            errors += usize::from(record.is_error());
-            serde_json::to_writer(&mut *out, &record.to_json())
-                .map_err(|e| CliError::Io("cannot write output".into(), e.into()))?;
-            out.write_all(b"\n")?;
+        for (is_error, bytes) in records.into_iter().flatten() {
+            errors += usize::from(is_error);
+            out.write_all(&bytes)?;
         }
         if let Some(bar) = &progress {
             bar.inc(read_bytes);

@@ -35,7 +35,7 @@ fn bench_batch(c: &mut Criterion) {
             let mut out = Vec::with_capacity(LINES * 512);
             for (i, line) in lines.iter().enumerate() {
                 if let Some(r) = decide_line(&engine, &mut scratch, i + 1, line, false) {
-                    let _ = serde_json::to_writer(&mut out, &r.to_json());
+                    let _ = serde_json::to_writer(&mut out, &r);
                     out.push(b'\n');
                 }
             }
@@ -52,7 +52,7 @@ fn bench_batch(c: &mut Criterion) {
                         let mut out = Vec::with_capacity(chunk.len() * 512);
                         for (i, line) in chunk.iter().enumerate() {
                             if let Some(r) = decide_line(&engine, scratch, i + 1, line, false) {
-                                let _ = serde_json::to_writer(&mut out, &r.to_json());
+                                let _ = serde_json::to_writer(&mut out, &r);
                                 out.push(b'\n');
                             }
                         }

@@ -162,8 +162,8 @@ fn quantified() -> BoxedStrategy<String> {
         .boxed()
 }
 
-fn expr() -> impl Strategy<Value = String> {
-    let leaf = prop_oneof![3 => scalar_atom(), 1 => quantified()];
+/// Random `and`/`or`/`xor` (every spelling) and `not` trees over `leaf`.
+fn logic_over(leaf: BoxedStrategy<String>) -> impl Strategy<Value = String> {
     leaf.prop_recursive(3, 12, 3, |inner| {
         prop_oneof![
             (
@@ -178,6 +178,10 @@ fn expr() -> impl Strategy<Value = String> {
             inner.prop_map(|i| format!("not ({i})")),
         ]
     })
+}
+
+fn expr() -> impl Strategy<Value = String> {
+    logic_over(prop_oneof![3 => scalar_atom(), 1 => quantified()].boxed())
 }
 
 fn json_of_strs(v: &[&str]) -> serde_json::Value {
@@ -341,20 +345,7 @@ mod wirefilter_oracle {
     }
 
     fn expr() -> impl Strategy<Value = String> {
-        atom().prop_recursive(3, 12, 3, |inner| {
-            prop_oneof![
-                (
-                    prop::collection::vec(inner.clone(), 2..4),
-                    pick(&[" and ", " or ", " xor ", " && ", " || ", " ^^ "])
-                )
-                    .prop_map(|(items, op)| items
-                        .iter()
-                        .map(|i| format!("({i})"))
-                        .collect::<Vec<_>>()
-                        .join(op)),
-                inner.prop_map(|i| format!("not ({i})")),
-            ]
-        })
+        super::logic_over(atom())
     }
 
     proptest! {

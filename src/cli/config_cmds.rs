@@ -131,8 +131,3 @@ pub fn run_check(args: CheckArgs, out: &mut impl Write) -> Result<u8, CliError> 
     }
     Ok(if errors > 0 { 3 } else { 0 })
 }
-
-#[allow(dead_code, reason = "kept for stdin configs later")]
-fn read(path: &Path) -> Result<String, CliError> {
-    read_input(path)
-}

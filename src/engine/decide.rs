@@ -377,6 +377,22 @@ impl Engine {
         }
     }
 
+    /// `v` with `"why": {"checked": …}` added (`decision.md` §2).
+    fn with_why(
+        &self,
+        mut v: J,
+        codes: &[super::ProfileCode],
+        list: &[Profile],
+        ctx: &Context,
+        s: &mut Scratch,
+    ) -> J {
+        let checked = self.checked(codes, list, ctx, s);
+        if let Some(obj) = v.as_object_mut() {
+            obj.insert("why".into(), json!({"checked": checked}));
+        }
+        v
+    }
+
     /// The profiles checked, in order, up to and including the first match.
     fn checked(
         &self,
@@ -412,12 +428,7 @@ impl Engine {
         explain: bool,
     ) -> J {
         let list = &self.config.device_profiles;
-        let checked = if explain {
-            self.checked(&self.device, list, ctx, s)
-        } else {
-            Vec::new()
-        };
-        let mut v = match hit.or(self.device_default).and_then(|i| list.get(i)) {
+        let v = match hit.or(self.device_default).and_then(|i| list.get(i)) {
             Some(p) => {
                 json!({"id": p.id, "name": p.name, "precedence": prec(p.precedence), "default": hit.is_none(), "settings": p.settings})
             }
@@ -425,29 +436,26 @@ impl Engine {
                 json!({"id": null, "name": "Default", "precedence": null, "default": true, "settings": {}})
             }
         };
-        if explain && let Some(obj) = v.as_object_mut() {
-            obj.insert("why".into(), json!({"checked": checked}));
+        if explain {
+            self.with_why(v, &self.device, list, ctx, s)
+        } else {
+            v
         }
-        v
     }
 
     fn ip_profile(&self, hit: Option<usize>, ctx: &Context, s: &mut Scratch, explain: bool) -> J {
         let list = &self.config.ip_profiles;
-        let checked = if explain {
-            self.checked(&self.ip, list, ctx, s)
-        } else {
-            Vec::new()
-        };
-        let mut v = match hit.and_then(|i| list.get(i)) {
+        let v = match hit.and_then(|i| list.get(i)) {
             Some(p) => {
                 json!({"id": p.id, "name": p.name, "precedence": prec(p.precedence), "subnet_id": p.subnet_id, "default": false})
             }
             None => json!({"default": true, "subnet": "100.96.0.0/12"}),
         };
-        if explain && let Some(obj) = v.as_object_mut() {
-            obj.insert("why".into(), json!({"checked": checked}));
+        if explain {
+            self.with_why(v, &self.ip, list, ctx, s)
+        } else {
+            v
         }
-        v
     }
 
     fn groups_why(&self, subject: &Subject, ctx: &Context, s: &mut Scratch) -> J {

@@ -13,7 +13,7 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use rayon::prelude::*;
 use std::path::Path;
 use zt_eval::Engine;
-use zt_eval::simulate::decide_line;
+use zt_eval::simulate::decide_line_into;
 
 const LINES: usize = 20_000;
 
@@ -34,10 +34,7 @@ fn bench_batch(c: &mut Criterion) {
         b.iter(|| {
             let mut out = Vec::with_capacity(LINES * 512);
             for (i, line) in lines.iter().enumerate() {
-                if let Some(r) = decide_line(&engine, &mut scratch, i + 1, line, false) {
-                    let _ = serde_json::to_writer(&mut out, &r);
-                    out.push(b'\n');
-                }
+                decide_line_into(&engine, &mut scratch, i + 1, line, false, &mut out);
             }
             out.len()
         })
@@ -51,10 +48,7 @@ fn bench_batch(c: &mut Criterion) {
                     |scratch, chunk| {
                         let mut out = Vec::with_capacity(chunk.len() * 512);
                         for (i, line) in chunk.iter().enumerate() {
-                            if let Some(r) = decide_line(&engine, scratch, i + 1, line, false) {
-                                let _ = serde_json::to_writer(&mut out, &r);
-                                out.push(b'\n');
-                            }
+                            decide_line_into(&engine, scratch, i + 1, line, false, &mut out);
                         }
                         out
                     },

@@ -7,6 +7,11 @@ use std::process::ExitCode;
 
 mod cli;
 
+// A decision allocates its context's strings and slots; glibc's malloc and free
+// were a quarter of batch time, mimalloc's thread-local free lists are a fraction.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// What would happen to this user on this device? Evaluates Zero Trust access
 /// configuration (Access groups, device and IP profiles, match expressions) offline.
 #[derive(Parser, Debug)]

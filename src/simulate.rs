@@ -71,18 +71,67 @@ pub fn decide_line(
     }
     Some(match engine.decide_str(text, scratch, explain) {
         Ok(d) => Record::Decision(d.json),
-        Err(e) => Record::Error {
-            line,
-            // The id is read again, leniently, only for the error record.
-            id: serde_json::from_str::<Value>(text).ok().and_then(|v| {
-                v.get("id")
-                    .filter(|v| v.is_string() || v.is_number())
-                    .cloned()
-            }),
-            path: e.path,
-            message: e.message,
-        },
+        Err(e) => error_record(line, text, e),
     })
+}
+
+fn error_record(line: usize, text: &str, e: crate::subject::SubjectError) -> Record {
+    Record::Error {
+        line,
+        // The id is read again, leniently, only for the error record.
+        id: serde_json::from_str::<Value>(text).ok().and_then(|v| {
+            v.get("id")
+                .filter(|v| v.is_string() || v.is_number())
+                .cloned()
+        }),
+        path: e.path,
+        message: e.message,
+    }
+}
+
+/// Like `decide_line`, but appends the record's JSON line (with its newline) to
+/// `out` without building a JSON tree: the batch hot path. Returns whether the
+/// record is an error, or `None` for a blank line (nothing written).
+///
+/// ```
+/// # use zt_eval::{Engine, simulate::decide_line_into};
+/// let engine = Engine::from_json(r#"{"access_groups": [{"name": "PT", "include": [{"geo": {"country_code": "PT"}}]}]}"#, "c.json")
+///     .map_err(|e| e.to_string())?;
+/// let mut scratch = engine.scratch();
+/// let mut out = Vec::new();
+/// assert_eq!(decide_line_into(&engine, &mut scratch, 1, r#"{"id": 1, "request": {"country": "pt"}}"#, false, &mut out), Some(false));
+/// assert_eq!(String::from_utf8_lossy(&out), "{\"id\":1,\"access_groups\":[{\"id\":\"PT\",\"name\":\"PT\"}]}\n");
+/// # Ok::<(), String>(())
+/// ```
+pub fn decide_line_into(
+    engine: &Engine,
+    scratch: &mut EngineScratch,
+    line: usize,
+    text: &str,
+    explain: bool,
+    out: &mut Vec<u8>,
+) -> Option<bool> {
+    if text.trim().is_empty() {
+        return None;
+    }
+    let is_error = match engine.prepare_str(text) {
+        Ok(prepared) if !explain => {
+            engine.write_decision(&prepared, scratch, out);
+            false
+        }
+        Ok(prepared) => {
+            let d = engine.render(&prepared, scratch, true);
+            // Serializing a `Value` into memory cannot fail.
+            let _ = serde_json::to_writer(&mut *out, &d.json);
+            false
+        }
+        Err(e) => {
+            let _ = serde_json::to_writer(&mut *out, &error_record(line, text, e));
+            true
+        }
+    };
+    out.push(b'\n');
+    Some(is_error)
 }
 
 /// Decides every line in order, on this thread: one record per non-blank line.

@@ -220,6 +220,15 @@ impl Subject {
     /// # Errors
     /// Malformed JSON (path `$`), unknown keys, wrong JSON types and invalid values.
     pub fn from_text(text: &str) -> Result<(Subject, Vec<String>), SubjectError> {
+        // Tracking the path costs as much as the parse itself: read without it, and
+        // read again with it only to say where a bad context is wrong.
+        match serde_json::from_str::<Subject>(text) {
+            Ok(s) => s.normalise(),
+            Err(_) => Subject::from_text_tracked(text),
+        }
+    }
+
+    fn from_text_tracked(text: &str) -> Result<(Subject, Vec<String>), SubjectError> {
         let mut de = serde_json::Deserializer::from_str(text);
         let s: Subject = serde_path_to_error::deserialize(&mut de).map_err(|e| {
             let inner = e.inner();

@@ -84,6 +84,13 @@ impl Context {
         }
     }
 
+    /// A context of `len` nil slots.
+    pub fn with_len(len: usize) -> Context {
+        Context {
+            slots: vec![None; len].into_boxed_slice(),
+        }
+    }
+
     /// Sets a field; `None` makes it nil.
     pub fn set(&mut self, field: FieldId, value: Option<Value>) {
         if let Some(slot) = self.slots.get_mut(field.index()) {

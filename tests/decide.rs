@@ -105,6 +105,9 @@ fn run_decide(engine: &Engine, case: &DecideCase) -> Result<(), String> {
         (Ok(_), Some(want)) => return Err(format!("expected a context error containing `{want}`")),
         (Ok(d), None) => d.json,
     };
+    if !explain {
+        written_equals_rendered(engine, &case.context.to_string(), &d)?;
+    }
     let name = |v: Option<&Value>| {
         v.and_then(|p| p.get("name"))
             .and_then(Value::as_str)
@@ -183,6 +186,35 @@ fn run_check(case: &CheckCase) -> Result<(), String> {
                 want.severity, want.path, want.message
             ));
         }
+    }
+    Ok(())
+}
+
+/// The batch path writes the decision bytes directly; they must be exactly the
+/// rendered decision serialized.
+fn written_equals_rendered(engine: &Engine, text: &str, rendered: &Value) -> Result<(), String> {
+    let mut scratch = engine.scratch();
+    let mut out = Vec::new();
+    zt_eval::simulate::decide_line_into(engine, &mut scratch, 1, text, false, &mut out);
+    let want = format!("{rendered}\n");
+    if out != want.as_bytes() {
+        return Err(format!(
+            "written decision\n{}\ndiffers from the rendered one\n{want}",
+            String::from_utf8_lossy(&out)
+        ));
+    }
+    Ok(())
+}
+
+#[test]
+fn written_decisions_equal_rendered_on_a_sampled_population() -> Result<(), String> {
+    let engine = Engine::from_path(&corpus().join("examples/acme")).map_err(|e| e.to_string())?;
+    let mut scratch = engine.scratch();
+    for context in zt_eval::sample::sample(engine.config(), 2000, 7) {
+        let rendered = engine
+            .decide(&context, &mut scratch, false)
+            .map_err(|e| format!("a sampled context is invalid: {e}: {context}"))?;
+        written_equals_rendered(&engine, &context.to_string(), &rendered.json)?;
     }
     Ok(())
 }

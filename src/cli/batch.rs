@@ -1,16 +1,24 @@
 //! `zt-eval batch`: JSON Lines in, JSON Lines out, one record per non-blank input
-//! line, in input order. Lines are read and decided in chunks, each chunk in
-//! parallel, so memory stays flat however long the input.
+//! line, in input order. Lines are read and decided in chunks: while the workers
+//! decide one chunk, the next is read, so memory stays flat however long the input
+//! and reading does not leave the cores idle.
 
 use super::CliError;
 use super::config_cmds::load;
 use rayon::prelude::*;
 use std::io::{BufRead, BufReader, IsTerminal, Read, Write};
-use std::path::PathBuf;
-use zt_eval::simulate::{Record, decide_line};
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use zt_eval::Engine;
+use zt_eval::engine::EngineScratch;
+use zt_eval::simulate::{Record, decide_line_into};
 
 /// Lines decided together: enough to keep every core busy, few enough to stay small.
-const CHUNK: usize = 2048;
+const CHUNK: usize = 4096;
+
+/// Lines one worker task decides: large enough that scheduling costs little.
+const TASK: usize = 64;
 
 /// Arguments of `batch`.
 #[derive(clap::Args, Debug)]
@@ -32,16 +40,115 @@ pub struct BatchArgs {
     output: Option<PathBuf>,
 }
 
-/// One record as its JSON line.
-fn encode(record: Record) -> (bool, Vec<u8>) {
-    let mut line = serde_json::to_vec(&record).unwrap_or_else(|e| {
-        // Serializing a JSON value cannot fail; say so in the output if it ever does.
-        serde_json::json!({"error": {"path": "$", "message": format!("cannot write the record: {e}")}})
-            .to_string()
-            .into_bytes()
-    });
-    line.push(b'\n');
-    (record.is_error(), line)
+/// A run of input lines kept in one buffer.
+#[derive(Default)]
+struct Chunk {
+    bytes: Vec<u8>,
+    /// 1-based line number and byte range of each line.
+    lines: Vec<(usize, Range<usize>)>,
+}
+
+/// Reads up to `CHUNK` lines after line `*line_no` into `chunk`, reusing its memory.
+fn read_chunk(
+    reader: &mut impl BufRead,
+    line_no: &mut usize,
+    path: &Path,
+    chunk: &mut Chunk,
+) -> Result<(), CliError> {
+    chunk.bytes.clear();
+    chunk.lines.clear();
+    while chunk.lines.len() < CHUNK {
+        let start = chunk.bytes.len();
+        let n = reader.read_until(b'\n', &mut chunk.bytes).map_err(|e| {
+            CliError::Io(
+                format!("cannot read `{}` at line {}", path.display(), *line_no + 1),
+                e,
+            )
+        })?;
+        if n == 0 {
+            break;
+        }
+        *line_no += 1;
+        chunk.lines.push((*line_no, start..start + n));
+    }
+    Ok(())
+}
+
+/// Output buffers handed back after writing, so a long batch reuses the same few.
+type Buffers = Mutex<Vec<Vec<u8>>>;
+
+fn take_buffer(free: &Buffers) -> Vec<u8> {
+    free.lock()
+        .ok()
+        .and_then(|mut f| f.pop())
+        .unwrap_or_else(|| Vec::with_capacity(TASK * 1024))
+}
+
+fn give_back(free: &Buffers, mut buffer: Vec<u8>) {
+    buffer.clear();
+    if let Ok(mut f) = free.lock() {
+        f.push(buffer);
+    }
+}
+
+/// Decides `lines` of `bytes` into JSON lines; returns them and the error count.
+fn decide_lines(
+    engine: &Engine,
+    scratch: &mut EngineScratch,
+    bytes: &[u8],
+    lines: &[(usize, Range<usize>)],
+    explain: bool,
+    mut out: Vec<u8>,
+) -> (Vec<u8>, usize) {
+    let mut errors = 0;
+    for (n, range) in lines {
+        let raw = bytes.get(range.clone()).unwrap_or_default();
+        let failed = match std::str::from_utf8(raw) {
+            Ok(text) => decide_line_into(engine, scratch, *n, text, explain, &mut out),
+            Err(e) => {
+                let record = Record::Error {
+                    line: *n,
+                    id: None,
+                    path: "$".into(),
+                    message: format!("the line is not UTF-8 text: {e}"),
+                };
+                // Serializing a record into memory cannot fail.
+                let _ = serde_json::to_writer(&mut out, &record);
+                out.push(b'\n');
+                Some(true)
+            }
+        };
+        errors += usize::from(failed == Some(true));
+    }
+    (out, errors)
+}
+
+/// Decides a chunk on the pool: runs of `TASK` lines, their JSON lines in order.
+fn decide_chunk(
+    engine: &Engine,
+    scratches: &[Mutex<EngineScratch>],
+    chunk: &Chunk,
+    explain: bool,
+    free: &Buffers,
+) -> Vec<(Vec<u8>, usize)> {
+    chunk
+        .lines
+        .par_chunks(TASK)
+        .map(|lines| {
+            let worker = rayon::current_thread_index().unwrap_or(0);
+            let mut own;
+            let mut guard = scratches.get(worker).and_then(|m| m.try_lock().ok());
+            let scratch = match guard.as_deref_mut() {
+                Some(s) => s,
+                None => {
+                    own = engine.scratch();
+                    &mut own
+                }
+            };
+            let out = take_buffer(free);
+            decide_lines(engine, scratch, &chunk.bytes, lines, explain, out)
+        })
+        .collect()
 }
 
 /// Runs `batch`.
@@ -88,54 +195,45 @@ pub fn run(args: BatchArgs, stdout: &mut impl Write) -> Result<u8, CliError> {
                 args.threads.unwrap_or(0)
             ))
         })?;
-    let mut reader = BufReader::new(input);
+    // One scratch per worker, found by the worker's index: made once, never contended.
+    let scratches: Vec<Mutex<EngineScratch>> = (0..pool.current_num_threads())
+        .map(|_| Mutex::new(engine.scratch()))
+        .collect();
+    let mut reader = BufReader::with_capacity(1 << 20, input);
     let mut errors = 0usize;
     let mut line_no = 0usize;
-    let mut chunk: Vec<(usize, String)> = Vec::with_capacity(CHUNK);
-    loop {
-        chunk.clear();
-        let mut read_bytes = 0u64;
-        while chunk.len() < CHUNK {
-            let mut line = String::new();
-            let n = reader.read_line(&mut line).map_err(|e| {
-                CliError::Io(
-                    format!(
-                        "cannot read `{}` at line {}",
-                        args.contexts.display(),
-                        line_no + 1
-                    ),
-                    e,
-                )
-            })?;
-            if n == 0 {
-                break;
-            }
-            read_bytes += n as u64;
-            line_no += 1;
-            chunk.push((line_no, line));
-        }
-        if chunk.is_empty() {
-            break;
-        }
-        // Workers decide and serialize; this thread only copies bytes, in order.
-        let records: Vec<Option<(bool, Vec<u8>)>> = pool.install(|| {
-            chunk
-                .par_iter()
-                .map_init(
-                    || engine.scratch(),
-                    |scratch, (n, text)| {
-                        decide_line(&engine, scratch, *n, text, args.explain).map(encode)
-                    },
-                )
-                .collect()
+    let mut decided: Vec<(Vec<u8>, usize)> = Vec::new();
+    let free = Buffers::default();
+    let mut chunk = Chunk::default();
+    let mut next = Chunk::default();
+    read_chunk(&mut reader, &mut line_no, &args.contexts, &mut chunk)?;
+    while !chunk.lines.is_empty() {
+        // The workers decide this chunk while this thread writes the previous one
+        // and reads the next: the cores never wait for I/O.
+        let (done, read) = std::thread::scope(|scope| {
+            let workers = scope.spawn(|| {
+                pool.install(|| decide_chunk(&engine, &scratches, &chunk, args.explain, &free))
+            });
+            let io = (|| {
+                for (bytes, failed) in decided.drain(..) {
+                    errors += failed;
+                    out.write_all(&bytes)?;
+                    give_back(&free, bytes);
+                }
+                read_chunk(&mut reader, &mut line_no, &args.contexts, &mut next)
+            })();
+            (workers.join(), io)
         });
-        for (is_error, bytes) in records.into_iter().flatten() {
-            errors += usize::from(is_error);
-            out.write_all(&bytes)?;
-        }
+        decided = done.map_err(|_| CliError::Input("a worker thread stopped".into()))?;
         if let Some(bar) = &progress {
-            bar.inc(read_bytes);
+            bar.inc(chunk.bytes.len() as u64);
         }
+        read?;
+        std::mem::swap(&mut chunk, &mut next);
+    }
+    for (bytes, failed) in decided {
+        errors += failed;
+        out.write_all(&bytes)?;
     }
     out.flush()?;
     if let Some(bar) = progress {

@@ -166,17 +166,20 @@ pub fn build(config: Config, mut problems: Vec<Problem>) -> Result<Engine, Confi
             })
         })
         .collect();
-    Ok(Engine {
+    let mut engine = Engine {
         device_default: defaults.first().copied(),
         config,
         warnings: problems,
-        scheme,
         program,
         groups,
         order,
         device,
         ip,
-    })
+        fragments: Default::default(),
+        slots: super::slots::Slots::new(&scheme),
+    };
+    engine.fragments = super::write::Fragments::new(&engine);
+    Ok(engine)
 }
 
 /// Checks and compiles each profile's `match`; returns the custom profiles in the

@@ -8,7 +8,7 @@ use crate::eval::Scratch;
 use crate::posture::{self, PostureResult};
 use crate::program::{BlockId, Program};
 use crate::subject::{Subject, SubjectError};
-use crate::value::{Context, Value};
+use crate::value::Context;
 use serde_json::{Value as J, json};
 
 /// Per-thread working memory for decisions.
@@ -28,11 +28,11 @@ impl EngineScratch {
 /// A context read and normalised for one configuration: slots and posture results.
 #[derive(Debug, Clone)]
 pub struct Prepared {
-    subject: Subject,
+    pub(super) subject: Subject,
     ctx: Context,
-    passed: Vec<String>,
-    failed: Vec<String>,
-    unknown: Vec<String>,
+    pub(super) passed: Vec<String>,
+    pub(super) failed: Vec<String>,
+    pub(super) unknown: Vec<String>,
     warnings: Vec<String>,
 }
 
@@ -54,162 +54,7 @@ pub struct Decision {
     pub warnings: Vec<String>,
 }
 
-fn bytes(s: &str) -> Value {
-    Value::Bytes(s.as_bytes().into())
-}
-
-fn array<'a>(items: impl Iterator<Item = &'a str>) -> Value {
-    Value::Array(items.map(bytes).collect())
-}
-
 impl Engine {
-    fn context(&self, s: &Subject, passed: &[String], failed: &[String]) -> Context {
-        let mut ctx = Context::new(&self.scheme);
-        let mut set = |name: &str, v: Option<Value>| {
-            if let Some(f) = self.scheme.field(name) {
-                ctx.set(f, v);
-            }
-        };
-        let id = &s.identity;
-        set("identity.email", id.email.as_deref().map(bytes));
-        set(
-            "identity.email.domain",
-            id.email
-                .as_deref()
-                .and_then(|e| e.rsplit_once('@'))
-                .map(|(_, d)| bytes(d)),
-        );
-        set("identity.name", id.name.as_deref().map(bytes));
-        set(
-            "identity.groups.id",
-            Some(array(id.groups.iter().filter_map(|g| g.id.as_deref()))),
-        );
-        set(
-            "identity.groups.name",
-            Some(array(id.groups.iter().filter_map(|g| g.name.as_deref()))),
-        );
-        set(
-            "identity.groups.email",
-            Some(array(id.groups.iter().filter_map(|g| g.email.as_deref()))),
-        );
-        let saml = Subject::multi(&id.saml_attributes);
-        let oidc = Subject::multi(&id.oidc_claims);
-        let pairs = |m: &[(String, Vec<String>)]| {
-            Value::Array(
-                m.iter()
-                    .flat_map(|(k, vs)| vs.iter().map(move |v| bytes(&format!("{k}={v}"))))
-                    .collect(),
-            )
-        };
-        let map = |m: &[(String, Vec<String>)]| {
-            Value::map(
-                m.iter()
-                    .map(|(k, vs)| (k.as_bytes().into(), array(vs.iter().map(String::as_str))))
-                    .collect(),
-            )
-        };
-        set("identity.saml_attributes", Some(pairs(&saml)));
-        set("identity.oidc_claims", Some(pairs(&oidc)));
-        set("identity.saml", Some(map(&saml)));
-        set("identity.oidc", Some(map(&oidc)));
-        set(
-            "identity.service_token_uuid",
-            id.service_token_uuid.as_deref().map(bytes),
-        );
-        set(
-            "identity.idp.id",
-            id.idp.as_ref().and_then(|i| i.id.as_deref()).map(bytes),
-        );
-        set(
-            "identity.amr",
-            Some(array(id.amr.iter().map(String::as_str))),
-        );
-        set(
-            "identity.auth_contexts",
-            Some(array(id.auth_contexts.iter().map(String::as_str))),
-        );
-        set("identity.risk_score", id.risk_score.as_deref().map(bytes));
-        let github: Vec<String> = id
-            .github
-            .iter()
-            .flat_map(|o| {
-                let org = o.org.to_ascii_lowercase();
-                std::iter::once(org.clone()).chain(
-                    o.teams
-                        .iter()
-                        .map(move |t| format!("{org}/{}", t.to_ascii_lowercase())),
-                )
-            })
-            .collect();
-        set(
-            "identity.github",
-            Some(array(github.iter().map(String::as_str))),
-        );
-        let dev = &s.device;
-        set("network", dev.network.as_deref().map(bytes));
-        set(
-            "os.name",
-            dev.os.as_ref().and_then(|o| o.name.as_deref()).map(bytes),
-        );
-        set(
-            "os.version",
-            dev.os
-                .as_ref()
-                .and_then(|o| o.version.as_deref())
-                .map(bytes),
-        );
-        set(
-            "device_posture.checks.passed",
-            Some(array(passed.iter().map(String::as_str))),
-        );
-        set(
-            "device_posture.checks.failed",
-            Some(array(failed.iter().map(String::as_str))),
-        );
-        let req = &s.request;
-        set("request.ip", s.ip().map(Value::Ip));
-        set("request.country", req.country.as_deref().map(bytes));
-        set(
-            "request.certificate",
-            Some(Value::Bool(req.certificate.is_some())),
-        );
-        set(
-            "request.certificate.common_name",
-            req.certificate
-                .as_ref()
-                .and_then(|c| c.common_name.as_deref())
-                .map(bytes),
-        );
-        set(
-            "request.service_token",
-            Some(Value::Bool(req.service_token.is_some())),
-        );
-        set(
-            "request.service_token.id",
-            req.service_token
-                .as_ref()
-                .and_then(|t| t.id.as_deref())
-                .map(bytes),
-        );
-        set(
-            "request.linked_app_token.app_uid",
-            req.linked_app_token
-                .as_ref()
-                .and_then(|t| t.app_uid.as_deref())
-                .map(bytes),
-        );
-        set(
-            "request.external_evaluation",
-            Some(Value::map(
-                req.external_evaluation
-                    .iter()
-                    .map(|(k, v)| (k.as_bytes().into(), Value::Bool(*v)))
-                    .collect(),
-            )),
-        );
-        ctx
-    }
-
     /// Reads a context (`context.md`) into slots and posture results: the part of a
     /// decision that depends only on the input.
     ///
@@ -254,7 +99,7 @@ impl Engine {
                 _ => {}
             }
         }
-        let ctx = self.context(&subject, &passed, &failed);
+        let ctx = self.slots.context(&subject, &passed, &failed);
         Prepared {
             subject,
             ctx,
@@ -358,7 +203,7 @@ impl Engine {
                 .iter()
                 .zip(&self.groups)
                 .filter(|(_, code)| s.block(code.block))
-                .map(|(g, _)| json!({"id": g.id, "name": g.name}))
+                .map(|(g, _)| group_json(g))
                 .collect();
             out.insert("access_groups".into(), J::Array(members));
             if explain {
@@ -427,34 +272,44 @@ impl Engine {
         s: &mut Scratch,
         explain: bool,
     ) -> J {
+        let v = self.device_profile_json(hit);
+        if explain {
+            self.with_why(v, &self.device, &self.config.device_profiles, ctx, s)
+        } else {
+            v
+        }
+    }
+
+    /// The `device_profile` object for a match on custom profile `hit`, or the
+    /// default when there is none.
+    pub(super) fn device_profile_json(&self, hit: Option<usize>) -> J {
         let list = &self.config.device_profiles;
-        let v = match hit.or(self.device_default).and_then(|i| list.get(i)) {
+        match hit.or(self.device_default).and_then(|i| list.get(i)) {
             Some(p) => {
                 json!({"id": p.id, "name": p.name, "precedence": prec(p.precedence), "default": hit.is_none(), "settings": p.settings})
             }
             None => {
                 json!({"id": null, "name": "Default", "precedence": null, "default": true, "settings": {}})
             }
-        };
+        }
+    }
+
+    fn ip_profile(&self, hit: Option<usize>, ctx: &Context, s: &mut Scratch, explain: bool) -> J {
+        let v = self.ip_profile_json(hit);
         if explain {
-            self.with_why(v, &self.device, list, ctx, s)
+            self.with_why(v, &self.ip, &self.config.ip_profiles, ctx, s)
         } else {
             v
         }
     }
 
-    fn ip_profile(&self, hit: Option<usize>, ctx: &Context, s: &mut Scratch, explain: bool) -> J {
-        let list = &self.config.ip_profiles;
-        let v = match hit.and_then(|i| list.get(i)) {
+    /// The `ip_profile` object for a match on profile `hit`, or the default pool.
+    pub(super) fn ip_profile_json(&self, hit: Option<usize>) -> J {
+        match hit.and_then(|i| self.config.ip_profiles.get(i)) {
             Some(p) => {
                 json!({"id": p.id, "name": p.name, "precedence": prec(p.precedence), "subnet_id": p.subnet_id, "default": false})
             }
             None => json!({"default": true, "subnet": "100.96.0.0/12"}),
-        };
-        if explain {
-            self.with_why(v, &self.ip, list, ctx, s)
-        } else {
-            v
         }
     }
 
@@ -491,6 +346,11 @@ impl Engine {
         }
         J::Array(out)
     }
+}
+
+/// A group as `access_groups` lists it.
+pub(super) fn group_json(g: &crate::config::Group) -> J {
+    json!({"id": g.id, "name": g.name})
 }
 
 /// The context values a rule reads.

@@ -5,13 +5,14 @@
 
 mod build;
 mod decide;
+mod slots;
 mod validate;
+mod write;
 
 pub use decide::{Decision, EngineScratch, Outcome, Prepared};
 
 use crate::config::{Config, Problem, Severity};
 use crate::program::{BlockId, Program};
-use crate::scheme::Scheme;
 use std::path::Path;
 
 /// A loaded, validated and compiled configuration: load once, decide many.
@@ -20,7 +21,6 @@ use std::path::Path;
 pub struct Engine {
     config: Config,
     warnings: Vec<Problem>,
-    scheme: Scheme,
     program: Program,
     /// Per group, in input order.
     groups: Vec<GroupCode>,
@@ -32,6 +32,10 @@ pub struct Engine {
     device_default: Option<usize>,
     /// IP profiles in the order they are checked.
     ip: Vec<ProfileCode>,
+    /// The decision's configuration-only parts, serialized once.
+    fragments: write::Fragments,
+    /// Where each context value goes.
+    slots: slots::Slots,
 }
 
 #[derive(Debug, Clone)]

@@ -1,0 +1,128 @@
+//! The decision JSON written straight to bytes: the batch path. Every piece that
+//! depends only on the configuration (a group's `{"id", "name"}`, a profile's object
+//! with its settings) is serialized once, when the engine is built, by the same
+//! functions `render` uses, so the bytes equal `render`'s JSON serialized.
+
+use super::{Engine, EngineScratch, Prepared};
+use serde_json::Value as J;
+
+/// Configuration-only parts of a decision, serialized once.
+#[derive(Debug, Default)]
+pub(super) struct Fragments {
+    /// Per group, input order.
+    groups: Vec<Box<[u8]>>,
+    /// Per device profile, as the match.
+    device: Vec<Box<[u8]>>,
+    /// When no custom profile matches.
+    device_fallback: Box<[u8]>,
+    /// Per IP profile, as the match.
+    ip: Vec<Box<[u8]>>,
+    /// When no IP profile matches.
+    ip_fallback: Box<[u8]>,
+}
+
+fn bytes(v: &J) -> Box<[u8]> {
+    // Serializing a `Value` into memory cannot fail.
+    serde_json::to_vec(v).unwrap_or_default().into_boxed_slice()
+}
+
+impl Fragments {
+    pub(super) fn new(engine: &Engine) -> Fragments {
+        let config = &engine.config;
+        Fragments {
+            groups: config
+                .groups
+                .iter()
+                .map(|g| bytes(&super::decide::group_json(g)))
+                .collect(),
+            device: (0..config.device_profiles.len())
+                .map(|i| bytes(&engine.device_profile_json(Some(i))))
+                .collect(),
+            device_fallback: bytes(&engine.device_profile_json(None)),
+            ip: (0..config.ip_profiles.len())
+                .map(|i| bytes(&engine.ip_profile_json(Some(i))))
+                .collect(),
+            ip_fallback: bytes(&engine.ip_profile_json(None)),
+        }
+    }
+}
+
+/// Appends `s` as a JSON string. Ids and names rarely need escaping: those that
+/// do not are copied whole, the rest go through serde_json's escaper.
+fn string(out: &mut Vec<u8>, s: &str) {
+    if s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+        out.reserve(s.len() + 2);
+        out.push(b'"');
+        out.extend_from_slice(s.as_bytes());
+        out.push(b'"');
+    } else {
+        // Writing a string into a `Vec` cannot fail.
+        let _ = serde_json::to_writer(&mut *out, s);
+    }
+}
+
+/// Appends `items` as a JSON array of strings.
+fn strings(out: &mut Vec<u8>, items: &[String]) {
+    out.push(b'[');
+    for (i, s) in items.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        string(out, s);
+    }
+    out.push(b']');
+}
+
+impl Engine {
+    /// Decides a prepared context and appends the decision JSON (`decision.md` §1,
+    /// without explanation) to `out`: the same bytes as `render`'s JSON
+    /// serialized, without building it.
+    pub fn write_decision(&self, p: &Prepared, scratch: &mut EngineScratch, out: &mut Vec<u8>) {
+        let outcome = self.decide_prepared(p, scratch);
+        let f = &self.fragments;
+        let present = &self.config.present;
+        out.extend_from_slice(b"{\"id\":");
+        match &p.subject.id {
+            Some(J::String(id)) => string(out, id),
+            // Otherwise a number (checked on read).
+            Some(id) => {
+                let _ = serde_json::to_writer(&mut *out, id);
+            }
+            None => out.extend_from_slice(b"null"),
+        }
+        if present.device_profiles {
+            out.extend_from_slice(b",\"device_profile\":");
+            let hit = outcome.device_profile.and_then(|i| f.device.get(i));
+            out.extend_from_slice(hit.unwrap_or(&f.device_fallback));
+        }
+        if present.ip_profiles {
+            out.extend_from_slice(b",\"ip_profile\":");
+            let hit = outcome.ip_profile.and_then(|i| f.ip.get(i));
+            out.extend_from_slice(hit.unwrap_or(&f.ip_fallback));
+        }
+        if present.groups {
+            out.extend_from_slice(b",\"access_groups\":[");
+            let mut first = true;
+            for (i, frag) in f.groups.iter().enumerate() {
+                if self.is_member(scratch, i) {
+                    if !first {
+                        out.push(b',');
+                    }
+                    first = false;
+                    out.extend_from_slice(frag);
+                }
+            }
+            out.push(b']');
+        }
+        if present.posture_rules {
+            out.extend_from_slice(b",\"posture\":{\"passed\":");
+            strings(out, &p.passed);
+            out.extend_from_slice(b",\"failed\":");
+            strings(out, &p.failed);
+            out.extend_from_slice(b",\"unknown\":");
+            strings(out, &p.unknown);
+            out.push(b'}');
+        }
+        out.push(b'}');
+    }
+}

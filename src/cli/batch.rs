@@ -18,7 +18,7 @@ use zt_eval::simulate::{Record, decide_line_into};
 const CHUNK: usize = 4096;
 
 /// Lines one worker task decides: large enough that scheduling costs little.
-const TASK: usize = 64;
+const TASK: usize = 128;
 
 /// Arguments of `batch`.
 #[derive(clap::Args, Debug)]

@@ -4,8 +4,8 @@
 use crate::ast::LogicOp;
 use crate::cond::{Atom, AtomOp, Cond, PathStep, Quant, Scalar, Val};
 use crate::program::{
-    AtomCode, AtomId, BlockId, Body, Inst, Lhs, ListSet, Program, QuantCode, QuantId, SourceCode,
-    StrSet, Test, Why,
+    AtomCode, AtomId, BlockId, Body, Inst, Lhs, ListSet, Operand, Program, QuantCode, QuantId,
+    SourceCode, StrSet, Test, Why,
 };
 use crate::scheme::{ListDef, ListId, Scheme, Type};
 use crate::sets::{IntRanges, IpRanges};
@@ -63,6 +63,46 @@ impl<'s> Builder<'s> {
     pub fn finish_indexed(self) -> Program {
         let mut p = self.program;
         let index = crate::index::QuantIndex::build(&p);
+        let mut uses = vec![0u32; p.atoms.len()];
+        for inst in &p.code {
+            if let Inst::Atom(a) = inst
+                && let Some(n) = uses.get_mut(a.0 as usize)
+            {
+                *n += 1;
+            }
+        }
+        let context_only = |a: AtomId| {
+            p.atoms
+                .get(a.0 as usize)
+                .is_some_and(|atom| match &atom.lhs {
+                    Lhs::Field(_) => true,
+                    Lhs::Elem(_) => false,
+                    Lhs::Val(v) => !v.reads_elements(),
+                })
+        };
+        let shared: Vec<bool> = (0..p.atoms.len())
+            .map(|i| {
+                let a = AtomId(u32::try_from(i).unwrap_or(u32::MAX));
+                uses.get(i).is_some_and(|n| *n > 1) && context_only(a)
+            })
+            .collect();
+        // Indexed quantifiers become memo reads (no dispatch through `quant`), atoms
+        // many blocks share are computed once per context.
+        let upgrade = |op: Operand| match op {
+            Operand::Quant(q) if index.indexed.get(q.0 as usize) == Some(&true) => Operand::Memo(q),
+            Operand::Atom(a) if shared.get(a.0 as usize) == Some(&true) => Operand::Shared(a),
+            other => other,
+        };
+        for inst in &mut p.code {
+            match inst {
+                Inst::Branch { operand, .. } => *operand = upgrade(*operand),
+                other => {
+                    if let Some(op) = Operand::of(*other) {
+                        *other = upgrade(op).into();
+                    }
+                }
+            }
+        }
         p.index = (!index.is_empty()).then_some(index);
         p
     }
@@ -70,12 +110,15 @@ impl<'s> Builder<'s> {
     fn block(&mut self, cond: &Cond) -> BlockId {
         let mut out = Vec::new();
         self.emit(cond, &mut out);
+        let mut out = fuse(out);
         let base = u32::try_from(self.program.code.len()).unwrap_or(u32::MAX);
         // Jump targets were emitted relative to the block; make them absolute.
         // Invariant 1: every target is within [base, base + out.len()].
         for inst in &mut out {
             match inst {
-                Inst::JumpIfFalse(t) | Inst::JumpIfTrue(t) => *t += base,
+                Inst::JumpIfFalse(t) | Inst::JumpIfTrue(t) | Inst::Branch { target: t, .. } => {
+                    *t += base;
+                }
                 _ => {}
             }
         }
@@ -275,4 +318,84 @@ pub fn parse_ip_item(item: &str) -> Option<(std::net::IpAddr, std::net::IpAddr)>
 
 fn index(n: u32) -> usize {
     n as usize
+}
+
+impl From<Operand> for Inst {
+    fn from(op: Operand) -> Inst {
+        match op {
+            Operand::Atom(a) => Inst::Atom(a),
+            Operand::Quant(q) => Inst::Quant(q),
+            Operand::Memo(q) => Inst::Memo(q),
+            Operand::Shared(a) => Inst::Shared(a),
+            Operand::Block(b) => Inst::Block(b),
+        }
+    }
+}
+
+/// Fuses `operand [Not] JumpIf…` into one `Inst::Branch` within a block whose jump
+/// targets are block-relative, and renumbers the targets. A run is fused only when
+/// no jump lands inside it, so every jump still lands where it did.
+fn fuse(code: Vec<Inst>) -> Vec<Inst> {
+    let target = |inst: &Inst| match inst {
+        Inst::JumpIfFalse(t) | Inst::JumpIfTrue(t) | Inst::Branch { target: t, .. } => {
+            Some(*t as usize)
+        }
+        _ => None,
+    };
+    let mut landed = vec![false; code.len() + 1];
+    for t in code.iter().filter_map(target) {
+        if let Some(l) = landed.get_mut(t) {
+            *l = true;
+        }
+    }
+    let landed_at = |i: usize| landed.get(i).copied().unwrap_or(true);
+    let mut out = Vec::with_capacity(code.len());
+    // Old index -> new index, for every old index a jump may name.
+    let mut new_index = vec![0u32; code.len() + 1];
+    let mut i = 0;
+    while let Some(&inst) = code.get(i) {
+        let here = u32::try_from(out.len()).unwrap_or(u32::MAX);
+        if let Some(slot) = new_index.get_mut(i) {
+            *slot = here;
+        }
+        let negated = matches!(code.get(i + 1), Some(Inst::Not)) && !landed_at(i + 1);
+        let jump_at = if negated { i + 2 } else { i + 1 };
+        let jump = match code.get(jump_at) {
+            Some(Inst::JumpIfFalse(t)) if !landed_at(jump_at) => Some((false, *t)),
+            Some(Inst::JumpIfTrue(t)) if !landed_at(jump_at) => Some((true, *t)),
+            _ => None,
+        };
+        match (Operand::of(inst), jump) {
+            (Some(operand), Some((on, t))) => {
+                out.push(Inst::Branch {
+                    operand,
+                    negate: negated,
+                    on,
+                    target: t,
+                });
+                for skipped in i + 1..=jump_at {
+                    if let Some(slot) = new_index.get_mut(skipped) {
+                        *slot = here;
+                    }
+                }
+                i = jump_at + 1;
+            }
+            _ => {
+                out.push(inst);
+                i += 1;
+            }
+        }
+    }
+    if let Some(slot) = new_index.get_mut(code.len()) {
+        *slot = u32::try_from(out.len()).unwrap_or(u32::MAX);
+    }
+    for inst in &mut out {
+        match inst {
+            Inst::JumpIfFalse(t) | Inst::JumpIfTrue(t) | Inst::Branch { target: t, .. } => {
+                *t = new_index.get(*t as usize).copied().unwrap_or(*t);
+            }
+            _ => {}
+        }
+    }
+    out
 }

@@ -73,6 +73,20 @@ pub enum Val {
     Concat(Box<[Val]>),
 }
 
+impl Val {
+    /// True when the value depends on a quantifier's element, not only on the context.
+    pub fn reads_elements(&self) -> bool {
+        match self {
+            Val::Elem(_) => true,
+            Val::Field(_) | Val::Bytes(_) => false,
+            Val::Index(v, _) | Val::Key(v, _) | Val::Lower(v) | Val::Upper(v) | Val::Len(v) => {
+                v.reads_elements()
+            }
+            Val::Concat(parts) => parts.iter().any(Val::reads_elements),
+        }
+    }
+}
+
 /// What a quantifier iterates: `base[*]` followed by more steps (which may include
 /// further `[*]`, flattening). A step that misses skips that element.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

@@ -4,7 +4,7 @@
 
 use crate::ast::CmpOp;
 use crate::cond::{PathStep, Val};
-use crate::program::{AtomId, BlockId, Body, Inst, Lhs, ListSet, Program, QuantId, Test};
+use crate::program::{AtomId, BlockId, Body, Inst, Lhs, ListSet, Operand, Program, QuantId, Test};
 use crate::value::{Context, Value};
 use std::cmp::Ordering;
 use std::net::IpAddr;
@@ -22,8 +22,12 @@ pub struct Scratch {
     buf: Vec<u8>,
     /// One lazy-DFA cache per regex of the program.
     regex_caches: Vec<Option<regex_automata::hybrid::dfa::Cache>>,
-    /// Indexed quantifiers' results for the primed context.
-    quant_memo: Vec<bool>,
+    /// Indexed quantifiers' results for the primed context: true where the stamp
+    /// equals `generation`, so priming a context never clears the whole table.
+    quant_memo: Vec<u32>,
+    /// Shared atoms' results for the primed context: `generation << 1 | result`.
+    atom_memo: Vec<u32>,
+    generation: u32,
 }
 
 impl Scratch {
@@ -38,7 +42,10 @@ impl Scratch {
                 .iter()
                 .map(crate::matcher::Matcher::cache)
                 .collect(),
-            quant_memo: vec![false; program.quants.len()],
+            quant_memo: vec![0; program.quants.len()],
+            atom_memo: vec![0; program.atoms.len()],
+            // Zeroed stamps never equal a generation's.
+            generation: 1,
         }
     }
 
@@ -47,6 +54,12 @@ impl Scratch {
         if let Some(slot) = self.blocks.get_mut(block.0 as usize) {
             *slot = value;
         }
+    }
+
+    /// An indexed quantifier's result for the primed context.
+    #[inline]
+    fn memo(&self, q: QuantId) -> bool {
+        self.quant_memo.get(q.0 as usize) == Some(&self.generation)
     }
 
     /// A recorded block result.
@@ -89,6 +102,20 @@ impl Program {
             match *inst {
                 Inst::Atom(a) => acc = self.atom(a, ctx, s, elems),
                 Inst::Quant(q) => acc = self.quant(q, ctx, s),
+                Inst::Memo(q) => acc = s.memo(q),
+                Inst::Shared(a) => acc = self.shared(a, ctx, s, elems),
+                Inst::Branch {
+                    operand,
+                    negate,
+                    on,
+                    target,
+                } => {
+                    acc = self.operand(operand, ctx, s, elems) ^ negate;
+                    if acc == on {
+                        pc = target;
+                        continue;
+                    }
+                }
                 Inst::Const(b) => acc = b,
                 Inst::Not => acc = !acc,
                 Inst::JumpIfFalse(t) if !acc => {
@@ -111,6 +138,33 @@ impl Program {
             pc += 1;
         }
         acc
+    }
+
+    #[inline]
+    fn operand(&self, op: Operand, ctx: &Context, s: &mut Scratch, elems: &Elems<'_>) -> bool {
+        match op {
+            Operand::Memo(q) => s.memo(q),
+            Operand::Shared(a) => self.shared(a, ctx, s, elems),
+            Operand::Block(b) => s.block(b),
+            Operand::Atom(a) => self.atom(a, ctx, s, elems),
+            Operand::Quant(q) => self.quant(q, ctx, s),
+        }
+    }
+
+    /// A shared atom's result: computed on first use in the primed context.
+    #[inline]
+    fn shared(&self, a: AtomId, ctx: &Context, s: &mut Scratch, elems: &Elems<'_>) -> bool {
+        let stamp = s.generation << 1;
+        match s.atom_memo.get(a.0 as usize) {
+            Some(&m) if m & !1 == stamp => m & 1 == 1,
+            _ => {
+                let r = self.atom(a, ctx, s, elems);
+                if let Some(m) = s.atom_memo.get_mut(a.0 as usize) {
+                    *m = stamp | u32::from(r);
+                }
+                r
+            }
+        }
     }
 
     /// One atom's result.
@@ -173,8 +227,15 @@ impl Program {
     /// Answers every indexed quantifier for `ctx` (one walk per indexed array). Must
     /// precede running blocks of a program built with `finish_indexed`.
     pub fn prime(&self, ctx: &Context, scratch: &mut Scratch) {
+        scratch.generation += 1;
+        if scratch.generation >= 1 << 31 {
+            // Stamps must not wrap onto old ones (atom stamps keep 31 bits): start afresh.
+            scratch.quant_memo.fill(0);
+            scratch.atom_memo.fill(0);
+            scratch.generation = 1;
+        }
         if let Some(index) = &self.index {
-            index.mark(ctx, &mut scratch.quant_memo);
+            index.mark(ctx, &mut scratch.quant_memo, scratch.generation);
         }
     }
 
@@ -182,7 +243,7 @@ impl Program {
         if let Some(index) = &self.index
             && index.indexed.get(q.0 as usize) == Some(&true)
         {
-            return s.quant_memo.get(q.0 as usize).copied().unwrap_or(false);
+            return s.memo(q);
         }
         let Some(quant) = self.quants.get(q.0 as usize) else {
             return false;

@@ -8,18 +8,34 @@ use crate::ast::CmpOp;
 use crate::program::{Program, QuantId, StrSet, Test};
 use crate::scheme::FieldId;
 use crate::value::{Context, Value};
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHasher};
+use std::hash::Hasher;
+use std::ops::Range;
 
-/// Constant -> the quantifiers it makes true.
-type Postings = FxHashMap<Box<[u8]>, Vec<QuantId>>;
+/// One constant and where its quantifiers are in `QuantIndex::postings`. The full
+/// hash is kept, so a lookup compares bytes only on a real match.
+#[derive(Debug, Clone)]
+struct Entry {
+    hash: u64,
+    key: Box<[u8]>,
+    quants: Range<u32>,
+}
+
+fn hash(bytes: &[u8]) -> u64 {
+    let mut h = FxHasher::default();
+    h.write(bytes);
+    h.finish()
+}
 
 /// The quantifiers answered by the index, grouped by the field they iterate.
 #[derive(Debug, Clone, Default)]
 pub struct QuantIndex {
-    fields: Vec<(FieldId, Postings)>,
+    fields: Vec<(FieldId, hashbrown::HashTable<Entry>)>,
+    /// Every entry's quantifiers, each entry's contiguous.
+    postings: Vec<QuantId>,
     /// Per quantifier: answered by the index.
     pub(crate) indexed: Vec<bool>,
-    /// Every indexed quantifier, to reset before marking.
+    /// Every indexed quantifier.
     all: Vec<QuantId>,
 }
 
@@ -53,32 +69,52 @@ impl QuantIndex {
             }
             all.push(id);
         }
-        let mut fields: Vec<_> = by_field.into_iter().collect();
+        let mut postings = Vec::new();
+        let mut fields: Vec<(FieldId, hashbrown::HashTable<Entry>)> = by_field
+            .into_iter()
+            .map(|(field, map)| {
+                let mut table = hashbrown::HashTable::with_capacity(map.len());
+                for (key, quants) in map {
+                    let start = u32::try_from(postings.len()).unwrap_or(u32::MAX);
+                    postings.extend(quants);
+                    let end = u32::try_from(postings.len()).unwrap_or(u32::MAX);
+                    let entry = Entry {
+                        hash: hash(&key),
+                        key,
+                        quants: start..end,
+                    };
+                    table.insert_unique(entry.hash, entry, |e| e.hash);
+                }
+                (field, table)
+            })
+            .collect();
         fields.sort_by_key(|(f, _)| *f);
         QuantIndex {
             fields,
+            postings,
             indexed,
             all,
         }
     }
 
-    /// Marks, in `memo`, every indexed quantifier that holds for `ctx`.
-    pub fn mark(&self, ctx: &Context, memo: &mut [bool]) {
-        for q in &self.all {
-            if let Some(m) = memo.get_mut(q.0 as usize) {
-                *m = false;
-            }
-        }
-        for (field, map) in &self.fields {
+    /// Stamps, in `memo`, every indexed quantifier that holds for `ctx` with
+    /// `generation` (a new one per context; the others read as false).
+    pub fn mark(&self, ctx: &Context, memo: &mut [u32], generation: u32) {
+        for (field, table) in &self.fields {
             let items: &[Value] = match ctx.get(*field) {
                 Some(Value::Array(items)) => items,
                 _ => continue,
             };
             for item in items {
                 let Value::Bytes(b) = item else { continue };
-                for q in map.get(&**b).into_iter().flatten() {
+                let h = hash(b);
+                let Some(entry) = table.find(h, |e| e.hash == h && *e.key == **b) else {
+                    continue;
+                };
+                let quants = entry.quants.start as usize..entry.quants.end as usize;
+                for q in self.postings.get(quants).unwrap_or_default() {
                     if let Some(m) = memo.get_mut(q.0 as usize) {
-                        *m = true;
+                        *m = generation;
                     }
                 }
             }

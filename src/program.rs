@@ -43,6 +43,11 @@ pub enum Inst {
     Atom(AtomId),
     /// acc = the quantifier's result
     Quant(QuantId),
+    /// acc = the indexed quantifier's result, marked by `prime` for this context
+    Memo(QuantId),
+    /// acc = the atom's result, computed once per primed context: an atom many
+    /// blocks share (30 groups requiring the same country test it once)
+    Shared(AtomId),
     /// acc = constant
     Const(bool),
     /// acc = !acc
@@ -59,6 +64,48 @@ pub enum Inst {
     Load(u32),
     /// acc = the result of an earlier block (a group reference), read from scratch
     Block(BlockId),
+    /// acc = operand (negated if `negate`); if acc == `on`, continue at `target`.
+    /// An operand, an optional `Not` and a conditional jump fused into one
+    /// dispatch: the shape of every `and`/`or` operand but the last.
+    Branch {
+        /// What is tested.
+        operand: Operand,
+        /// `not operand`.
+        negate: bool,
+        /// Jump when the result is this.
+        on: bool,
+        /// Absolute index.
+        target: u32,
+    },
+}
+
+/// The value a fused `Inst::Branch` tests: the instructions that set acc alone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Operand {
+    /// As `Inst::Atom`.
+    Atom(AtomId),
+    /// As `Inst::Quant`.
+    Quant(QuantId),
+    /// As `Inst::Memo`.
+    Memo(QuantId),
+    /// As `Inst::Shared`.
+    Shared(AtomId),
+    /// As `Inst::Block`.
+    Block(BlockId),
+}
+
+impl Operand {
+    /// The operand an instruction computes, if it is one.
+    pub fn of(inst: Inst) -> Option<Operand> {
+        Some(match inst {
+            Inst::Atom(a) => Operand::Atom(a),
+            Inst::Quant(q) => Operand::Quant(q),
+            Inst::Memo(q) => Operand::Memo(q),
+            Inst::Shared(a) => Operand::Shared(a),
+            Inst::Block(b) => Operand::Block(b),
+            _ => return None,
+        })
+    }
 }
 
 /// A compiled atom: where the value comes from and what is tested.

@@ -105,8 +105,17 @@ impl<'s> RuleCompiler<'s> {
         self.any_eq(Val::Field(self.field(field)), field, value)
     }
 
+    /// `test` from the rule's identity provider. A membership test on an identity
+    /// array goes first: it is a memo read (`index.rs`) and rarely true, while the
+    /// provider comparison is shared by every rule of that provider and often true.
     fn idp(&self, r: &IdpRule, test: Cond) -> Cond {
-        Cond::and(vec![self.eq("identity.idp.id", r.idp.clone()), test])
+        let idp = self.eq("identity.idp.id", r.idp.clone());
+        if matches!(&test, Cond::Quant { quant, .. } if matches!(quant.sources.as_slice(), [s] if matches!(s.base, Val::Field(_))))
+        {
+            Cond::and(vec![test, idp])
+        } else {
+            Cond::and(vec![idp, test])
+        }
     }
 
     /// The condition of one rule; `None` when it names an unknown list or group
@@ -225,12 +234,16 @@ impl<'s> RuleCompiler<'s> {
         })
     }
 
-    /// `any(include) and all(require) and not any(exclude)`.
+    /// `all(require) and not any(exclude) and any(include)`: the meaning of
+    /// `any(include) and all(require) and not any(exclude)`, in the order that
+    /// usually decides soonest. Requirements are few and selective (a country, a
+    /// posture check); includes are many. Evaluation has no effects, so the order
+    /// changes only the time, and explanations evaluate each rule on its own.
     pub fn group(&self, include: Vec<Cond>, require: Vec<Cond>, exclude: Vec<Cond>) -> Cond {
         Cond::and(vec![
-            Cond::or(include),
             Cond::and(require),
             Cond::negate(Cond::or(exclude)),
+            Cond::or(include),
         ])
     }
 }

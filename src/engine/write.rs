@@ -51,9 +51,9 @@ impl Fragments {
 /// do not are copied whole, the rest go through serde_json's escaper.
 fn string(out: &mut Vec<u8>, s: &str) {
     // A fold, not `all`: no early exit, so it vectorizes.
-    let plain = !s
-        .bytes()
-        .fold(false, |bad, b| bad | (b < 0x20) | (b == b'"') | (b == b'\\'));
+    let plain = !s.bytes().fold(false, |bad, b| {
+        bad | (b < 0x20) | (b == b'"') | (b == b'\\')
+    });
     if plain {
         out.reserve(s.len() + 2);
         out.push(b'"');

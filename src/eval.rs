@@ -110,7 +110,13 @@ impl Program {
                     on,
                     target,
                 } => {
-                    acc = self.operand(operand, ctx, s, elems) ^ negate;
+                    // A memo read needs no dispatch: the common operand of a configuration.
+                    let v = if let Operand::Memo(q) = operand {
+                        s.memo(q)
+                    } else {
+                        self.operand(operand, ctx, s, elems)
+                    };
+                    acc = v ^ negate;
                     if acc == on {
                         pc = target;
                         continue;

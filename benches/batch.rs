@@ -9,6 +9,10 @@
     reason = "criterion's macros generate undocumented items"
 )]
 
+// The allocator the `zt-eval` binary uses, so the numbers are the binary's.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use rayon::prelude::*;
 use std::path::Path;

@@ -8,6 +8,10 @@
     reason = "criterion's macros generate undocumented items"
 )]
 
+// The allocator the `zt-eval` binary uses, so the numbers are the binary's.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use std::hint::black_box;
 use std::net::IpAddr;

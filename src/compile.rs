@@ -53,6 +53,12 @@ impl<'s> Builder<'s> {
         id
     }
 
+    /// Adds a root condition that is run but never explained (an Access group or
+    /// one of its rules): no `Why` tree is built for it.
+    pub fn add_unexplained(&mut self, cond: &Cond) -> BlockId {
+        self.block(cond)
+    }
+
     /// The finished program.
     pub fn finish(self) -> Program {
         self.program

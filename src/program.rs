@@ -259,11 +259,11 @@ pub enum Why {
     /// `not`.
     Not(Box<Why>),
     /// An atom and its canonical text.
-    Atom(AtomId, Box<str>),
+    Atom(AtomId, std::sync::Arc<str>),
     /// A quantifier and its canonical text.
-    Quant(QuantId, Box<str>),
+    Quant(QuantId, std::sync::Arc<str>),
     /// An earlier block (a group reference) and its name.
-    Block(BlockId, Box<str>),
+    Block(BlockId, std::sync::Arc<str>),
 }
 
 /// The compiled program.

@@ -47,16 +47,18 @@ impl Reader<'_> {
 
     /// A required string field.
     pub fn string_in(&mut self, obj: &Map<String, Value>, key: &str, path: &str) -> Option<String> {
-        let p = format!("{path}{}", super::rule::path_key(key));
+        // The path is built only for an error: reading a large configuration
+        // calls this for every field.
+        let p = || format!("{path}{}", super::rule::path_key(key));
         match obj.get(key) {
             Some(Value::String(s)) => Some(s.clone()),
             None | Some(Value::Null) => {
-                self.error(&p, format!("missing field `{key}`"));
+                self.error(&p(), format!("missing field `{key}`"));
                 None
             }
             Some(other) => {
                 self.error(
-                    &p,
+                    &p(),
                     format!(
                         "expected a string, found {}",
                         crate::value::json_kind(other)

@@ -98,15 +98,17 @@ pub fn build(config: Config, mut problems: Vec<Problem>) -> Result<Engine, Confi
         }
         let [include, require, exclude] = conds;
         let rule_blocks = |b: &mut Builder, cs: &[crate::cond::Cond]| {
-            cs.iter().map(|c| b.add_root(c)).collect::<Vec<_>>()
+            cs.iter().map(|c| b.add_unexplained(c)).collect::<Vec<_>>()
         };
-        let cond = compiler.group(include.clone(), require.clone(), exclude.clone());
-        let block = builder.add_root(&cond);
+        let include_blocks = rule_blocks(&mut builder, &include);
+        let require_blocks = rule_blocks(&mut builder, &require);
+        let exclude_blocks = rule_blocks(&mut builder, &exclude);
+        let block = builder.add_unexplained(&compiler.group(include, require, exclude));
         let code = GroupCode {
             block,
-            include: rule_blocks(&mut builder, &include),
-            require: rule_blocks(&mut builder, &require),
-            exclude: rule_blocks(&mut builder, &exclude),
+            include: include_blocks,
+            require: require_blocks,
+            exclude: exclude_blocks,
         };
         resolver
             .groups

@@ -74,6 +74,18 @@ pub enum Val {
 }
 
 impl Val {
+    /// Calls `f` with every field the value reads.
+    pub fn for_each_field(&self, f: &mut impl FnMut(FieldId)) {
+        match self {
+            Val::Field(id) => f(*id),
+            Val::Elem(_) | Val::Bytes(_) => {}
+            Val::Index(v, _) | Val::Key(v, _) | Val::Lower(v) | Val::Upper(v) | Val::Len(v) => {
+                v.for_each_field(f);
+            }
+            Val::Concat(parts) => parts.iter().for_each(|p| p.for_each_field(f)),
+        }
+    }
+
     /// True when the value depends on a quantifier's element, not only on the context.
     pub fn reads_elements(&self) -> bool {
         match self {

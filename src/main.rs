@@ -82,7 +82,8 @@ fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
-    let mut out = std::io::stdout().lock();
+    // Buffered but not locked: `batch` writes from a worker thread.
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout());
     let result = match args.command {
         Command::Expr(a) => cli::expr::run(a, &mut out),
         Command::Eval(a) => cli::config_cmds::run_eval(a, &mut out),

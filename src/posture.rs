@@ -104,8 +104,7 @@ pub fn evaluate<'c>(
 
 /// Cloudflare names macOS `mac`; posture inputs may say `macos`.
 fn platform_matches(platform: &str, os: &str) -> bool {
-    let p = platform.to_ascii_lowercase();
-    p == os || (p == "macos" && os == "mac")
+    platform.eq_ignore_ascii_case(os) || (platform.eq_ignore_ascii_case("macos") && os == "mac")
 }
 
 /// `1.2` -> `[1, 2, 0]`; a non-numeric component makes it unknown.

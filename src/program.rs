@@ -296,6 +296,30 @@ impl Program {
         }
     }
 
+    /// Per field of a scheme of `len` fields: whether any atom or quantifier reads
+    /// it. A context need not fill the others.
+    pub fn fields_read(&self, len: usize) -> Vec<bool> {
+        let mut read = vec![false; len];
+        let mut mark = |f: FieldId| {
+            if let Some(r) = read.get_mut(f.index()) {
+                *r = true;
+            }
+        };
+        for atom in &self.atoms {
+            match &atom.lhs {
+                Lhs::Field(f) => mark(*f),
+                Lhs::Val(v) => v.for_each_field(&mut mark),
+                Lhs::Elem(_) => {}
+            }
+        }
+        for q in &self.quants {
+            for src in &q.sources {
+                src.base.for_each_field(&mut mark);
+            }
+        }
+        read
+    }
+
     /// Number of blocks (roots, group bodies, quantifier bodies).
     pub fn block_count(&self) -> usize {
         self.blocks.len()

@@ -152,10 +152,10 @@ fn decide_chunk(
 }
 
 /// Runs `batch`.
-pub fn run(args: BatchArgs, stdout: &mut impl Write) -> Result<u8, CliError> {
+pub fn run(args: BatchArgs, stdout: &mut (impl Write + Send)) -> Result<u8, CliError> {
     let engine = load(&args.config)?;
-    let (input, size): (Box<dyn Read>, Option<u64>) = if args.contexts.as_os_str() == "-" {
-        (Box::new(std::io::stdin().lock()), None)
+    let (input, size): (Box<dyn Read + Send>, Option<u64>) = if args.contexts.as_os_str() == "-" {
+        (Box::new(std::io::stdin()), None)
     } else {
         let f = std::fs::File::open(&args.contexts)
             .map_err(|e| CliError::Io(format!("cannot read `{}`", args.contexts.display()), e))?;
@@ -176,7 +176,7 @@ pub fn run(args: BatchArgs, stdout: &mut impl Write) -> Result<u8, CliError> {
         _ => None,
     };
     let mut file_out;
-    let out: &mut dyn Write = match &args.output {
+    let out: &mut (dyn Write + Send) = match &args.output {
         Some(path) => {
             file_out = std::io::BufWriter::new(
                 std::fs::File::create(path)
@@ -207,30 +207,31 @@ pub fn run(args: BatchArgs, stdout: &mut impl Write) -> Result<u8, CliError> {
     let mut chunk = Chunk::default();
     let mut next = Chunk::default();
     read_chunk(&mut reader, &mut line_no, &args.contexts, &mut chunk)?;
-    while !chunk.lines.is_empty() {
-        // The workers decide this chunk while this thread writes the previous one
-        // and reads the next: the cores never wait for I/O.
-        let (done, read) = std::thread::scope(|scope| {
-            let workers = scope.spawn(|| {
-                pool.install(|| decide_chunk(&engine, &scratches, &chunk, args.explain, &free))
-            });
-            let io = (|| {
-                for (bytes, failed) in decided.drain(..) {
-                    errors += failed;
-                    out.write_all(&bytes)?;
-                    give_back(&free, bytes);
-                }
-                read_chunk(&mut reader, &mut line_no, &args.contexts, &mut next)
-            })();
-            (workers.join(), io)
-        });
-        decided = done.map_err(|_| CliError::Input("a worker thread stopped".into()))?;
-        if let Some(bar) = &progress {
-            bar.inc(chunk.bytes.len() as u64);
+    // Everything runs on the pool: while the other workers decide this chunk, one
+    // writes the previous chunk's records and reads the next chunk, then joins
+    // the deciding. No thread waits for I/O and none competes with the workers.
+    pool.install(|| {
+        while !chunk.lines.is_empty() {
+            let (read, done) = rayon::join(
+                || {
+                    for (bytes, failed) in decided.drain(..) {
+                        errors += failed;
+                        out.write_all(&bytes)?;
+                        give_back(&free, bytes);
+                    }
+                    read_chunk(&mut reader, &mut line_no, &args.contexts, &mut next)
+                },
+                || decide_chunk(&engine, &scratches, &chunk, args.explain, &free),
+            );
+            decided = done;
+            if let Some(bar) = &progress {
+                bar.inc(chunk.bytes.len() as u64);
+            }
+            read?;
+            std::mem::swap(&mut chunk, &mut next);
         }
-        read?;
-        std::mem::swap(&mut chunk, &mut next);
-    }
+        Ok::<(), CliError>(())
+    })?;
     for (bytes, failed) in decided {
         errors += failed;
         out.write_all(&bytes)?;

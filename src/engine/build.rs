@@ -157,6 +157,7 @@ pub fn build(config: Config, mut problems: Vec<Problem>) -> Result<Engine, Confi
         return Err(ConfigError { problems });
     }
     let program = builder.finish_indexed();
+    let slots = super::slots::Slots::new(&scheme, &program.fields_read(scheme.len()));
     let groups = groups
         .into_iter()
         .map(|g| {
@@ -178,7 +179,7 @@ pub fn build(config: Config, mut problems: Vec<Problem>) -> Result<Engine, Confi
         device,
         ip,
         fragments: Default::default(),
-        slots: super::slots::Slots::new(&scheme),
+        slots,
     };
     engine.fragments = super::write::Fragments::new(&engine);
     Ok(engine)

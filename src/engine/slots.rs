@@ -16,8 +16,15 @@ macro_rules! slots {
         }
 
         impl Slots {
-            pub(super) fn new(scheme: &Scheme) -> Slots {
-                Slots { len: scheme.len(), $($name: scheme.field($field),)* }
+            /// The slots of `scheme`'s fields; those `read` says no rule or
+            /// profile reads stay unfilled.
+            pub(super) fn new(scheme: &Scheme, read: &[bool]) -> Slots {
+                let used = |name: &str| {
+                    scheme
+                        .field(name)
+                        .filter(|f| read.get(f.index()).copied().unwrap_or(false))
+                };
+                Slots { len: scheme.len(), $($name: used($field),)* }
             }
         }
     };
@@ -109,106 +116,99 @@ impl Slots {
     /// The context of `s` with the posture results `passed` and `failed`.
     pub(super) fn context(&self, s: &Subject, passed: &[String], failed: &[String]) -> Context {
         let mut ctx = Context::with_len(self.len);
-        let mut set = |f: Option<FieldId>, v: Option<Value>| {
+        // A value is built only for a field some rule or profile reads.
+        let mut set = |f: Option<FieldId>, v: &dyn Fn() -> Option<Value>| {
             if let Some(f) = f {
-                ctx.set(f, v);
+                ctx.set(f, v());
             }
         };
         let id = &s.identity;
-        set(self.email, id.email.as_deref().map(bytes));
-        set(
-            self.email_domain,
+        set(self.email, &|| id.email.as_deref().map(bytes));
+        set(self.email_domain, &|| {
             id.email
                 .as_deref()
                 .and_then(|e| e.rsplit_once('@'))
-                .map(|(_, d)| bytes(d)),
-        );
-        set(self.name, id.name.as_deref().map(bytes));
+                .map(|(_, d)| bytes(d))
+        });
+        set(self.name, &|| id.name.as_deref().map(bytes));
         let groups = &id.groups;
-        set(
-            self.group_ids,
-            Some(array(groups.iter().filter_map(|g| g.id.as_deref()))),
-        );
-        set(
-            self.group_names,
-            Some(array(groups.iter().filter_map(|g| g.name.as_deref()))),
-        );
-        set(
-            self.group_emails,
-            Some(array(groups.iter().filter_map(|g| g.email.as_deref()))),
-        );
-        let saml = Subject::multi(&id.saml_attributes);
-        let oidc = Subject::multi(&id.oidc_claims);
-        set(self.saml_pairs, Some(pairs(&saml)));
-        set(self.oidc_pairs, Some(pairs(&oidc)));
-        set(self.saml, Some(map(&saml)));
-        set(self.oidc, Some(map(&oidc)));
-        set(
-            self.service_token_uuid,
-            id.service_token_uuid.as_deref().map(bytes),
-        );
-        set(
-            self.idp,
-            id.idp.as_ref().and_then(|i| i.id.as_deref()).map(bytes),
-        );
-        set(self.amr, Some(array(id.amr.iter().map(String::as_str))));
-        set(
-            self.auth_contexts,
-            Some(array(id.auth_contexts.iter().map(String::as_str))),
-        );
-        set(self.risk_score, id.risk_score.as_deref().map(bytes));
-        set(self.github, Some(github(s)));
+        set(self.group_ids, &|| {
+            Some(array(groups.iter().filter_map(|g| g.id.as_deref())))
+        });
+        set(self.group_names, &|| {
+            Some(array(groups.iter().filter_map(|g| g.name.as_deref())))
+        });
+        set(self.group_emails, &|| {
+            Some(array(groups.iter().filter_map(|g| g.email.as_deref())))
+        });
+        let saml = || Subject::multi(&id.saml_attributes);
+        let oidc = || Subject::multi(&id.oidc_claims);
+        set(self.saml_pairs, &|| Some(pairs(&saml())));
+        set(self.oidc_pairs, &|| Some(pairs(&oidc())));
+        set(self.saml, &|| Some(map(&saml())));
+        set(self.oidc, &|| Some(map(&oidc())));
+        set(self.service_token_uuid, &|| {
+            id.service_token_uuid.as_deref().map(bytes)
+        });
+        set(self.idp, &|| {
+            id.idp.as_ref().and_then(|i| i.id.as_deref()).map(bytes)
+        });
+        set(self.amr, &|| Some(array(id.amr.iter().map(String::as_str))));
+        set(self.auth_contexts, &|| {
+            Some(array(id.auth_contexts.iter().map(String::as_str)))
+        });
+        set(self.risk_score, &|| id.risk_score.as_deref().map(bytes));
+        set(self.github, &|| Some(github(s)));
         let dev = &s.device;
         let os = dev.os.as_ref();
-        set(self.network, dev.network.as_deref().map(bytes));
-        set(self.os_name, os.and_then(|o| o.name.as_deref()).map(bytes));
-        set(
-            self.os_version,
-            os.and_then(|o| o.version.as_deref()).map(bytes),
-        );
-        set(self.passed, Some(array(passed.iter().map(String::as_str))));
-        set(self.failed, Some(array(failed.iter().map(String::as_str))));
+        set(self.network, &|| dev.network.as_deref().map(bytes));
+        set(self.os_name, &|| {
+            os.and_then(|o| o.name.as_deref()).map(bytes)
+        });
+        set(self.os_version, &|| {
+            os.and_then(|o| o.version.as_deref()).map(bytes)
+        });
+        set(self.passed, &|| {
+            Some(array(passed.iter().map(String::as_str)))
+        });
+        set(self.failed, &|| {
+            Some(array(failed.iter().map(String::as_str)))
+        });
         let req = &s.request;
-        set(self.ip, s.ip().map(Value::Ip));
-        set(self.country, req.country.as_deref().map(bytes));
-        set(
-            self.certificate,
-            Some(Value::Bool(req.certificate.is_some())),
-        );
-        set(
-            self.common_name,
+        set(self.ip, &|| s.ip().map(Value::Ip));
+        set(self.country, &|| req.country.as_deref().map(bytes));
+        set(self.certificate, &|| {
+            Some(Value::Bool(req.certificate.is_some()))
+        });
+        set(self.common_name, &|| {
             req.certificate
                 .as_ref()
                 .and_then(|c| c.common_name.as_deref())
-                .map(bytes),
-        );
-        set(
-            self.service_token,
-            Some(Value::Bool(req.service_token.is_some())),
-        );
-        set(
-            self.service_token_id,
+                .map(bytes)
+        });
+        set(self.service_token, &|| {
+            Some(Value::Bool(req.service_token.is_some()))
+        });
+        set(self.service_token_id, &|| {
             req.service_token
                 .as_ref()
                 .and_then(|t| t.id.as_deref())
-                .map(bytes),
-        );
-        set(
-            self.app_uid,
+                .map(bytes)
+        });
+        set(self.app_uid, &|| {
             req.linked_app_token
                 .as_ref()
                 .and_then(|t| t.app_uid.as_deref())
-                .map(bytes),
-        );
-        set(
-            self.external_evaluation,
+                .map(bytes)
+        });
+        set(self.external_evaluation, &|| {
             Some(Value::map(
                 req.external_evaluation
                     .iter()
                     .map(|(k, v)| (k.as_bytes().into(), Value::Bool(*v)))
                     .collect(),
-            )),
-        );
+            ))
+        });
         ctx
     }
 }

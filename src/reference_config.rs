@@ -210,10 +210,9 @@ impl Access<'_> {
 }
 
 /// `saml`/`oidc`: the attribute or claim named `r.key` contains `r.value`.
-fn has_value(map: &serde_json::Map<String, serde_json::Value>, r: &IdpRule) -> bool {
-    Subject::multi(map)
-        .iter()
-        .any(|(name, values)| Some(name) == r.key.as_ref() && values.contains(&r.value))
+fn has_value(map: &crate::subject::Attributes, r: &IdpRule) -> bool {
+    map.iter()
+        .any(|(name, values)| Some(name) == r.key.as_deref() && values.contains(&r.value))
 }
 
 /// An IP list item is an address or a CIDR (host bits ignored).
@@ -275,10 +274,10 @@ fn array<'a>(items: impl IntoIterator<Item = &'a str>) -> Value {
 /// scheme lacks (e.g. `os.name` in the IP scheme) are skipped.
 fn flat_context(scheme: &Scheme, s: &Subject, passed: &[String], failed: &[String]) -> Context {
     let id = &s.identity;
-    let pairs = |map| {
-        let pairs: Vec<String> = Subject::multi(map)
-            .into_iter()
-            .flat_map(|(k, vs)| vs.into_iter().map(move |v| format!("{k}={v}")))
+    let pairs = |map: &crate::subject::Attributes| {
+        let pairs: Vec<String> = map
+            .iter()
+            .flat_map(|(k, vs)| vs.iter().map(move |v| format!("{k}={v}")))
             .collect();
         array(pairs.iter().map(String::as_str))
     };

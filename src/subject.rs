@@ -2,6 +2,9 @@
 //! request. Unknown keys and wrong shapes are errors at their JSON path; strings
 //! that rules compare case-insensitively are normalised here, once.
 
+mod attributes;
+
+pub use attributes::Attributes;
 use serde::Deserialize;
 use std::net::IpAddr;
 
@@ -48,10 +51,10 @@ pub struct Identity {
     pub groups: Vec<IdpGroup>,
     /// name -> values
     #[serde(default)]
-    pub saml_attributes: serde_json::Map<String, serde_json::Value>,
+    pub saml_attributes: Attributes,
     /// name -> values
     #[serde(default)]
-    pub oidc_claims: serde_json::Map<String, serde_json::Value>,
+    pub oidc_claims: Attributes,
     /// GitHub organizations and teams.
     #[serde(default)]
     pub github: Vec<GithubOrg>,
@@ -274,20 +277,11 @@ impl Subject {
             ("saml_attributes", &s.identity.saml_attributes),
             ("oidc_claims", &s.identity.oidc_claims),
         ] {
-            for (name, value) in field {
-                let ok = value.is_string()
-                    || value
-                        .as_array()
-                        .is_some_and(|a| a.iter().all(serde_json::Value::is_string));
-                if !ok {
-                    return Err(SubjectError {
-                        path: format!(
-                            "$.identity.{key}[{}]",
-                            serde_json::Value::from(name.as_str())
-                        ),
-                        message: "expected a string or an array of strings".into(),
-                    });
-                }
+            if let Some(name) = field.first_invalid() {
+                return Err(SubjectError {
+                    path: format!("$.identity.{key}[{}]", serde_json::Value::from(name)),
+                    message: "expected a string or an array of strings".into(),
+                });
             }
         }
         if let Some(e) = &mut s.identity.email {
@@ -322,23 +316,6 @@ impl Subject {
             .as_deref()
             .and_then(|s| s.parse().ok())
             .map(crate::value::normalize_ip)
-    }
-
-    /// The values of a SAML attribute or OIDC claim map, as lists.
-    pub fn multi(map: &serde_json::Map<String, serde_json::Value>) -> Vec<(String, Vec<String>)> {
-        map.iter()
-            .map(|(k, v)| {
-                let values = match v {
-                    serde_json::Value::String(s) => vec![s.clone()],
-                    serde_json::Value::Array(a) => a
-                        .iter()
-                        .filter_map(|x| x.as_str().map(String::from))
-                        .collect(),
-                    _ => Vec::new(),
-                };
-                (k.clone(), values)
-            })
-            .collect()
     }
 }
 

@@ -3,7 +3,7 @@
 //! filling a context does no name lookups.
 
 use crate::scheme::{FieldId, Scheme};
-use crate::subject::Subject;
+use crate::subject::{Attributes, Subject};
 use crate::value::{Context, Value};
 
 macro_rules! slots {
@@ -71,7 +71,7 @@ fn array<'a>(items: impl Iterator<Item = &'a str>) -> Value {
 }
 
 /// `name=value` for every value of every attribute, as rules on pairs compare them.
-fn pairs(m: &[(String, Vec<String>)]) -> Value {
+fn pairs(m: &Attributes) -> Value {
     Value::Array(
         m.iter()
             .flat_map(|(k, vs)| {
@@ -87,7 +87,7 @@ fn pairs(m: &[(String, Vec<String>)]) -> Value {
     )
 }
 
-fn map(m: &[(String, Vec<String>)]) -> Value {
+fn map(m: &Attributes) -> Value {
     Value::map(
         m.iter()
             .map(|(k, vs)| (k.as_bytes().into(), array(vs.iter().map(String::as_str))))
@@ -141,12 +141,10 @@ impl Slots {
         set(self.group_emails, &|| {
             Some(array(groups.iter().filter_map(|g| g.email.as_deref())))
         });
-        let saml = || Subject::multi(&id.saml_attributes);
-        let oidc = || Subject::multi(&id.oidc_claims);
-        set(self.saml_pairs, &|| Some(pairs(&saml())));
-        set(self.oidc_pairs, &|| Some(pairs(&oidc())));
-        set(self.saml, &|| Some(map(&saml())));
-        set(self.oidc, &|| Some(map(&oidc())));
+        set(self.saml_pairs, &|| Some(pairs(&id.saml_attributes)));
+        set(self.oidc_pairs, &|| Some(pairs(&id.oidc_claims)));
+        set(self.saml, &|| Some(map(&id.saml_attributes)));
+        set(self.oidc, &|| Some(map(&id.oidc_claims)));
         set(self.service_token_uuid, &|| {
             id.service_token_uuid.as_deref().map(bytes)
         });

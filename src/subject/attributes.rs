@@ -1,0 +1,212 @@
+//! SAML attributes and OIDC claims: name -> one string or a list of strings, read
+//! straight into a list, without a JSON tree in between. A value of another shape
+//! is kept as `Invalid`, so `Subject::normalise` reports it at its JSON path.
+
+use serde::Deserialize;
+use serde::de::{self, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use std::fmt;
+
+/// name -> values, in input order. A repeated name keeps its first place and its
+/// last values, as a JSON object read into a map would.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Attributes(Vec<(String, Values)>);
+
+/// The values of one attribute.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Values {
+    Strings(Vec<String>),
+    /// Neither a string nor an array of strings.
+    Invalid,
+}
+
+impl Attributes {
+    /// True when there are none.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Each name with its values (none for an invalid value).
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &[String])> {
+        self.0.iter().map(|(name, values)| {
+            let values: &[String] = match values {
+                Values::Strings(v) => v,
+                Values::Invalid => &[],
+            };
+            (name.as_str(), values)
+        })
+    }
+
+    /// The first name whose value is neither a string nor an array of strings.
+    pub fn first_invalid(&self) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(_, v)| *v == Values::Invalid)
+            .map(|(name, _)| name.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for Attributes {
+    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Attributes, D::Error> {
+        struct Names;
+        impl<'de> Visitor<'de> for Names {
+            type Value = Attributes;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an object of strings or arrays of strings")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Attributes, A::Error> {
+                let mut out: Vec<(String, Values)> = Vec::new();
+                while let Some((name, values)) = map.next_entry::<String, Values>()? {
+                    match out.iter_mut().find(|(n, _)| *n == name) {
+                        Some(slot) => slot.1 = values,
+                        None => out.push((name, values)),
+                    }
+                }
+                Ok(Attributes(out))
+            }
+        }
+        d.deserialize_map(Names)
+    }
+}
+
+/// Accepts every JSON value: a string or an array of strings, else `Invalid`.
+impl<'de> Deserialize<'de> for Values {
+    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Values, D::Error> {
+        struct AnyValue;
+        impl<'de> Visitor<'de> for AnyValue {
+            type Value = Values;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string or an array of strings")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Values, E> {
+                Ok(Values::Strings(vec![v.to_string()]))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Values, E> {
+                Ok(Values::Strings(vec![v]))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Values, A::Error> {
+                let mut strings = Vec::new();
+                let mut valid = true;
+                while let Some(item) = seq.next_element::<Item>()? {
+                    match item {
+                        Item::String(s) => strings.push(s),
+                        Item::Other => valid = false,
+                    }
+                }
+                Ok(if valid {
+                    Values::Strings(strings)
+                } else {
+                    Values::Invalid
+                })
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Values, A::Error> {
+                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(Values::Invalid)
+            }
+            fn visit_bool<E: de::Error>(self, _: bool) -> Result<Values, E> {
+                Ok(Values::Invalid)
+            }
+            fn visit_i64<E: de::Error>(self, _: i64) -> Result<Values, E> {
+                Ok(Values::Invalid)
+            }
+            fn visit_u64<E: de::Error>(self, _: u64) -> Result<Values, E> {
+                Ok(Values::Invalid)
+            }
+            fn visit_f64<E: de::Error>(self, _: f64) -> Result<Values, E> {
+                Ok(Values::Invalid)
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Values, E> {
+                Ok(Values::Invalid)
+            }
+            fn visit_none<E: de::Error>(self) -> Result<Values, E> {
+                Ok(Values::Invalid)
+            }
+        }
+        d.deserialize_any(AnyValue)
+    }
+}
+
+/// One element of an attribute's array.
+enum Item {
+    String(String),
+    Other,
+}
+
+impl<'de> Deserialize<'de> for Item {
+    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Item, D::Error> {
+        // Anything but a string is `Other`: read through it as `IgnoredAny` would.
+        struct AnyItem;
+        impl<'de> Visitor<'de> for AnyItem {
+            type Value = Item;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Item, E> {
+                Ok(Item::String(v.to_string()))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Item, E> {
+                Ok(Item::String(v))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Item, A::Error> {
+                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(Item::Other)
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Item, A::Error> {
+                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(Item::Other)
+            }
+            fn visit_bool<E: de::Error>(self, _: bool) -> Result<Item, E> {
+                Ok(Item::Other)
+            }
+            fn visit_i64<E: de::Error>(self, _: i64) -> Result<Item, E> {
+                Ok(Item::Other)
+            }
+            fn visit_u64<E: de::Error>(self, _: u64) -> Result<Item, E> {
+                Ok(Item::Other)
+            }
+            fn visit_f64<E: de::Error>(self, _: f64) -> Result<Item, E> {
+                Ok(Item::Other)
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Item, E> {
+                Ok(Item::Other)
+            }
+            fn visit_none<E: de::Error>(self) -> Result<Item, E> {
+                Ok(Item::Other)
+            }
+        }
+        d.deserialize_any(AnyItem)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Attributes;
+
+    fn read(json: &str) -> Result<Attributes, String> {
+        serde_json::from_str(json).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn strings_arrays_repeats_and_invalid_values() -> Result<(), String> {
+        let a = read(r#"{"dept": "Eng", "teams": ["a", "b"], "dept": ["Ops"]}"#)?;
+        let got: Vec<(&str, Vec<&str>)> = a
+            .iter()
+            .map(|(n, v)| (n, v.iter().map(String::as_str).collect()))
+            .collect();
+        assert_eq!(got, vec![("dept", vec!["Ops"]), ("teams", vec!["a", "b"])]);
+        assert_eq!(a.first_invalid(), None);
+        for bad in [
+            r#"{"x": 1}"#,
+            r#"{"x": ["a", 2]}"#,
+            r#"{"x": null}"#,
+            r#"{"x": {"y": []}}"#,
+        ] {
+            assert_eq!(read(bad)?.first_invalid(), Some("x"), "{bad}");
+        }
+        assert!(
+            read(r#"{"x": ["a", {"b": [1, 2]}]}"#)?
+                .first_invalid()
+                .is_some()
+        );
+        Ok(())
+    }
+}

@@ -1,5 +1,5 @@
 //! Batch throughput end to end on the Acme example: read a JSON line, decide it,
-//! write the JSON record, for a sampled population, single-threaded and on every
+//! write the JSON record, for a sampled population of 200,000 contexts, single-threaded and on every
 //! core (rayon, chunks in order as `zt-eval batch` does).
 //!
 //! Run: `cargo bench --bench batch`. For the binary on 200,000 and 1,000,000 lines
@@ -19,7 +19,7 @@ use std::path::Path;
 use zt_eval::Engine;
 use zt_eval::simulate::decide_line_into;
 
-const LINES: usize = 20_000;
+const LINES: usize = 200_000;
 
 fn bench_batch(c: &mut Criterion) {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus/examples/acme");

@@ -187,11 +187,7 @@ impl Program {
         };
         // The common case first: a field compared with a constant.
         if let Lhs::Field(f) = atom.lhs {
-            return match ctx.get(f) {
-                Some(Value::Bytes(b)) => test_bytes(&atom.test, b, self, &mut s.regex_caches),
-                Some(v) => self.test(&atom.test, v, &mut s.regex_caches),
-                None => atom.test.on_nil(),
-            };
+            return self.test_value(&atom.test, ctx.get(f), s);
         }
         let value = match &atom.lhs {
             Lhs::Field(f) => ctx.get(*f),
@@ -215,6 +211,20 @@ impl Program {
         match value {
             Some(v) => self.test(&atom.test, v, &mut s.regex_caches),
             None => atom.test.on_nil(),
+        }
+    }
+
+    /// `test` on a field's value (nil included).
+    #[inline]
+    pub(crate) fn test_value(&self, test: &Test, v: Option<&Value>, s: &mut Scratch) -> bool {
+        match v {
+            Some(Value::Bytes(b)) => match test {
+                // The commonest atom of all, `field == "constant"`, without a call.
+                Test::Bytes(CmpOp::Eq, c) => **b == **c,
+                test => test_bytes(test, b, self, &mut s.regex_caches),
+            },
+            Some(v) => self.test(test, v, &mut s.regex_caches),
+            None => test.on_nil(),
         }
     }
 

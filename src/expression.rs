@@ -1,11 +1,15 @@
 //! One expression end to end: text -> `Expr` -> `Cond`, with every diagnostic.
 
+use crate::ast::CmpOp;
 use crate::ast::Expr;
 use crate::check::check_with;
 use crate::cond::Cond;
 use crate::diag::Diagnostic;
 use crate::parse::{Limits, parse_with};
-use crate::scheme::Scheme;
+use crate::program::{StrSet, Test};
+use crate::scheme::{FieldId, Scheme};
+use crate::sets::IpRanges;
+use crate::value::{Context, Value};
 
 /// A parsed and checked expression.
 #[derive(Debug, Clone)]
@@ -44,6 +48,69 @@ pub struct Compiled {
     root: crate::program::BlockId,
     /// The root is one atom (`identity.email == "…"`): evaluate it without the block loop.
     single_atom: Option<crate::program::AtomId>,
+    /// The root is one of the commonest single tests: done here, with no dispatch.
+    fast: Option<Fast>,
+}
+
+/// A whole expression that is one test of one field, the shapes profiles use most.
+#[derive(Debug, Clone)]
+enum Fast {
+    /// `field == "constant"`
+    BytesEq(FieldId, Box<[u8]>),
+    /// `field in {"a" "b" …}`
+    BytesIn(FieldId, StrSet),
+    /// `field in {10.0.0.0/8 …}`
+    IpIn(FieldId, IpRanges),
+    /// `any(field[*] == "constant")`
+    AnyBytesEq(FieldId, Box<[u8]>),
+    /// `any(field[*] in {"a" "b" …})`
+    AnyBytesIn(FieldId, StrSet),
+}
+
+/// Whether any element (of an array) or value (of a map) is bytes that pass
+/// `test`; false on nil and on a scalar, as a fused `any` is.
+#[inline]
+fn any_bytes(v: Option<&Value>, test: impl Fn(&[u8]) -> bool) -> bool {
+    let pass = |v: &Value| matches!(v, Value::Bytes(b) if test(b));
+    match v {
+        Some(Value::Array(items)) => items.iter().any(pass),
+        Some(Value::Map(entries)) => entries.iter().any(|(_, v)| pass(v)),
+        _ => false,
+    }
+}
+
+impl Fast {
+    fn of(program: &crate::program::Program, root: crate::program::BlockId) -> Option<Fast> {
+        if let Some(a) = program.single_atom(root) {
+            return Some(match program.field_test(a)? {
+                (f, Test::Bytes(CmpOp::Eq, c)) => Fast::BytesEq(f, c),
+                (f, Test::InBytes(set)) => Fast::BytesIn(f, set),
+                (f, Test::InIps(ranges)) => Fast::IpIn(f, ranges),
+                _ => return None,
+            });
+        }
+        Some(match program.fused_any(root)? {
+            (f, Test::Bytes(CmpOp::Eq, c)) => Fast::AnyBytesEq(f, c),
+            (f, Test::InBytes(set)) => Fast::AnyBytesIn(f, set),
+            _ => return None,
+        })
+    }
+
+    /// Each test is false on nil and on a value of another type.
+    #[inline]
+    fn eval(&self, ctx: &Context) -> bool {
+        match self {
+            Fast::BytesEq(f, c) => matches!(ctx.get(*f), Some(Value::Bytes(b)) if **b == **c),
+            Fast::BytesIn(f, set) => {
+                matches!(ctx.get(*f), Some(Value::Bytes(b)) if set.contains(b))
+            }
+            Fast::IpIn(f, ranges) => {
+                matches!(ctx.get(*f), Some(Value::Ip(ip)) if ranges.contains(*ip))
+            }
+            Fast::AnyBytesEq(f, c) => any_bytes(ctx.get(*f), |b| *b == **c),
+            Fast::AnyBytesIn(f, set) => any_bytes(ctx.get(*f), |b| set.contains(b)),
+        }
+    }
 }
 
 impl Checked {
@@ -53,10 +120,12 @@ impl Checked {
         let root = builder.add_root(&self.cond);
         let program = builder.finish();
         let single_atom = program.single_atom(root);
+        let fast = Fast::of(&program, root);
         Compiled {
             program,
             root,
             single_atom,
+            fast,
         }
     }
 }
@@ -70,6 +139,9 @@ impl Compiled {
     /// The expression's value for `ctx`.
     #[inline]
     pub fn eval(&self, ctx: &crate::value::Context, scratch: &mut crate::eval::Scratch) -> bool {
+        if let Some(fast) = &self.fast {
+            return fast.eval(ctx);
+        }
         match self.single_atom {
             Some(a) => self.program.atom(a, ctx, scratch, &[]),
             None => self.program.run(self.root, ctx, scratch),

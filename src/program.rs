@@ -320,6 +320,32 @@ impl Program {
         read
     }
 
+    /// The field and test of an atom on a field's value.
+    pub fn field_test(&self, atom: AtomId) -> Option<(FieldId, Test)> {
+        match self.atoms.get(atom.0 as usize)? {
+            AtomCode {
+                lhs: Lhs::Field(f),
+                test,
+            } => Some((*f, test.clone())),
+            _ => None,
+        }
+    }
+
+    /// The field and per-element test of a root that is one fused `any(field[*] …)`.
+    pub fn fused_any(&self, block: BlockId) -> Option<(FieldId, Test)> {
+        let range = self.blocks.get(block.0 as usize)?;
+        let [Inst::Quant(q)] = self.code.get(range.start as usize..range.end as usize)? else {
+            return None;
+        };
+        let quant = self.quants.get(q.0 as usize)?;
+        match quant.fused {
+            Some((field, atom)) if !quant.all => {
+                Some((field, self.atoms.get(atom.0 as usize)?.test.clone()))
+            }
+            _ => None,
+        }
+    }
+
     /// Number of blocks (roots, group bodies, quantifier bodies).
     pub fn block_count(&self) -> usize {
         self.blocks.len()

@@ -49,12 +49,30 @@ pub trait Resolve {
 /// Builds rule conditions against the unified scheme.
 pub struct RuleCompiler<'s> {
     scheme: &'s Scheme,
+    /// Labels are for explanations; Access rules are explained rule by rule, by
+    /// their JSON, so the engine builds them without (a fifth of compile time).
+    labels: bool,
+    empty: std::sync::Arc<str>,
 }
 
 impl<'s> RuleCompiler<'s> {
     /// Over `scheme` (from `zero_trust_scheme`).
-    pub fn new(scheme: &'s Scheme) -> RuleCompiler<'s> {
-        RuleCompiler { scheme }
+    ///
+    /// `labels`: give each atom its canonical text (for `Why` trees).
+    pub fn new(scheme: &'s Scheme, labels: bool) -> RuleCompiler<'s> {
+        RuleCompiler {
+            scheme,
+            labels,
+            empty: "".into(),
+        }
+    }
+
+    fn label(&self, text: impl FnOnce() -> String) -> std::sync::Arc<str> {
+        if self.labels {
+            text().into()
+        } else {
+            self.empty.clone()
+        }
     }
 
     fn field(&self, name: &str) -> FieldId {
@@ -64,7 +82,7 @@ impl<'s> RuleCompiler<'s> {
     }
 
     fn eq(&self, field: &str, value: String) -> Cond {
-        let label = format!("{field} == {}", quoted(&value));
+        let label = self.label(|| format!("{field} == {}", quoted(&value)));
         atom(
             Val::Field(self.field(field)),
             AtomOp::Cmp(CmpOp::Eq, Scalar::Bytes(value.into_bytes().into())),
@@ -76,12 +94,12 @@ impl<'s> RuleCompiler<'s> {
         atom(
             Val::Field(self.field(field)),
             AtomOp::IsTrue,
-            field.to_string(),
+            self.label(|| field.to_string()),
         )
     }
 
     fn any_eq(&self, base: Val, base_text: &str, value: String) -> Cond {
-        let label = format!("any({base_text}[*] == {})", quoted(&value));
+        let label = self.label(|| format!("any({base_text}[*] == {})", quoted(&value)));
         let body = atom(
             Val::Elem(0),
             AtomOp::Cmp(CmpOp::Eq, Scalar::Bytes(value.into_bytes().into())),
@@ -97,7 +115,7 @@ impl<'s> RuleCompiler<'s> {
                 body: Box::new(body),
                 nil_is_false: false,
             },
-            label: label.into(),
+            label,
         }
     }
 
@@ -130,11 +148,11 @@ impl<'s> RuleCompiler<'s> {
                 atom(
                     Val::Field(self.field("identity.email")),
                     AtomOp::InList(list),
-                    format!("identity.email in ${id}"),
+                    self.label(|| format!("identity.email in ${id}")),
                 )
             }
             Rule::Ip(net) => {
-                let label = format!("request.ip in {{{net}}}");
+                let label = self.label(|| format!("request.ip in {{{net}}}"));
                 atom(
                     Val::Field(self.field("request.ip")),
                     AtomOp::InIps(IpRanges::new([IpRanges::net_range(net)])),
@@ -146,7 +164,7 @@ impl<'s> RuleCompiler<'s> {
                 atom(
                     Val::Field(self.field("request.ip")),
                     AtomOp::InList(list),
-                    format!("request.ip in ${id}"),
+                    self.label(|| format!("request.ip in ${id}")),
                 )
             }
             Rule::Geo(c) => self.eq("request.country", c.to_ascii_uppercase()),
@@ -197,14 +215,16 @@ impl<'s> RuleCompiler<'s> {
                 self.any_field_eq("device_posture.checks.passed", uid.clone())
             }
             Rule::UserRiskScore(scores) => {
-                let label = format!(
-                    "identity.risk_score in {{{}}}",
-                    scores
-                        .iter()
-                        .map(|s| quoted(s))
-                        .collect::<Vec<_>>()
-                        .join(" ")
-                );
+                let label = self.label(|| {
+                    format!(
+                        "identity.risk_score in {{{}}}",
+                        scores
+                            .iter()
+                            .map(|s| quoted(s))
+                            .collect::<Vec<_>>()
+                            .join(" ")
+                    )
+                });
                 let set = BytesSet::new(scores.iter().map(|s| s.as_bytes().into()).collect());
                 atom(
                     Val::Field(self.field("identity.risk_score")),
@@ -220,7 +240,7 @@ impl<'s> RuleCompiler<'s> {
                 atom(
                     lhs,
                     AtomOp::IsTrue,
-                    format!("request.external_evaluation[{}]", quoted(url)),
+                    self.label(|| format!("request.external_evaluation[{}]", quoted(url))),
                 )
             }
             Rule::LinkedAppToken(uid) => self.eq("request.linked_app_token.app_uid", uid.clone()),
@@ -228,7 +248,7 @@ impl<'s> RuleCompiler<'s> {
                 let (block, name) = resolve.group_block(id)?;
                 Cond::Ref {
                     block,
-                    label: format!("member of group `{name}`").into(),
+                    label: self.label(|| format!("member of group `{name}`")),
                 }
             }
         })
@@ -248,10 +268,10 @@ impl<'s> RuleCompiler<'s> {
     }
 }
 
-fn atom(lhs: Val, op: AtomOp, label: String) -> Cond {
+fn atom(lhs: Val, op: AtomOp, label: std::sync::Arc<str>) -> Cond {
     Cond::Atom {
         atom: Atom { lhs, op },
-        label: label.into(),
+        label,
     }
 }
 

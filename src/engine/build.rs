@@ -56,7 +56,8 @@ pub fn build(config: Config, mut problems: Vec<Problem>) -> Result<Engine, Confi
     let group_ids: std::collections::HashSet<&str> =
         config.groups.iter().map(|g| g.id.as_str()).collect();
 
-    let compiler = RuleCompiler::new(&scheme);
+    // Groups are explained rule by rule, by their JSON: no atom labels needed.
+    let compiler = RuleCompiler::new(&scheme, false);
     let mut builder = Builder::new(&scheme);
     let mut resolver = Resolver {
         lists: &lists,

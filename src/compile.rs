@@ -36,6 +36,7 @@ impl<'s> Builder<'s> {
                 regexes: Vec::new(),
                 registers: 0,
                 index: None,
+                shared_atoms: Vec::new(),
             },
             atom_ids: HashMap::default(),
             quant_ids: HashMap::default(),
@@ -110,7 +111,35 @@ impl<'s> Builder<'s> {
             }
         }
         p.index = (!index.is_empty()).then_some(index);
+        p.shared_atoms = shared;
         p
+    }
+
+    /// A condition as a conjunction of operands (each possibly negated), interning
+    /// its atoms and quantifiers; `None` when it is not one (an `or`, a nested `and`
+    /// of `or`s, a constant false). `true` is the empty conjunction.
+    pub fn conjunction(&mut self, cond: &Cond) -> Option<Vec<(Operand, bool)>> {
+        let items: &[Cond] = match cond {
+            Cond::Const(true) => return Some(Vec::new()),
+            Cond::Logic(LogicOp::And, items) => items,
+            leaf => std::slice::from_ref(leaf),
+        };
+        items
+            .iter()
+            .map(|item| match item {
+                Cond::Not(inner) => self.operand(inner).map(|op| (op, true)),
+                leaf => self.operand(leaf).map(|op| (op, false)),
+            })
+            .collect()
+    }
+
+    fn operand(&mut self, cond: &Cond) -> Option<Operand> {
+        Some(match cond {
+            Cond::Atom { atom, .. } => Operand::Atom(self.atom(atom)),
+            Cond::Quant { quant, .. } => Operand::Quant(self.quant(quant)),
+            Cond::Ref { block, .. } => Operand::Block(BlockId(*block)),
+            _ => return None,
+        })
     }
 
     fn block(&mut self, cond: &Cond) -> BlockId {

@@ -146,6 +146,15 @@ impl Program {
         acc
     }
 
+    /// An operand's value outside any quantifier (a group's rule literal).
+    #[inline]
+    pub fn operand_value(&self, op: Operand, ctx: &Context, s: &mut Scratch) -> bool {
+        if let Operand::Memo(q) = op {
+            return s.memo(q);
+        }
+        self.operand(op, ctx, s, &[])
+    }
+
     #[inline]
     fn operand(&self, op: Operand, ctx: &Context, s: &mut Scratch, elems: &Elems<'_>) -> bool {
         match op {

@@ -279,6 +279,8 @@ pub struct Program {
     pub(crate) registers: u32,
     /// Membership quantifiers answered per context by one walk of their array.
     pub(crate) index: Option<crate::index::QuantIndex>,
+    /// Per atom: memoized per context (`Inst::Shared`), set by `finish_indexed`.
+    pub(crate) shared_atoms: Vec<bool>,
 }
 
 impl Program {
@@ -343,6 +345,25 @@ impl Program {
                 Some((field, self.atoms.get(atom.0 as usize)?.test.clone()))
             }
             _ => None,
+        }
+    }
+
+    /// The operand as this program evaluates it best: an indexed quantifier as its
+    /// memo, a shared atom through its memo (after `finish_indexed`).
+    pub fn resolve(&self, op: Operand) -> Operand {
+        match op {
+            Operand::Quant(q)
+                if self
+                    .index
+                    .as_ref()
+                    .is_some_and(|i| i.indexed.get(q.0 as usize) == Some(&true)) =>
+            {
+                Operand::Memo(q)
+            }
+            Operand::Atom(a) if self.shared_atoms.get(a.0 as usize) == Some(&true) => {
+                Operand::Shared(a)
+            }
+            other => other,
         }
     }
 

@@ -2,10 +2,11 @@
 //! profiles compiled into one program, every problem collected.
 
 use super::validate;
-use super::{ConfigError, Engine, GroupCode, ProfileCode};
+use super::{Clause, ConfigError, Engine, GroupCode, ProfileCode};
 use crate::compile::Builder;
 use crate::config::{Config, Problem, Profile, Rule, Severity};
 use crate::expression::check_expression;
+use crate::program::BlockId;
 use crate::rules::{Resolve, RuleCompiler, zero_trust_scheme};
 use crate::scheme::{ListId, Scheme, Type};
 use std::collections::HashMap;
@@ -104,12 +105,27 @@ pub fn build(config: Config, mut problems: Vec<Problem>) -> Result<Engine, Confi
         let include_blocks = rule_blocks(&mut builder, &include);
         let require_blocks = rule_blocks(&mut builder, &require);
         let exclude_blocks = rule_blocks(&mut builder, &exclude);
+        let clauses = |b: &mut Builder, cs: &[crate::cond::Cond], blocks: &[BlockId]| {
+            cs.iter()
+                .zip(blocks)
+                .map(|(c, block)| match b.conjunction(c) {
+                    Some(all) => Clause::All(all.into()),
+                    None => Clause::Block(*block),
+                })
+                .collect::<Vec<_>>()
+        };
+        let plan = [
+            clauses(&mut builder, &require, &require_blocks),
+            clauses(&mut builder, &exclude, &exclude_blocks),
+            clauses(&mut builder, &include, &include_blocks),
+        ];
         let block = builder.add_unexplained(&compiler.group(include, require, exclude));
         let code = GroupCode {
             block,
             include: include_blocks,
             require: require_blocks,
             exclude: exclude_blocks,
+            plan,
         };
         resolver
             .groups
@@ -158,6 +174,16 @@ pub fn build(config: Config, mut problems: Vec<Problem>) -> Result<Engine, Confi
         return Err(ConfigError { problems });
     }
     let program = builder.finish_indexed();
+    // Operands as the finished program reads them best (memos, shared atoms).
+    for g in groups.iter_mut().flatten() {
+        for clause in g.plan.iter_mut().flatten() {
+            if let Clause::All(all) = clause {
+                for (op, _) in all.iter_mut() {
+                    *op = program.resolve(*op);
+                }
+            }
+        }
+    }
     let slots = super::slots::Slots::new(&scheme, &program.fields_read(scheme.len()));
     let groups = groups
         .into_iter()
@@ -167,6 +193,7 @@ pub fn build(config: Config, mut problems: Vec<Problem>) -> Result<Engine, Confi
                 include: vec![],
                 require: vec![],
                 exclude: vec![],
+                plan: [vec![], vec![], vec![]],
             })
         })
         .collect();

@@ -119,7 +119,7 @@ impl Engine {
         // `Inst::Block` reads a result written earlier in this pass.
         for &gi in &self.order {
             if let Some(g) = self.groups.get(gi) {
-                let r = self.program.run(g.block, &p.ctx, s);
+                let r = self.group_value(g, &p.ctx, s);
                 s.set_block(g.block, r);
             }
         }
@@ -133,6 +133,23 @@ impl Engine {
         Outcome {
             device_profile: first(&self.device, &self.config.device_profiles, s),
             ip_profile: first(&self.ip, &self.config.ip_profiles, s),
+        }
+    }
+
+    /// `all(require) and not any(exclude) and any(include)`, clause by clause.
+    fn group_value(&self, g: &super::GroupCode, ctx: &Context, s: &mut Scratch) -> bool {
+        let [require, exclude, include] = &g.plan;
+        require.iter().all(|c| self.clause(c, ctx, s))
+            && !exclude.iter().any(|c| self.clause(c, ctx, s))
+            && include.iter().any(|c| self.clause(c, ctx, s))
+    }
+
+    fn clause(&self, c: &super::Clause, ctx: &Context, s: &mut Scratch) -> bool {
+        match c {
+            super::Clause::All(all) => all
+                .iter()
+                .all(|&(op, negated)| self.program.operand_value(op, ctx, s) != negated),
+            super::Clause::Block(b) => self.program.run(*b, ctx, s),
         }
     }
 

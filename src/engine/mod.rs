@@ -45,6 +45,18 @@ struct GroupCode {
     include: Vec<BlockId>,
     require: Vec<BlockId>,
     exclude: Vec<BlockId>,
+    /// What a decision evaluates: the require, exclude and include rules as clauses.
+    plan: [Vec<Clause>; 3],
+}
+
+/// One rule as a decision evaluates it.
+#[derive(Debug, Clone)]
+enum Clause {
+    /// All of these operands (`true`: negated); the shape of nearly every rule, read
+    /// with no bytecode to interpret.
+    All(Box<[(crate::program::Operand, bool)]>),
+    /// A rule of another shape: its block.
+    Block(BlockId),
 }
 
 #[derive(Debug, Clone, Copy)]

@@ -93,25 +93,22 @@ impl<'s> Builder<'s> {
                 uses.get(i).is_some_and(|n| *n > 1) && context_only(a)
             })
             .collect();
+        p.index = (!index.is_empty()).then_some(index);
+        p.shared_atoms = shared;
         // Indexed quantifiers become memo reads (no dispatch through `quant`), atoms
         // many blocks share are computed once per context.
-        let upgrade = |op: Operand| match op {
-            Operand::Quant(q) if index.indexed.get(q.0 as usize) == Some(&true) => Operand::Memo(q),
-            Operand::Atom(a) if shared.get(a.0 as usize) == Some(&true) => Operand::Shared(a),
-            other => other,
-        };
-        for inst in &mut p.code {
+        let mut code = std::mem::take(&mut p.code);
+        for inst in &mut code {
             match inst {
-                Inst::Branch { operand, .. } => *operand = upgrade(*operand),
+                Inst::Branch { operand, .. } => *operand = p.resolve(*operand),
                 other => {
                     if let Some(op) = Operand::of(*other) {
-                        *other = upgrade(op).into();
+                        *other = p.resolve(op).into();
                     }
                 }
             }
         }
-        p.index = (!index.is_empty()).then_some(index);
-        p.shared_atoms = shared;
+        p.code = code;
         p
     }
 

@@ -110,13 +110,7 @@ impl Program {
                     on,
                     target,
                 } => {
-                    // A memo read needs no dispatch: the common operand of a configuration.
-                    let v = if let Operand::Memo(q) = operand {
-                        s.memo(q)
-                    } else {
-                        self.operand(operand, ctx, s, elems)
-                    };
-                    acc = v ^ negate;
+                    acc = self.operand(operand, ctx, s, elems) ^ negate;
                     if acc == on {
                         pc = target;
                         continue;
@@ -149,14 +143,15 @@ impl Program {
     /// An operand's value outside any quantifier (a group's rule literal).
     #[inline]
     pub fn operand_value(&self, op: Operand, ctx: &Context, s: &mut Scratch) -> bool {
-        if let Operand::Memo(q) = op {
-            return s.memo(q);
-        }
         self.operand(op, ctx, s, &[])
     }
 
     #[inline]
     fn operand(&self, op: Operand, ctx: &Context, s: &mut Scratch, elems: &Elems<'_>) -> bool {
+        // A memo read needs no dispatch: the commonest operand of a configuration.
+        if let Operand::Memo(q) = op {
+            return s.memo(q);
+        }
         match op {
             Operand::Memo(q) => s.memo(q),
             Operand::Shared(a) => self.shared(a, ctx, s, elems),

@@ -227,6 +227,12 @@ pub fn run(args: BatchArgs, stdout: &mut (impl Write + Send)) -> Result<u8, CliE
             if let Some(bar) = &progress {
                 bar.inc(chunk.bytes.len() as u64);
             }
+            // The lines before a read error were decided: their records go out first.
+            if read.is_err() {
+                for (bytes, _) in decided.drain(..) {
+                    out.write_all(&bytes)?;
+                }
+            }
             read?;
             std::mem::swap(&mut chunk, &mut next);
         }

@@ -68,112 +68,77 @@ impl<'de> Deserialize<'de> for Attributes {
     }
 }
 
-/// Accepts every JSON value: a string or an array of strings, else `Invalid`.
 impl<'de> Deserialize<'de> for Values {
     fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Values, D::Error> {
-        struct AnyValue;
-        impl<'de> Visitor<'de> for AnyValue {
-            type Value = Values;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a string or an array of strings")
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Values, E> {
-                Ok(Values::Strings(vec![v.to_string()]))
-            }
-            fn visit_string<E: de::Error>(self, v: String) -> Result<Values, E> {
-                Ok(Values::Strings(vec![v]))
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Values, A::Error> {
-                let mut strings = Vec::new();
-                let mut valid = true;
-                while let Some(item) = seq.next_element::<Item>()? {
-                    match item {
-                        Item::String(s) => strings.push(s),
-                        Item::Other => valid = false,
-                    }
-                }
-                Ok(if valid {
-                    Values::Strings(strings)
-                } else {
-                    Values::Invalid
-                })
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Values, A::Error> {
-                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-                Ok(Values::Invalid)
-            }
-            fn visit_bool<E: de::Error>(self, _: bool) -> Result<Values, E> {
-                Ok(Values::Invalid)
-            }
-            fn visit_i64<E: de::Error>(self, _: i64) -> Result<Values, E> {
-                Ok(Values::Invalid)
-            }
-            fn visit_u64<E: de::Error>(self, _: u64) -> Result<Values, E> {
-                Ok(Values::Invalid)
-            }
-            fn visit_f64<E: de::Error>(self, _: f64) -> Result<Values, E> {
-                Ok(Values::Invalid)
-            }
-            fn visit_unit<E: de::Error>(self) -> Result<Values, E> {
-                Ok(Values::Invalid)
-            }
-            fn visit_none<E: de::Error>(self) -> Result<Values, E> {
-                Ok(Values::Invalid)
-            }
-        }
-        d.deserialize_any(AnyValue)
+        Ok(match Shape::deserialize(d)? {
+            Shape::String(s) => Values::Strings(vec![s]),
+            Shape::Strings(v) => Values::Strings(v),
+            Shape::Other => Values::Invalid,
+        })
     }
 }
 
-/// One element of an attribute's array.
-enum Item {
+/// Any JSON value, as much of it as an attribute needs: a string, an array of
+/// strings, or something else (read through and dropped).
+enum Shape {
     String(String),
+    Strings(Vec<String>),
     Other,
 }
 
-impl<'de> Deserialize<'de> for Item {
-    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Item, D::Error> {
-        // Anything but a string is `Other`: read through it as `IgnoredAny` would.
-        struct AnyItem;
-        impl<'de> Visitor<'de> for AnyItem {
-            type Value = Item;
+impl<'de> Deserialize<'de> for Shape {
+    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Shape, D::Error> {
+        struct AnyValue;
+        impl<'de> Visitor<'de> for AnyValue {
+            type Value = Shape;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a string")
+                f.write_str("a string or an array of strings")
             }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Item, E> {
-                Ok(Item::String(v.to_string()))
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Shape, E> {
+                Ok(Shape::String(v.to_string()))
             }
-            fn visit_string<E: de::Error>(self, v: String) -> Result<Item, E> {
-                Ok(Item::String(v))
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Shape, E> {
+                Ok(Shape::String(v))
             }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Item, A::Error> {
-                while seq.next_element::<IgnoredAny>()?.is_some() {}
-                Ok(Item::Other)
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Shape, A::Error> {
+                let mut strings = Vec::new();
+                let mut all_strings = true;
+                while let Some(item) = seq.next_element::<Shape>()? {
+                    match item {
+                        Shape::String(s) => strings.push(s),
+                        _ => all_strings = false,
+                    }
+                }
+                Ok(if all_strings {
+                    Shape::Strings(strings)
+                } else {
+                    Shape::Other
+                })
             }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Item, A::Error> {
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Shape, A::Error> {
                 while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-                Ok(Item::Other)
+                Ok(Shape::Other)
             }
-            fn visit_bool<E: de::Error>(self, _: bool) -> Result<Item, E> {
-                Ok(Item::Other)
+            fn visit_bool<E: de::Error>(self, _: bool) -> Result<Shape, E> {
+                Ok(Shape::Other)
             }
-            fn visit_i64<E: de::Error>(self, _: i64) -> Result<Item, E> {
-                Ok(Item::Other)
+            fn visit_i64<E: de::Error>(self, _: i64) -> Result<Shape, E> {
+                Ok(Shape::Other)
             }
-            fn visit_u64<E: de::Error>(self, _: u64) -> Result<Item, E> {
-                Ok(Item::Other)
+            fn visit_u64<E: de::Error>(self, _: u64) -> Result<Shape, E> {
+                Ok(Shape::Other)
             }
-            fn visit_f64<E: de::Error>(self, _: f64) -> Result<Item, E> {
-                Ok(Item::Other)
+            fn visit_f64<E: de::Error>(self, _: f64) -> Result<Shape, E> {
+                Ok(Shape::Other)
             }
-            fn visit_unit<E: de::Error>(self) -> Result<Item, E> {
-                Ok(Item::Other)
+            fn visit_unit<E: de::Error>(self) -> Result<Shape, E> {
+                Ok(Shape::Other)
             }
-            fn visit_none<E: de::Error>(self) -> Result<Item, E> {
-                Ok(Item::Other)
+            fn visit_none<E: de::Error>(self) -> Result<Shape, E> {
+                Ok(Shape::Other)
             }
         }
-        d.deserialize_any(AnyItem)
+        d.deserialize_any(AnyValue)
     }
 }
 

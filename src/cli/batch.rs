@@ -103,6 +103,9 @@ fn decide_lines(
     let mut errors = 0;
     for (n, range) in lines {
         let raw = bytes.get(range.clone()).unwrap_or_default();
+        // Without its line ending, so a JSON error's column is within the line.
+        let raw = raw.strip_suffix(b"\n").unwrap_or(raw);
+        let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
         let failed = match std::str::from_utf8(raw) {
             Ok(text) => decide_line_into(engine, scratch, *n, text, explain, &mut out),
             Err(e) => {

@@ -258,6 +258,24 @@ fn bench_decide(c: &mut Criterion) {
     group.finish();
 }
 
+/// The same question on the 1000-group configuration: what a decision costs as
+/// a configuration grows (most groups cannot hold for one user).
+fn bench_decide_1000(c: &mut Criterion) {
+    let Ok(engine) = Engine::from_json(&config_text(1000), "bench") else {
+        eprintln!("the 1000-group configuration does not load");
+        return;
+    };
+    let Ok(prepared) = engine.prepare(&context()) else {
+        return;
+    };
+    let mut scratch = engine.scratch();
+    let mut group = c.benchmark_group("decide_1000_groups");
+    group.bench_function(BenchmarkId::from_parameter("program"), |b| {
+        b.iter(|| engine.decide_prepared(black_box(&prepared), &mut scratch))
+    });
+    group.finish();
+}
+
 fn bench_load_compile(c: &mut Criterion) {
     for n in [50, 1000] {
         let text = config_text(n);
@@ -279,6 +297,6 @@ fn bench_load_compile(c: &mut Criterion) {
 criterion_group! {
     name = benches;
     config = Criterion::default();
-    targets = bench_decide, bench_load_compile
+    targets = bench_decide, bench_decide_1000, bench_load_compile
 }
 criterion_main!(benches);

@@ -17,8 +17,9 @@ pub const MAX_SOURCES: usize = 8;
 #[derive(Debug, Clone)]
 pub struct Scratch {
     regs: Vec<bool>,
-    /// Results of blocks already run in this context (group references read them).
-    pub(crate) blocks: Vec<bool>,
+    /// Blocks found true in this context (group references read them): the
+    /// generation when true, so a block not decided in this context reads false.
+    blocks: Vec<u32>,
     buf: Vec<u8>,
     /// One lazy-DFA cache per regex of the program.
     regex_caches: Vec<Option<regex_automata::hybrid::dfa::Cache>>,
@@ -28,6 +29,9 @@ pub struct Scratch {
     /// Shared atoms' results for the primed context: `generation << 1 | result`.
     atom_memo: Vec<u32>,
     generation: u32,
+    /// The indexed quantifiers that hold for the primed context (repeats possible),
+    /// for whoever they wake (`engine/gate.rs`): ranges of the index's postings.
+    hits: Vec<Range<u32>>,
 }
 
 impl Scratch {
@@ -35,7 +39,7 @@ impl Scratch {
     pub fn new(program: &Program) -> Scratch {
         Scratch {
             regs: vec![false; program.registers as usize],
-            blocks: vec![false; program.blocks.len()],
+            blocks: vec![0; program.blocks.len()],
             buf: Vec::with_capacity(256),
             regex_caches: program
                 .regexes
@@ -46,13 +50,15 @@ impl Scratch {
             atom_memo: vec![0; program.atoms.len()],
             // Zeroed stamps never equal a generation's.
             generation: 1,
+            hits: Vec::new(),
         }
     }
 
-    /// Records a block's result for later `Inst::Block` reads.
+    /// Records a block's result for later `Inst::Block` reads in this context.
+    #[inline]
     pub(crate) fn set_block(&mut self, block: BlockId, value: bool) {
         if let Some(slot) = self.blocks.get_mut(block.0 as usize) {
-            *slot = value;
+            *slot = if value { self.generation } else { 0 };
         }
     }
 
@@ -62,9 +68,21 @@ impl Scratch {
         self.quant_memo.get(q.0 as usize) == Some(&self.generation)
     }
 
-    /// A recorded block result.
+    /// The primed context's generation: stamps equal to it are this context's.
+    pub(crate) fn generation(&self) -> u32 {
+        self.generation
+    }
+
+    /// The indexed quantifiers that hold for the primed context, as ranges of the
+    /// index's postings (`QuantIndex::postings`).
+    pub(crate) fn hits(&self) -> &[Range<u32>] {
+        &self.hits
+    }
+
+    /// A block result recorded in this context; false if none was.
+    #[inline]
     pub(crate) fn block(&self, block: BlockId) -> bool {
-        self.blocks.get(block.0 as usize).copied().unwrap_or(false)
+        self.blocks.get(block.0 as usize) == Some(&self.generation)
     }
 }
 
@@ -140,9 +158,24 @@ impl Program {
         acc
     }
 
-    /// An operand's value outside any quantifier (a group's rule literal).
-    #[inline]
+    /// An operand's value outside any quantifier (a group's rule literal). Memo,
+    /// group and known shared-atom reads are inline; the rest is a call, so the
+    /// caller's loop keeps few registers live (a group is a handful of these).
+    #[inline(always)]
     pub fn operand_value(&self, op: Operand, ctx: &Context, s: &mut Scratch) -> bool {
+        match op {
+            Operand::Memo(q) => s.memo(q),
+            Operand::Block(b) => s.block(b),
+            Operand::Shared(a) => match s.atom_memo.get(a.0 as usize) {
+                Some(&m) if m & !1 == s.generation << 1 => m & 1 == 1,
+                _ => self.operand_out_of_line(op, ctx, s),
+            },
+            Operand::Atom(_) | Operand::Quant(_) => self.operand_out_of_line(op, ctx, s),
+        }
+    }
+
+    #[inline(never)]
+    fn operand_out_of_line(&self, op: Operand, ctx: &Context, s: &mut Scratch) -> bool {
         self.operand(op, ctx, s, &[])
     }
 
@@ -224,7 +257,7 @@ impl Program {
         match v {
             Some(Value::Bytes(b)) => match test {
                 // The commonest atom of all, `field == "constant"`, without a call.
-                Test::Bytes(CmpOp::Eq, c) => **b == **c,
+                Test::Bytes(CmpOp::Eq, c) => crate::bytes::eq(b, c),
                 test => test_bytes(test, b, self, &mut s.regex_caches),
             },
             Some(v) => self.test(test, v, &mut s.regex_caches),
@@ -243,7 +276,6 @@ impl Program {
         }
     }
 
-    /// One quantifier's result.
     /// Answers every indexed quantifier for `ctx` (one walk per indexed array). Must
     /// precede running blocks of a program built with `finish_indexed`.
     pub fn prime(&self, ctx: &Context, scratch: &mut Scratch) {
@@ -252,13 +284,21 @@ impl Program {
             // Stamps must not wrap onto old ones (atom stamps keep 31 bits): start afresh.
             scratch.quant_memo.fill(0);
             scratch.atom_memo.fill(0);
+            scratch.blocks.fill(0);
             scratch.generation = 1;
         }
+        scratch.hits.clear();
         if let Some(index) = &self.index {
-            index.mark(ctx, &mut scratch.quant_memo, scratch.generation);
+            index.mark(
+                ctx,
+                &mut scratch.quant_memo,
+                scratch.generation,
+                &mut scratch.hits,
+            );
         }
     }
 
+    /// One quantifier's result.
     pub(crate) fn quant(&self, q: QuantId, ctx: &Context, s: &mut Scratch) -> bool {
         if let Some(index) = &self.index
             && index.indexed.get(q.0 as usize) == Some(&true)

@@ -100,7 +100,9 @@ impl Fast {
     #[inline]
     fn eval(&self, ctx: &Context) -> bool {
         match self {
-            Fast::BytesEq(f, c) => matches!(ctx.get(*f), Some(Value::Bytes(b)) if **b == **c),
+            Fast::BytesEq(f, c) => {
+                matches!(ctx.get(*f), Some(Value::Bytes(b)) if crate::bytes::eq(b, c))
+            }
             Fast::BytesIn(f, set) => {
                 matches!(ctx.get(*f), Some(Value::Bytes(b)) if set.contains(b))
             }

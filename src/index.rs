@@ -5,10 +5,12 @@
 //! walk of the identity's groups, not one walk per rule.
 
 use crate::ast::CmpOp;
+use crate::guard::Guard;
 use crate::program::{Program, QuantId, StrSet, Test};
 use crate::scheme::FieldId;
 use crate::value::{Context, Value};
 use rustc_hash::{FxHashMap, FxHasher};
+use std::collections::HashMap;
 use std::hash::Hasher;
 use std::ops::Range;
 
@@ -31,6 +33,9 @@ fn hash(bytes: &[u8]) -> u64 {
 #[derive(Debug, Clone, Default)]
 pub struct QuantIndex {
     fields: Vec<(FieldId, hashbrown::HashTable<Entry>)>,
+    /// Per field of `fields`: looked up only in contexts where this holds
+    /// (`guard.rs`).
+    guards: Vec<Option<Guard>>,
     /// Every entry's quantifiers, each entry's contiguous.
     postings: Vec<QuantId>,
     /// Per quantifier: answered by the index.
@@ -90,6 +95,7 @@ impl QuantIndex {
             .collect();
         fields.sort_by_key(|(f, _)| *f);
         QuantIndex {
+            guards: vec![None; fields.len()],
             fields,
             postings,
             indexed,
@@ -98,9 +104,21 @@ impl QuantIndex {
     }
 
     /// Stamps, in `memo`, every indexed quantifier that holds for `ctx` with
-    /// `generation` (a new one per context; the others read as false).
-    pub fn mark(&self, ctx: &Context, memo: &mut [u32], generation: u32) {
-        for (field, table) in &self.fields {
+    /// `generation` (a new one per context; the others read as false), and lists
+    /// their postings in `hits` (one range of `postings` per matching value).
+    pub fn mark(
+        &self,
+        ctx: &Context,
+        memo: &mut [u32],
+        generation: u32,
+        hits: &mut Vec<Range<u32>>,
+    ) {
+        for ((field, table), guard) in self.fields.iter().zip(&self.guards) {
+            if let Some((f, c)) = guard
+                && !matches!(ctx.get(*f), Some(Value::Bytes(b)) if crate::bytes::eq(b, c))
+            {
+                continue;
+            }
             let items: &[Value] = match ctx.get(*field) {
                 Some(Value::Array(items)) => items,
                 _ => continue,
@@ -108,17 +126,33 @@ impl QuantIndex {
             for item in items {
                 let Value::Bytes(b) = item else { continue };
                 let h = hash(b);
-                let Some(entry) = table.find(h, |e| e.hash == h && *e.key == **b) else {
+                let Some(entry) = table.find(h, |e| e.hash == h && crate::bytes::eq(&e.key, b))
+                else {
                     continue;
                 };
-                let quants = entry.quants.start as usize..entry.quants.end as usize;
-                for q in self.postings.get(quants).unwrap_or_default() {
+                for q in self.postings(entry.quants.clone()) {
                     if let Some(m) = memo.get_mut(q.0 as usize) {
                         *m = generation;
                     }
                 }
+                hits.push(entry.quants.clone());
             }
         }
+    }
+
+    /// Looks up each field's values only where its guard holds. Sound only for
+    /// guards computed by `guard::FieldGuards` over every condition of the program.
+    pub fn set_guards(&mut self, guards: &HashMap<FieldId, Guard>) {
+        for ((field, _), slot) in self.fields.iter().zip(&mut self.guards) {
+            *slot = guards.get(field).cloned();
+        }
+    }
+
+    /// The quantifiers of one `hits` range.
+    pub fn postings(&self, range: Range<u32>) -> &[QuantId] {
+        self.postings
+            .get(range.start as usize..range.end as usize)
+            .unwrap_or_default()
     }
 
     /// True when the index answers nothing.

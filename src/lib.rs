@@ -68,6 +68,7 @@
 #![deny(missing_docs)]
 
 pub mod ast;
+pub mod bytes;
 pub mod check;
 pub mod compile;
 pub mod cond;
@@ -78,6 +79,7 @@ pub mod engine;
 pub mod eval;
 pub mod explain;
 pub mod expression;
+pub mod guard;
 pub mod index;
 mod lex;
 pub mod literal;

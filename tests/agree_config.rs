@@ -115,24 +115,12 @@ fn rule(i: usize) -> BoxedStrategy<Value> {
             .prop_map(|t| json!({"service_token": {"token_id": t}}))
             .boxed(),
         Just(json!({"any_valid_service_token": {}})).boxed(),
-        pick(&["mfa", "pwd", "hwk"])
-            .prop_map(|m| json!({"auth_method": {"auth_method": m}}))
-            .boxed(),
         idp()
             .prop_map(|id| json!({"login_method": {"id": id}}))
             .boxed(),
-        (pick(&["developers", "admins", "Developers"]), idp())
-            .prop_map(|(n, p)| json!({"okta": {"name": n, "identity_provider_id": p}}))
-            .boxed(),
-        (pick(&["00g1", "00g2"]), idp(), any::<bool>())
-            .prop_map(|(id, p, terraform)| {
-                let kind = if terraform { "azure_ad" } else { "azureAD" };
-                object(vec![(kind, Some(json!({"id": id, "identity_provider_id": p})))])
-            })
-            .boxed(),
-        (pick(&["dev@example.com", "Admins@Example.com"]), idp())
-            .prop_map(|(e, p)| json!({"gsuite": {"email": e, "identity_provider_id": p}}))
-            .boxed(),
+    ];
+    kinds.extend(membership_rules());
+    kinds.extend(vec![
         (
             pick(&["acme", "Other", "nope"]),
             prop::option::of(pick(&["infra", "SRE", "x"])),
@@ -175,7 +163,7 @@ fn rule(i: usize) -> BoxedStrategy<Value> {
         pick(&["app1", "app2"])
             .prop_map(|a| json!({"linked_app_token": {"app_uid": a}}))
             .boxed(),
-    ];
+    ]);
     if i > 0 {
         // Nested references are what the engine's topological order is for: weight them up.
         let refs = (0..i).prop_map(|j| json!({"group": {"id": format!("g{j}")}}));
@@ -185,9 +173,53 @@ fn rule(i: usize) -> BoxedStrategy<Value> {
     proptest::strategy::Union::new(kinds).boxed()
 }
 
+/// Rules that hold only when an indexed membership holds (IdP groups, `amr`), the
+/// triggers of the engine's gates (`engine/gate.rs`).
+fn membership_rules() -> Vec<BoxedStrategy<Value>> {
+    let idp = || pick(IDPS);
+    vec![
+        pick(&["mfa", "pwd", "hwk"])
+            .prop_map(|m| json!({"auth_method": {"auth_method": m}}))
+            .boxed(),
+        (pick(&["developers", "admins", "Developers"]), idp())
+            .prop_map(|(n, p)| json!({"okta": {"name": n, "identity_provider_id": p}}))
+            .boxed(),
+        (pick(&["00g1", "00g2"]), idp(), any::<bool>())
+            .prop_map(|(id, p, terraform)| {
+                let kind = if terraform { "azure_ad" } else { "azureAD" };
+                object(vec![(
+                    kind,
+                    Some(json!({"id": id, "identity_provider_id": p})),
+                )])
+            })
+            .boxed(),
+        (pick(&["dev@example.com", "Admins@Example.com"]), idp())
+            .prop_map(|(e, p)| json!({"gsuite": {"email": e, "identity_provider_id": p}}))
+            .boxed(),
+    ]
+}
+
+/// An include rule that is a gate's trigger: a membership or a group reference.
+fn trigger_rule(i: usize) -> BoxedStrategy<Value> {
+    let mut kinds = membership_rules();
+    if i > 0 {
+        kinds.push(
+            (0..i)
+                .prop_map(|j| json!({"group": {"id": format!("g{j}")}}))
+                .boxed(),
+        );
+    }
+    proptest::strategy::Union::new(kinds).boxed()
+}
+
 fn group(i: usize) -> impl Strategy<Value = Value> {
-    (
+    // Half the groups include by triggers only, so gates open and stay shut often.
+    let include = prop_oneof![
         prop::collection::vec(rule(i), 0..4),
+        prop::collection::vec(trigger_rule(i), 1..4),
+    ];
+    (
+        include,
         prop::collection::vec(rule(i), 0..3),
         prop::collection::vec(rule(i), 0..3),
     )

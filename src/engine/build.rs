@@ -66,6 +66,8 @@ pub fn build(config: Config, mut problems: Vec<Problem>) -> Result<Engine, Confi
         want_kind: "EMAIL",
     };
     let mut groups: Vec<Option<GroupCode>> = vec![None; config.groups.len()];
+    // Every condition compiled below, for the index's field guards.
+    let mut guards = crate::guard::FieldGuards::default();
     for &gi in &order {
         let Some(group) = config.groups.get(gi) else {
             continue;
@@ -99,6 +101,9 @@ pub fn build(config: Config, mut problems: Vec<Problem>) -> Result<Engine, Confi
             }
         }
         let [include, require, exclude] = conds;
+        for c in include.iter().chain(&require).chain(&exclude) {
+            guards.add(c);
+        }
         let rule_blocks = |b: &mut Builder, cs: &[crate::cond::Cond]| {
             cs.iter().map(|c| b.add_unexplained(c)).collect::<Vec<_>>()
         };
@@ -119,7 +124,9 @@ pub fn build(config: Config, mut problems: Vec<Problem>) -> Result<Engine, Confi
             clauses(&mut builder, &exclude, &exclude_blocks),
             clauses(&mut builder, &include, &include_blocks),
         ];
-        let block = builder.add_unexplained(&compiler.group(include, require, exclude));
+        let group_cond = compiler.group(include, require, exclude);
+        guards.add(&group_cond);
+        let block = builder.add_unexplained(&group_cond);
         let code = GroupCode {
             block,
             include: include_blocks,
@@ -140,6 +147,7 @@ pub fn build(config: Config, mut problems: Vec<Problem>) -> Result<Engine, Confi
         &device_scheme,
         "device_profiles",
         &mut builder,
+        &mut guards,
         &mut problems,
     );
     let ip = profiles(
@@ -147,6 +155,7 @@ pub fn build(config: Config, mut problems: Vec<Problem>) -> Result<Engine, Confi
         &ip_scheme,
         "ip_profiles",
         &mut builder,
+        &mut guards,
         &mut problems,
     );
     let defaults: Vec<usize> = config
@@ -173,7 +182,8 @@ pub fn build(config: Config, mut problems: Vec<Problem>) -> Result<Engine, Confi
     if problems.iter().any(|p| p.severity == Severity::Error) {
         return Err(ConfigError { problems });
     }
-    let program = builder.finish_indexed();
+    let mut program = builder.finish_indexed();
+    program.set_index_guards(&guards.finish());
     // Operands as the finished program reads them best (memos, shared atoms).
     for g in groups.iter_mut().flatten() {
         for clause in g.plan.iter_mut().flatten() {
@@ -185,7 +195,7 @@ pub fn build(config: Config, mut problems: Vec<Problem>) -> Result<Engine, Confi
         }
     }
     let slots = super::slots::Slots::new(&scheme, &program.fields_read(scheme.len()));
-    let groups = groups
+    let groups: Vec<GroupCode> = groups
         .into_iter()
         .map(|g| {
             g.unwrap_or(GroupCode {
@@ -197,7 +207,9 @@ pub fn build(config: Config, mut problems: Vec<Problem>) -> Result<Engine, Confi
             })
         })
         .collect();
+    let gates = super::gate::Gates::new(&groups, &order, program.quants.len());
     let mut engine = Engine {
+        gates,
         device_default: defaults.first().copied(),
         config,
         warnings: problems,
@@ -220,6 +232,7 @@ fn profiles(
     scheme: &Scheme,
     kind: &str,
     builder: &mut Builder<'_>,
+    guards: &mut crate::guard::FieldGuards,
     problems: &mut Vec<Problem>,
 ) -> Vec<ProfileCode> {
     let mut out: Vec<(f64, ProfileCode)> = Vec::new();
@@ -231,6 +244,7 @@ fn profiles(
         match check_expression(src, scheme, &Default::default()) {
             Ok(checked) => {
                 validate::expression_warnings(&checked.expr, src, p, problems);
+                guards.add(&checked.cond);
                 let block = builder.add_root(&checked.cond);
                 out.push((
                     p.precedence.unwrap_or(f64::MAX),

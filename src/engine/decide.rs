@@ -15,12 +15,15 @@ use serde_json::{Value as J, json};
 #[derive(Debug, Clone)]
 pub struct EngineScratch {
     eval: Scratch,
+    /// The include rules that triggers fired in this context (`gate.rs`).
+    fired: super::gate::Fired,
 }
 
 impl EngineScratch {
-    pub(super) fn new(program: &Program) -> EngineScratch {
+    pub(super) fn new(program: &Program, groups: usize) -> EngineScratch {
         EngineScratch {
             eval: Scratch::new(program),
+            fired: super::gate::Fired::new(groups),
         }
     }
 }
@@ -114,13 +117,35 @@ impl Engine {
     /// device and IP profiles. Allocates nothing; group results stay in `scratch`.
     pub fn decide_prepared(&self, p: &Prepared, scratch: &mut EngineScratch) -> Outcome {
         let s = &mut scratch.eval;
+        let fired = &mut scratch.fired;
         self.program.prime(&p.ctx, s);
+        let generation = s.generation();
+        fired.start(&self.gates, generation);
+        if let Some(index) = &self.program.index {
+            for hit in s.hits() {
+                for &q in index.postings(hit.clone()) {
+                    self.gates.quant_holds(q, fired, generation);
+                }
+            }
+        }
         // Invariant 1 across blocks: `order` puts referenced groups first, so every
-        // `Inst::Block` reads a result written earlier in this pass.
-        for &gi in &self.order {
-            if let Some(g) = self.groups.get(gi) {
-                let r = self.group_value(g, &p.ctx, s);
-                s.set_block(g.block, r);
+        // `Inst::Block` reads a result written earlier in this pass, and a group
+        // fires only groups after it. Groups never visited read as non-members.
+        while let Some(pos) = fired.next_position() {
+            let Some(&gi) = self.order.get(pos) else {
+                continue;
+            };
+            let Some(g) = self.groups.get(gi) else {
+                continue;
+            };
+            let r = if self.gates.is_gated(gi) {
+                self.gated_value(g, fired.rules(gi, generation), &p.ctx, s)
+            } else {
+                self.group_value(g, &p.ctx, s)
+            };
+            if r {
+                s.set_block(g.block, true);
+                self.gates.member(gi, fired, generation);
             }
         }
         let first = |codes: &[super::ProfileCode], list: &[Profile], s: &mut Scratch| {
@@ -144,6 +169,23 @@ impl Engine {
             && include.iter().any(|c| self.clause(c, ctx, s))
     }
 
+    /// `group_value` of a gated group: of its include rules, only those fired can
+    /// hold. They go first: few fire, and a fired rule often fails on its other
+    /// operand (another IdP's group), sparing the require rules.
+    fn gated_value(
+        &self,
+        g: &super::GroupCode,
+        mut fired: super::gate::FiredRules<'_>,
+        ctx: &Context,
+        s: &mut Scratch,
+    ) -> bool {
+        let [require, exclude, include] = &g.plan;
+        fired.any(|i| include.get(i).is_some_and(|c| self.clause(c, ctx, s)))
+            && require.iter().all(|c| self.clause(c, ctx, s))
+            && !exclude.iter().any(|c| self.clause(c, ctx, s))
+    }
+
+    #[inline(always)]
     fn clause(&self, c: &super::Clause, ctx: &Context, s: &mut Scratch) -> bool {
         match c {
             super::Clause::All(all) => all

@@ -5,6 +5,7 @@
 
 mod build;
 mod decide;
+mod gate;
 mod slots;
 mod validate;
 mod write;
@@ -26,6 +27,8 @@ pub struct Engine {
     groups: Vec<GroupCode>,
     /// Group indices in evaluation order (references before referrers).
     order: Vec<usize>,
+    /// Which groups can be skipped until something opens them.
+    gates: gate::Gates,
     /// Enabled and disabled custom device profiles, in the order they are checked.
     device: Vec<ProfileCode>,
     /// The default device profile's index, if the input has one.
@@ -118,7 +121,7 @@ impl Engine {
 
     /// Scratch space for decisions; make one per thread and reuse it.
     pub fn scratch(&self) -> EngineScratch {
-        EngineScratch::new(&self.program)
+        EngineScratch::new(&self.program, self.groups.len())
     }
 }
 

@@ -67,9 +67,9 @@ impl<'s> Builder<'s> {
 
     /// The finished program with its membership quantifiers indexed: each context
     /// must then be primed with `Program::prime` before its blocks run.
-    pub fn finish_indexed(self) -> Program {
+    pub fn finish_indexed(self, guards: &crate::guard::KeyGuards) -> Program {
         let mut p = self.program;
-        let index = crate::index::QuantIndex::build(&p);
+        let index = crate::index::QuantIndex::build(&p, guards);
         let mut uses = vec![0u32; p.atoms.len()];
         for inst in &p.code {
             if let Inst::Atom(a) = inst

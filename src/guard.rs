@@ -1,24 +1,23 @@
-//! Guarded index fields. An IdP rule reads as `any(identity.groups.id[*] == "…")
-//! and identity.idp.id == "idp-azure"`: when the user signed in through another
-//! provider, the membership cannot matter. If every quantifier over an indexed
-//! array field sits inside a conjunction that also requires one same
-//! `field == "constant"` atom, the field's values need looking up in the index
-//! (`index.rs`) only for contexts where that atom holds. Elsewhere its
-//! quantifiers read as false, which no reader can observe: a conjunction that
-//! contains a false atom is false whatever its other items are, and so is every
-//! condition built on it (`not` of it included, since the conjunction's value is
-//! the same either way). Organisations with several IdPs save the lookups of the
-//! providers a user did not use.
+//! Guarded index constants. An IdP rule reads as `any(identity.groups.id[*] ==
+//! "…") and identity.idp.id == "idp-azure"`: when the user signed in through
+//! another provider, the membership cannot matter. If every quantifier testing
+//! a constant sits inside a conjunction that also requires one same
+//! `field == "constant"` atom, the index (`index.rs`) needs to look that
+//! constant up only in contexts where the atom holds. Elsewhere it reads as false, which no reader can observe: a
+//! conjunction that contains a false atom is false whatever its other items
+//! are, and so is every condition built on it (`not` of it included, since the
+//! conjunction's value is the same either way). Organisations with several IdPs
+//! save the lookups of the providers a user did not use.
 
 use crate::ast::{CmpOp, LogicOp};
-use crate::cond::{Atom, AtomOp, Cond, Scalar, Val};
+use crate::cond::{Atom, AtomOp, Cond, PathStep, Quant, Scalar, Val};
 use crate::scheme::FieldId;
-use std::collections::HashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 /// `field == "constant"`: the only atom shape used as a guard.
 pub type Guard = (FieldId, Box<[u8]>);
 
-fn as_guard(c: &Cond) -> Option<Guard> {
+fn as_guard(c: &Cond) -> Option<(FieldId, &[u8])> {
     match c {
         Cond::Atom {
             atom:
@@ -27,26 +26,34 @@ fn as_guard(c: &Cond) -> Option<Guard> {
                     op: AtomOp::Cmp(CmpOp::Eq, Scalar::Bytes(b)),
                 },
             ..
-        } => Some((*f, b.clone())),
+        } => Some((*f, &**b)),
         _ => None,
     }
 }
 
-/// Per array field read by a quantifier anywhere in `conds`: the guards that
-/// enclose every such read (empty when some read is unguarded).
+/// The guards in scope where a condition is read, borrowed from the conditions.
+type Scope<'c> = Vec<(FieldId, &'c [u8])>;
+
+/// Per indexed constant of an array field (`any(field[*] == "c")`,
+/// `any(field[*] in {…})`): the guards that enclose every quantifier testing it
+/// (empty when some read is unguarded). A field with any other quantifier over
+/// it is never guarded: the index may answer that quantifier from keys this
+/// analysis does not see.
 #[derive(Debug, Default)]
-pub struct FieldGuards {
-    fields: HashMap<FieldId, Vec<Guard>>,
+pub struct KeyGuards {
+    keys: FxHashMap<FieldId, FxHashMap<Box<[u8]>, Vec<Guard>>>,
+    unguarded: FxHashSet<FieldId>,
 }
 
-impl FieldGuards {
+impl KeyGuards {
     /// Records every quantifier read in `cond`. Every condition compiled into a
-    /// program must be added, or a field may be skipped that something reads.
+    /// program must be added, or a constant may be skipped that something reads
+    /// unguarded (invariant 6).
     pub fn add(&mut self, cond: &Cond) {
         self.walk(cond, &mut Vec::new());
     }
 
-    fn walk(&mut self, cond: &Cond, scope: &mut Vec<Guard>) {
+    fn walk<'c>(&mut self, cond: &'c Cond, scope: &mut Scope<'c>) {
         match cond {
             Cond::Const(_) | Cond::Atom { .. } | Cond::Ref { .. } => {}
             Cond::Not(inner) => self.walk(inner, scope),
@@ -61,11 +68,27 @@ impl FieldGuards {
                 scope.truncate(depth);
             }
             Cond::Quant { quant, .. } => {
-                for source in &quant.sources {
-                    let mut fields = Vec::new();
-                    source.base.for_each_field(&mut |f| fields.push(f));
-                    for f in fields {
-                        self.read(f, scope);
+                match membership(quant) {
+                    Some((field, keys)) => {
+                        let map = self.keys.entry(field).or_default();
+                        for key in keys {
+                            match map.get_mut(key) {
+                                Some(guards) => guards.retain(|(f, b)| {
+                                    scope.iter().any(|(sf, sb)| sf == f && **b == **sb)
+                                }),
+                                None => {
+                                    let owned = scope.iter().map(|(f, b)| (*f, Box::from(*b)));
+                                    map.insert(key.into(), owned.collect());
+                                }
+                            }
+                        }
+                    }
+                    None => {
+                        for source in &quant.sources {
+                            source.base.for_each_field(&mut |f| {
+                                self.unguarded.insert(f);
+                            });
+                        }
                     }
                 }
                 self.walk(&quant.body, scope);
@@ -73,21 +96,33 @@ impl FieldGuards {
         }
     }
 
-    /// A quantifier over `field` read with `scope` enclosing it.
-    fn read(&mut self, field: FieldId, scope: &[Guard]) {
-        match self.fields.get_mut(&field) {
-            Some(guards) => guards.retain(|g| scope.contains(g)),
-            None => {
-                self.fields.insert(field, scope.to_vec());
-            }
+    /// The guard of `key` in `field`'s index, if every read of it is guarded.
+    pub fn guard(&self, field: FieldId, key: &[u8]) -> Option<&Guard> {
+        if self.unguarded.contains(&field) {
+            return None;
         }
+        self.keys.get(&field)?.get(key)?.first()
     }
+}
 
-    /// The guard of each field all of whose quantifier reads are guarded.
-    pub fn finish(self) -> HashMap<FieldId, Guard> {
-        self.fields
-            .into_iter()
-            .filter_map(|(f, guards)| Some((f, guards.into_iter().next()?)))
-            .collect()
+/// `any(field[*] == "c")` or `any(field[*] in {…})`: the field and its constants.
+fn membership(q: &Quant) -> Option<(FieldId, Vec<&[u8]>)> {
+    let ([source], false) = (q.sources.as_slice(), q.all) else {
+        return None;
+    };
+    let (Val::Field(field), [PathStep::Each]) = (&source.base, &*source.steps) else {
+        return None;
+    };
+    let Cond::Atom { atom, .. } = &*q.body else {
+        return None;
+    };
+    if atom.lhs != Val::Elem(0) {
+        return None;
     }
+    let keys = match &atom.op {
+        AtomOp::Cmp(CmpOp::Eq, Scalar::Bytes(c)) => vec![&**c],
+        AtomOp::InBytes(set) => set.items().iter().map(|b| &**b).collect(),
+        _ => return None,
+    };
+    Some((*field, keys))
 }

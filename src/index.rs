@@ -3,14 +3,17 @@
 //! it; per context, each indexed array is walked once and the quantifiers it hits
 //! are marked. A configuration with hundreds of IdP-group rules then costs one
 //! walk of the identity's groups, not one walk per rule.
+//!
+//! A field's constants are split by guard (`guard.rs`): the constants only
+//! guarded quantifiers test are looked up only where their guard holds, so a
+//! user of one IdP is not looked up in the other IdPs' groups.
 
 use crate::ast::CmpOp;
-use crate::guard::Guard;
+use crate::guard::{Guard, KeyGuards};
 use crate::program::{Program, QuantId, StrSet, Test};
 use crate::scheme::FieldId;
 use crate::value::{Context, Value};
 use rustc_hash::{FxHashMap, FxHasher};
-use std::collections::HashMap;
 use std::hash::Hasher;
 use std::ops::Range;
 
@@ -29,13 +32,54 @@ fn hash(bytes: &[u8]) -> u64 {
     h.finish()
 }
 
+/// Tables this small are scanned: comparing a few lengths is cheaper than hashing.
+const SCANNED: usize = 4;
+
+/// The constants of one field under one guard.
+#[derive(Debug, Clone)]
+enum Keys {
+    Scanned(Vec<Entry>),
+    Hashed(hashbrown::HashTable<Entry>),
+}
+
+impl Keys {
+    fn new(entries: Vec<Entry>) -> Keys {
+        if entries.len() <= SCANNED {
+            return Keys::Scanned(entries);
+        }
+        let mut table = hashbrown::HashTable::with_capacity(entries.len());
+        for e in entries {
+            table.insert_unique(e.hash, e, |e| e.hash);
+        }
+        Keys::Hashed(table)
+    }
+
+    #[inline]
+    fn get(&self, key: &[u8]) -> Option<&Entry> {
+        match self {
+            Keys::Scanned(entries) => entries.iter().find(|e| crate::bytes::eq(&e.key, key)),
+            Keys::Hashed(table) => {
+                let h = hash(key);
+                table.find(h, |e| e.hash == h && crate::bytes::eq(&e.key, key))
+            }
+        }
+    }
+}
+
+/// The constants of one field looked up together: those under one guard, or
+/// those under none.
+#[derive(Debug, Clone)]
+struct Table {
+    field: FieldId,
+    /// Looked up only in contexts where this `field == "c"` holds.
+    guard: Option<Guard>,
+    keys: Keys,
+}
+
 /// The quantifiers answered by the index, grouped by the field they iterate.
 #[derive(Debug, Clone, Default)]
 pub struct QuantIndex {
-    fields: Vec<(FieldId, hashbrown::HashTable<Entry>)>,
-    /// Per field of `fields`: looked up only in contexts where this holds
-    /// (`guard.rs`).
-    guards: Vec<Option<Guard>>,
+    tables: Vec<Table>,
     /// Every entry's quantifiers, each entry's contiguous.
     postings: Vec<QuantId>,
     /// Per quantifier: answered by the index.
@@ -45,8 +89,10 @@ pub struct QuantIndex {
 }
 
 impl QuantIndex {
-    /// Indexes every fused `any` whose test is byte equality or byte-set membership.
-    pub fn build(p: &Program) -> QuantIndex {
+    /// Indexes every fused `any` whose test is byte equality or byte-set
+    /// membership. `guards` must have seen every condition of the program
+    /// (invariant 6).
+    pub fn build(p: &Program, guards: &KeyGuards) -> QuantIndex {
         let mut by_field: FxHashMap<FieldId, FxHashMap<Box<[u8]>, Vec<QuantId>>> =
             FxHashMap::default();
         let mut indexed = vec![false; p.quants.len()];
@@ -75,28 +121,29 @@ impl QuantIndex {
             all.push(id);
         }
         let mut postings = Vec::new();
-        let mut fields: Vec<(FieldId, hashbrown::HashTable<Entry>)> = by_field
-            .into_iter()
-            .map(|(field, map)| {
-                let mut table = hashbrown::HashTable::with_capacity(map.len());
-                for (key, quants) in map {
-                    let start = u32::try_from(postings.len()).unwrap_or(u32::MAX);
-                    postings.extend(quants);
-                    let end = u32::try_from(postings.len()).unwrap_or(u32::MAX);
-                    let entry = Entry {
-                        hash: hash(&key),
-                        key,
-                        quants: start..end,
-                    };
-                    table.insert_unique(entry.hash, entry, |e| e.hash);
-                }
-                (field, table)
-            })
-            .collect();
-        fields.sort_by_key(|(f, _)| *f);
+        let mut tables = Vec::new();
+        for (field, map) in by_field {
+            let mut by_guard: FxHashMap<Option<Guard>, Vec<Entry>> = FxHashMap::default();
+            for (key, quants) in map {
+                let guard = guards.guard(field, &key).cloned();
+                let start = u32::try_from(postings.len()).unwrap_or(u32::MAX);
+                postings.extend(quants);
+                let end = u32::try_from(postings.len()).unwrap_or(u32::MAX);
+                by_guard.entry(guard).or_default().push(Entry {
+                    hash: hash(&key),
+                    key,
+                    quants: start..end,
+                });
+            }
+            tables.extend(by_guard.into_iter().map(|(guard, entries)| Table {
+                field,
+                guard,
+                keys: Keys::new(entries),
+            }));
+        }
+        tables.sort_by(|a, b| (a.field, &a.guard).cmp(&(b.field, &b.guard)));
         QuantIndex {
-            guards: vec![None; fields.len()],
-            fields,
+            tables,
             postings,
             indexed,
             all,
@@ -113,21 +160,19 @@ impl QuantIndex {
         generation: u32,
         hits: &mut Vec<Range<u32>>,
     ) {
-        for ((field, table), guard) in self.fields.iter().zip(&self.guards) {
-            if let Some((f, c)) = guard
+        for t in &self.tables {
+            if let Some((f, c)) = &t.guard
                 && !matches!(ctx.get(*f), Some(Value::Bytes(b)) if crate::bytes::eq(b, c))
             {
                 continue;
             }
-            let items: &[Value] = match ctx.get(*field) {
+            let items: &[Value] = match ctx.get(t.field) {
                 Some(Value::Array(items)) => items,
                 _ => continue,
             };
             for item in items {
                 let Value::Bytes(b) = item else { continue };
-                let h = hash(b);
-                let Some(entry) = table.find(h, |e| e.hash == h && crate::bytes::eq(&e.key, b))
-                else {
+                let Some(entry) = t.keys.get(b) else {
                     continue;
                 };
                 for q in self.postings(entry.quants.clone()) {
@@ -137,14 +182,6 @@ impl QuantIndex {
                 }
                 hits.push(entry.quants.clone());
             }
-        }
-    }
-
-    /// Looks up each field's values only where its guard holds. Sound only for
-    /// guards computed by `guard::FieldGuards` over every condition of the program.
-    pub fn set_guards(&mut self, guards: &HashMap<FieldId, Guard>) {
-        for ((field, _), slot) in self.fields.iter().zip(&mut self.guards) {
-            *slot = guards.get(field).cloned();
         }
     }
 

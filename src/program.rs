@@ -367,17 +367,6 @@ impl Program {
         }
     }
 
-    /// Skips index lookups of guarded fields where their guard fails
-    /// (`guard.rs`). `guards` must cover every condition compiled into the program.
-    pub fn set_index_guards(
-        &mut self,
-        guards: &std::collections::HashMap<crate::scheme::FieldId, crate::guard::Guard>,
-    ) {
-        if let Some(index) = &mut self.index {
-            index.set_guards(guards);
-        }
-    }
-
     /// Number of blocks (roots, group bodies, quantifier bodies).
     pub fn block_count(&self) -> usize {
         self.blocks.len()

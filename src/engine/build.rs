@@ -66,8 +66,8 @@ pub fn build(config: Config, mut problems: Vec<Problem>) -> Result<Engine, Confi
         want_kind: "EMAIL",
     };
     let mut groups: Vec<Option<GroupCode>> = vec![None; config.groups.len()];
-    // Every condition compiled below, for the index's field guards.
-    let mut guards = crate::guard::FieldGuards::default();
+    // Every condition compiled below, for the index's guards (invariant 6).
+    let mut guards = crate::guard::KeyGuards::default();
     for &gi in &order {
         let Some(group) = config.groups.get(gi) else {
             continue;
@@ -101,9 +101,6 @@ pub fn build(config: Config, mut problems: Vec<Problem>) -> Result<Engine, Confi
             }
         }
         let [include, require, exclude] = conds;
-        for c in include.iter().chain(&require).chain(&exclude) {
-            guards.add(c);
-        }
         let rule_blocks = |b: &mut Builder, cs: &[crate::cond::Cond]| {
             cs.iter().map(|c| b.add_unexplained(c)).collect::<Vec<_>>()
         };
@@ -124,8 +121,13 @@ pub fn build(config: Config, mut problems: Vec<Problem>) -> Result<Engine, Confi
             clauses(&mut builder, &exclude, &exclude_blocks),
             clauses(&mut builder, &include, &include_blocks),
         ];
+        for c in include.iter().chain(&require).chain(&exclude) {
+            guards.add(c);
+        }
         let group_cond = compiler.group(include, require, exclude);
-        guards.add(&group_cond);
+        // Not added to the guards: its quantifiers are the rules' (added above),
+        // and `Cond::and` only flattens, so each sits under at least the guards it
+        // had in its rule.
         let block = builder.add_unexplained(&group_cond);
         let code = GroupCode {
             block,
@@ -182,8 +184,7 @@ pub fn build(config: Config, mut problems: Vec<Problem>) -> Result<Engine, Confi
     if problems.iter().any(|p| p.severity == Severity::Error) {
         return Err(ConfigError { problems });
     }
-    let mut program = builder.finish_indexed();
-    program.set_index_guards(&guards.finish());
+    let program = builder.finish_indexed(&guards);
     // Operands as the finished program reads them best (memos, shared atoms).
     for g in groups.iter_mut().flatten() {
         for clause in g.plan.iter_mut().flatten() {
@@ -232,7 +233,7 @@ fn profiles(
     scheme: &Scheme,
     kind: &str,
     builder: &mut Builder<'_>,
-    guards: &mut crate::guard::FieldGuards,
+    guards: &mut crate::guard::KeyGuards,
     problems: &mut Vec<Problem>,
 ) -> Vec<ProfileCode> {
     let mut out: Vec<(f64, ProfileCode)> = Vec::new();
@@ -244,8 +245,8 @@ fn profiles(
         match check_expression(src, scheme, &Default::default()) {
             Ok(checked) => {
                 validate::expression_warnings(&checked.expr, src, p, problems);
-                guards.add(&checked.cond);
                 let block = builder.add_root(&checked.cond);
+                guards.add(&checked.cond);
                 out.push((
                     p.precedence.unwrap_or(f64::MAX),
                     ProfileCode { index, block },

@@ -17,7 +17,7 @@
 
 use super::{Clause, GroupCode};
 use crate::program::{BlockId, Operand, QuantId};
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 use std::ops::Range;
 
 /// Marks the end of a group's list of fired rules.
@@ -127,7 +127,7 @@ enum Trigger {
 impl Gates {
     /// Gates for `groups` (input order) of a program with `quants` quantifiers.
     pub(super) fn new(groups: &[GroupCode], order: &[usize], quants: usize) -> Gates {
-        let group_of: HashMap<BlockId, usize> = groups
+        let group_of: FxHashMap<BlockId, usize> = groups
             .iter()
             .enumerate()
             .map(|(i, g)| (g.block, i))
@@ -146,7 +146,7 @@ impl Gates {
             })
         };
         let mut gated = vec![false; groups.len()];
-        let mut watchers: HashMap<Trigger, Vec<(u32, u32)>> = HashMap::new();
+        let mut watchers: FxHashMap<Trigger, Vec<(u32, u32)>> = FxHashMap::default();
         for (g, code) in groups.iter().enumerate() {
             let [_, _, include] = &code.plan;
             let Some(triggers) = include.iter().map(trigger).collect::<Option<Vec<_>>>() else {

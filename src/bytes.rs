@@ -1,7 +1,7 @@
 //! Byte-string equality for the hot path. Most strings a decision compares (group
-//! names, emails, IdP ids) are under 32 bytes; `==` on slices calls libc's
+//! names, emails, IdP ids, regex literals) are under 32 bytes; `==` on slices calls libc's
 //! `memcmp`, whose call and dispatch cost more than the comparison itself at
-//! these lengths. Two overlapping word loads per side compare them inline.
+//! these lengths. Two overlapping loads per side compare them inline.
 
 /// `a == b`.
 #[inline]
@@ -10,6 +10,12 @@ pub fn eq(a: &[u8], b: &[u8]) -> bool {
         return false;
     }
     let n = a.len();
+    if n < 4 {
+        return a.iter().zip(b).all(|(x, y)| x == y);
+    }
+    if n < 8 {
+        return half(a, 0) == half(b, 0) && half(a, n - 4) == half(b, n - 4);
+    }
     if (8..=16).contains(&n) {
         return word(a, 0) == word(b, 0) && word(a, n - 8) == word(b, n - 8);
     }
@@ -20,6 +26,14 @@ pub fn eq(a: &[u8], b: &[u8]) -> bool {
             && word(a, n - 8) == word(b, n - 8);
     }
     a == b
+}
+
+/// The 4 bytes at `at` (callers keep `at + 4 <= len`).
+#[inline(always)]
+fn half(s: &[u8], at: usize) -> u32 {
+    s.get(at..at + 4)
+        .and_then(|w| <[u8; 4]>::try_from(w).ok())
+        .map_or(0, u32::from_le_bytes)
 }
 
 /// The 8 bytes at `at` (callers keep `at + 8 <= len`).

@@ -61,6 +61,8 @@ enum Fast {
     BytesIn(FieldId, StrSet),
     /// `field in {10.0.0.0/8 …}`
     IpIn(FieldId, IpRanges),
+    /// `field matches "^corp-[a-z0-9]+$"`, when one forward pass runs it.
+    Matches(FieldId, Box<crate::matcher::seq::Seq>),
     /// `any(field[*] == "constant")`
     AnyBytesEq(FieldId, Box<[u8]>),
     /// `any(field[*] in {"a" "b" …})`
@@ -86,6 +88,10 @@ impl Fast {
                 (f, Test::Bytes(CmpOp::Eq, c)) => Fast::BytesEq(f, c),
                 (f, Test::InBytes(set)) => Fast::BytesIn(f, set),
                 (f, Test::InIps(ranges)) => Fast::IpIn(f, ranges),
+                (f, Test::Matches(i)) => match program.regexes.get(i as usize) {
+                    Some(crate::matcher::Matcher::Seq(seq)) => Fast::Matches(f, seq.clone()),
+                    _ => return None,
+                },
                 _ => return None,
             });
         }
@@ -108,6 +114,9 @@ impl Fast {
             }
             Fast::IpIn(f, ranges) => {
                 matches!(ctx.get(*f), Some(Value::Ip(ip)) if ranges.contains(*ip))
+            }
+            Fast::Matches(f, seq) => {
+                matches!(ctx.get(*f), Some(Value::Bytes(b)) if seq.is_match(b))
             }
             Fast::AnyBytesEq(f, c) => any_bytes(ctx.get(*f), |b| *b == **c),
             Fast::AnyBytesIn(f, set) => any_bytes(ctx.get(*f), |b| set.contains(b)),

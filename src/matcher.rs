@@ -1,7 +1,11 @@
-//! Regex source -> `Matcher`: a lazy DFA (regex-automata's hybrid engine) whenever
-//! it can run the pattern, else the `regex` crate. The lazy DFA is cheaper to build
-//! and, with its cache kept in `Scratch`, skips the `regex` crate's cache pool and
-//! engine dispatch on every search: short hostnames and emails are all we match.
+//! Regex source -> `Matcher`: a forward pass (`seq.rs`) for anchored sequences of
+//! literals and classes and for plain literals; else a lazy DFA (regex-automata's
+//! hybrid engine) whenever it can run the pattern; else the `regex` crate. The
+//! lazy DFA is cheaper to build and, with its cache kept in `Scratch`, skips the
+//! `regex` crate's cache pool and engine dispatch on every search: short
+//! hostnames and emails are all we match.
+
+pub mod seq;
 
 use regex_automata::Input;
 use regex_automata::hybrid::dfa::{Cache, DFA};
@@ -11,6 +15,8 @@ use regex_automata::util::syntax;
 /// A compiled regex: byte-oriented, Unicode off, unanchored search.
 #[derive(Debug, Clone)]
 pub enum Matcher {
+    /// One forward pass, no automaton.
+    Seq(Box<seq::Seq>),
     /// Searched with a per-thread cache from `Scratch`.
     Lazy(Box<DFA>),
     /// Patterns the lazy DFA cannot run (e.g. Unicode word boundaries).
@@ -23,8 +29,14 @@ impl Matcher {
     /// # Errors
     /// The `regex` crate's error: a syntax error or `CompiledTooBig`.
     pub fn build(pattern: &str, size_limit: usize) -> Result<Matcher, regex::Error> {
+        let syntax = syntax::Config::new().unicode(false).utf8(false);
+        if let Ok(hir) = syntax::parse_with(pattern, &syntax)
+            && let Some(seq) = seq::Seq::new(&hir)
+        {
+            return Ok(Matcher::Seq(Box::new(seq)));
+        }
         let lazy = DFA::builder()
-            .syntax(syntax::Config::new().unicode(false).utf8(false))
+            .syntax(syntax)
             .thompson(
                 thompson::Config::new()
                     .utf8(false)
@@ -48,7 +60,7 @@ impl Matcher {
     pub fn cache(&self) -> Option<Cache> {
         match self {
             Matcher::Lazy(dfa) => Some(dfa.create_cache()),
-            Matcher::Meta(_) => None,
+            Matcher::Seq(_) | Matcher::Meta(_) => None,
         }
     }
 
@@ -56,6 +68,7 @@ impl Matcher {
     #[inline]
     pub fn is_match(&self, hay: &[u8], cache: Option<&mut Cache>) -> bool {
         match (self, cache) {
+            (Matcher::Seq(seq), _) => seq.is_match(hay),
             (Matcher::Lazy(dfa), Some(cache)) => dfa
                 .try_search_fwd(cache, &Input::new(hay).earliest(true))
                 .is_ok_and(|m| m.is_some()),

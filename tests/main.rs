@@ -7,4 +7,5 @@ mod cli; // golden tests of the binary: stdout, stderr, exit code
 mod corpus; // every case file under corpus/
 mod corpus_eval; // the evaluation half of expression cases
 mod decide; // configuration decisions and validation problems
+mod regex_seq; // regex matcher vs the regex crate
 mod roundtrip; // parse -> print -> parse, and never-panic on random input

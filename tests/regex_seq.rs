@@ -1,0 +1,107 @@
+//! `Matcher` (the forward pass of matcher/seq.rs for the shapes it takes, the
+//! lazy DFA for the rest) against the `regex` crate, Unicode off, on random
+//! patterns built from the pieces policies use and random short inputs over a
+//! small alphabet, so matches and near misses are both common. 512 cases;
+//! `PROPTEST_CASES` overrides.
+
+use proptest::prelude::*;
+use proptest::sample::select;
+use zt_eval::matcher::Matcher;
+
+const PIECES: &[&str] = &[
+    "a",
+    "b",
+    "ab",
+    "-",
+    "corp-",
+    r"\.",
+    "[a-z]",
+    "[0-9]",
+    "[a-b0-9]",
+    "[^-]",
+    ".",
+    "(ab)",
+    "(a|b)",
+    "a+",
+    "b*",
+    "[0-9]+",
+    "[a-z0-9]+",
+    "[a-z]?",
+    "a{2}",
+    "[ab]{1,3}",
+    "-+",
+    r"\d+",
+    "x",
+    "(?i)a",
+    r"\b",
+];
+
+fn pattern() -> impl Strategy<Value = String> {
+    (
+        any::<bool>(),
+        prop::collection::vec(select(PIECES), 0..5),
+        any::<bool>(),
+    )
+        .prop_map(|(start, pieces, end)| {
+            let mut p = String::new();
+            if start {
+                p.push('^');
+            }
+            p.extend(pieces);
+            if end {
+                p.push('$');
+            }
+            p
+        })
+}
+
+fn haystack() -> impl Strategy<Value = Vec<u8>> {
+    prop::collection::vec(select(&b"ab-0129cxoA.r"[..]), 0..10)
+}
+
+#[test]
+fn matcher_agrees_with_the_regex_crate() {
+    let config = ProptestConfig {
+        cases: std::env::var("PROPTEST_CASES")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(512),
+        ..ProptestConfig::default()
+    };
+    proptest!(config, |(p in pattern(), hays in prop::collection::vec(haystack(), 8))| {
+        let Ok(oracle) = regex::bytes::RegexBuilder::new(&p).unicode(false).build() else {
+            return Ok(());
+        };
+        let Ok(matcher) = Matcher::build(&p, 1 << 20) else {
+            prop_assert!(false, "{p} builds in the regex crate but not as a Matcher");
+            return Ok(());
+        };
+        let mut cache = matcher.cache();
+        for hay in &hays {
+            prop_assert_eq!(
+                matcher.is_match(hay, cache.as_mut()),
+                oracle.is_match(hay),
+                "pattern {:?} on {:?}", p, String::from_utf8_lossy(hay)
+            );
+        }
+    });
+}
+
+#[test]
+fn the_shapes_policies_use_take_the_forward_pass() {
+    for p in [
+        "^corp-[a-z0-9]+-[0-9]+$",
+        r"@example\.com$",
+        "^svc-",
+        "admin",
+        r"^[a-z]+\.[a-z]+@acme\.com$",
+    ] {
+        let m = Matcher::build(p, 1 << 20).map_err(|e| e.to_string());
+        assert!(matches!(m, Ok(Matcher::Seq(_))), "{p}: {m:?}");
+    }
+    // A run that could give bytes back to what follows is not.
+    for p in ["^[a-z]+[a-z]$", "^a*a", "^[a-z-]+-x$", "a|b"] {
+        let m = Matcher::build(p, 1 << 20).map_err(|e| e.to_string());
+        assert!(matches!(m, Ok(Matcher::Lazy(_))), "{p}: {m:?}");
+    }
+}

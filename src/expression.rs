@@ -56,11 +56,14 @@ pub struct Compiled {
 #[derive(Debug, Clone)]
 enum Fast {
     /// `field == "constant"`
-    BytesEq(FieldId, Box<[u8]>),
+    BytesEq(FieldId, crate::bytes::Exact),
     /// `field in {"a" "b" …}`
     BytesIn(FieldId, StrSet),
     /// `field in {10.0.0.0/8 …}`
     IpIn(FieldId, IpRanges),
+    /// `field in {…}` of at most four IPv4 ranges: compared unrolled, inline. The
+    /// unused slots are empty ranges (low above high).
+    Ip4In(FieldId, [(u32, u32); 4]),
     /// `field matches "^corp-[a-z0-9]+$"`, when one forward pass runs it.
     Matches(FieldId, Box<crate::matcher::seq::Seq>),
     /// `any(field[*] == "constant")`
@@ -85,9 +88,12 @@ impl Fast {
     fn of(program: &crate::program::Program, root: crate::program::BlockId) -> Option<Fast> {
         if let Some(a) = program.single_atom(root) {
             return Some(match program.field_test(a)? {
-                (f, Test::Bytes(CmpOp::Eq, c)) => Fast::BytesEq(f, c),
+                (f, Test::Bytes(CmpOp::Eq, c)) => Fast::BytesEq(f, crate::bytes::Exact::new(c)),
                 (f, Test::InBytes(set)) => Fast::BytesIn(f, set),
-                (f, Test::InIps(ranges)) => Fast::IpIn(f, ranges),
+                (f, Test::InIps(ranges)) => match ranges.v4_only_few() {
+                    Some(few) => Fast::Ip4In(f, few),
+                    None => Fast::IpIn(f, ranges),
+                },
                 (f, Test::Matches(i)) => match program.regexes.get(i as usize) {
                     Some(crate::matcher::Matcher::Seq(seq)) => Fast::Matches(f, seq.clone()),
                     _ => return None,
@@ -107,7 +113,7 @@ impl Fast {
     fn eval(&self, ctx: &Context) -> bool {
         match self {
             Fast::BytesEq(f, c) => {
-                matches!(ctx.get(*f), Some(Value::Bytes(b)) if crate::bytes::eq(b, c))
+                matches!(ctx.get(*f), Some(Value::Bytes(b)) if c.matches(b))
             }
             Fast::BytesIn(f, set) => {
                 matches!(ctx.get(*f), Some(Value::Bytes(b)) if set.contains(b))
@@ -115,6 +121,13 @@ impl Fast {
             Fast::IpIn(f, ranges) => {
                 matches!(ctx.get(*f), Some(Value::Ip(ip)) if ranges.contains(*ip))
             }
+            Fast::Ip4In(f, few) => match ctx.get(*f) {
+                Some(Value::Ip(std::net::IpAddr::V4(a))) => {
+                    let v = u32::from(*a);
+                    few.iter().any(|&(low, high)| low <= v && v <= high)
+                }
+                _ => false,
+            },
             Fast::Matches(f, seq) => {
                 matches!(ctx.get(*f), Some(Value::Bytes(b)) if seq.is_match(b))
             }

@@ -129,7 +129,22 @@ impl IpRanges {
         (net.network(), net.broadcast())
     }
 
+    /// The IPv4 ranges, padded with empty ones to four, when the set has no
+    /// IPv6 range and at most four IPv4 ones.
+    pub fn v4_only_few(&self) -> Option<[(u32, u32); 4]> {
+        let ranges = self.v4.ranges();
+        if !self.v6.is_empty() || ranges.len() > 4 {
+            return None;
+        }
+        let mut few = [(1, 0); 4];
+        for (slot, r) in few.iter_mut().zip(ranges) {
+            *slot = *r;
+        }
+        Some(few)
+    }
+
     /// Whether `ip` is in the set.
+    #[inline]
     pub fn contains(&self, ip: IpAddr) -> bool {
         match ip {
             IpAddr::V4(a) => self.v4.contains(u32::from(a)),

@@ -50,6 +50,22 @@ pub struct Compiled {
     single_atom: Option<crate::program::AtomId>,
     /// The root is one of the commonest single tests: done here, with no dispatch.
     fast: Option<Fast>,
+    /// The root is a conjunction of disjunctions of (negated) atoms: evaluated
+    /// clause by clause with each test preloaded, with no bytecode to interpret.
+    clauses: Option<Box<[Box<[Lit]>]>>,
+}
+
+/// One (negated) atom of a clause.
+#[derive(Debug, Clone)]
+struct Lit {
+    test: LitTest,
+    negated: bool,
+}
+
+#[derive(Debug, Clone)]
+enum LitTest {
+    Fast(Fast),
+    Atom(crate::program::AtomId),
 }
 
 /// A whole expression that is one test of one field, the shapes profiles use most.
@@ -87,23 +103,28 @@ fn any_bytes(v: Option<&Value>, test: impl Fn(&[u8]) -> bool) -> bool {
 impl Fast {
     fn of(program: &crate::program::Program, root: crate::program::BlockId) -> Option<Fast> {
         if let Some(a) = program.single_atom(root) {
-            return Some(match program.field_test(a)? {
-                (f, Test::Bytes(CmpOp::Eq, c)) => Fast::BytesEq(f, crate::bytes::Exact::new(c)),
-                (f, Test::InBytes(set)) => Fast::BytesIn(f, set),
-                (f, Test::InIps(ranges)) => match ranges.v4_only_few() {
-                    Some(few) => Fast::Ip4In(f, few),
-                    None => Fast::IpIn(f, ranges),
-                },
-                (f, Test::Matches(i)) => match program.regexes.get(i as usize) {
-                    Some(crate::matcher::Matcher::Seq(seq)) => Fast::Matches(f, seq.clone()),
-                    _ => return None,
-                },
-                _ => return None,
-            });
+            return Fast::of_atom(program, a);
         }
         Some(match program.fused_any(root)? {
             (f, Test::Bytes(CmpOp::Eq, c)) => Fast::AnyBytesEq(f, c),
             (f, Test::InBytes(set)) => Fast::AnyBytesIn(f, set),
+            _ => return None,
+        })
+    }
+
+    /// The atom's test in a form with no dispatch, for the commonest tests.
+    fn of_atom(program: &crate::program::Program, a: crate::program::AtomId) -> Option<Fast> {
+        Some(match program.field_test(a)? {
+            (f, Test::Bytes(CmpOp::Eq, c)) => Fast::BytesEq(f, crate::bytes::Exact::new(c)),
+            (f, Test::InBytes(set)) => Fast::BytesIn(f, set),
+            (f, Test::InIps(ranges)) => match ranges.v4_only_few() {
+                Some(few) => Fast::Ip4In(f, few),
+                None => Fast::IpIn(f, ranges),
+            },
+            (f, Test::Matches(i)) => match program.regexes.get(i as usize) {
+                Some(crate::matcher::Matcher::Seq(seq)) => Fast::Matches(f, seq.clone()),
+                _ => return None,
+            },
             _ => return None,
         })
     }
@@ -137,19 +158,75 @@ impl Fast {
     }
 }
 
+/// `cond` as clauses of (negated) atoms, when it is a conjunction of
+/// disjunctions of them (or one of either); `None` for any other shape.
+fn cnf(cond: &Cond) -> Option<Vec<Vec<(&Cond, bool)>>> {
+    use crate::ast::LogicOp;
+    fn literal(c: &Cond) -> Option<(&Cond, bool)> {
+        match c {
+            Cond::Atom { .. } => Some((c, false)),
+            Cond::Not(inner) if matches!(**inner, Cond::Atom { .. }) => Some((inner, true)),
+            _ => None,
+        }
+    }
+    let items = match cond {
+        Cond::Logic(LogicOp::And, items) => items.as_slice(),
+        other => std::slice::from_ref(other),
+    };
+    items
+        .iter()
+        .map(|item| match item {
+            Cond::Logic(LogicOp::Or, lits) => lits.iter().map(literal).collect(),
+            lit => literal(lit).map(|l| vec![l]),
+        })
+        .collect()
+}
+
 impl Checked {
     /// Compiles the condition; `scheme` must be the one it was checked against.
     pub fn compile(&self, scheme: &Scheme) -> Compiled {
         let mut builder = crate::compile::Builder::new(scheme);
         let root = builder.add_root(&self.cond);
+        let atoms = cnf(&self.cond).and_then(|cnf| {
+            cnf.iter()
+                .map(|clause| {
+                    clause
+                        .iter()
+                        .map(|(c, negated)| match builder.operand(c)? {
+                            crate::program::Operand::Atom(a) => Some((a, *negated)),
+                            _ => None,
+                        })
+                        .collect::<Option<Vec<_>>>()
+                })
+                .collect::<Option<Vec<_>>>()
+        });
         let program = builder.finish();
         let single_atom = program.single_atom(root);
         let fast = Fast::of(&program, root);
+        let clauses = match (&fast, single_atom, atoms) {
+            (None, None, Some(atoms)) => Some(
+                atoms
+                    .into_iter()
+                    .map(|clause| {
+                        clause
+                            .into_iter()
+                            .map(|(a, negated)| Lit {
+                                test: Fast::of_atom(&program, a)
+                                    .map_or(LitTest::Atom(a), LitTest::Fast),
+                                negated,
+                            })
+                            .collect()
+                    })
+                    .collect(),
+            ),
+            _ => None,
+        };
         Compiled {
             program,
             root,
             single_atom,
             fast,
+            clauses,
         }
     }
 }
@@ -165,6 +242,17 @@ impl Compiled {
     pub fn eval(&self, ctx: &crate::value::Context, scratch: &mut crate::eval::Scratch) -> bool {
         if let Some(fast) = &self.fast {
             return fast.eval(ctx);
+        }
+        if let Some(clauses) = &self.clauses {
+            return clauses.iter().all(|clause| {
+                clause.iter().any(|lit| {
+                    let v = match &lit.test {
+                        LitTest::Fast(f) => f.eval(ctx),
+                        LitTest::Atom(a) => self.program.atom(*a, ctx, scratch, &[]),
+                    };
+                    v != lit.negated
+                })
+            });
         }
         match self.single_atom {
             Some(a) => self.program.atom(a, ctx, scratch, &[]),

@@ -240,9 +240,20 @@ impl Compiled {
     /// The expression's value for `ctx`.
     #[inline]
     pub fn eval(&self, ctx: &crate::value::Context, scratch: &mut crate::eval::Scratch) -> bool {
-        if let Some(fast) = &self.fast {
-            return fast.eval(ctx);
+        match &self.fast {
+            Some(fast) => fast.eval(ctx),
+            None => self.eval_general(ctx, scratch),
         }
+    }
+
+    /// Every root that is not one `Fast` test; out of line, so the one-test path
+    /// stays a handful of instructions where it is inlined.
+    #[inline(never)]
+    fn eval_general(
+        &self,
+        ctx: &crate::value::Context,
+        scratch: &mut crate::eval::Scratch,
+    ) -> bool {
         if let Some(clauses) = &self.clauses {
             return clauses.iter().all(|clause| {
                 clause.iter().any(|lit| {

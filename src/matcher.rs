@@ -31,7 +31,7 @@ impl Matcher {
     pub fn build(pattern: &str, size_limit: usize) -> Result<Matcher, regex::Error> {
         let syntax = syntax::Config::new().unicode(false).utf8(false);
         if let Ok(hir) = syntax::parse_with(pattern, &syntax)
-            && let Some(seq) = seq::Seq::new(&hir)
+            && let Some(seq) = seq::Seq::new(&hir, size_limit)
         {
             return Ok(Matcher::Seq(Box::new(seq)));
         }

@@ -100,8 +100,9 @@ pub enum Seq {
 }
 
 impl Seq {
-    /// The pass for `hir`, if it has one of the shapes above.
-    pub fn new(hir: &Hir) -> Option<Seq> {
+    /// The pass for `hir`, if it has one of the shapes above and its tables fit
+    /// in `size_limit` bytes (else the DFA path reports the pattern too big).
+    pub fn new(hir: &Hir, size_limit: usize) -> Option<Seq> {
         let parts: Vec<&Hir> = match hir.kind() {
             HirKind::Concat(parts) => parts.iter().collect(),
             _ => vec![hir],
@@ -116,6 +117,9 @@ impl Seq {
             Some((last, body)) if matches!(last.kind(), HirKind::Look(Look::End)) => (true, body),
             _ => (false, rest),
         };
+        if body.len().saturating_mul(std::mem::size_of::<Bytes>()) > size_limit {
+            return None;
+        }
         let mut items = Vec::new();
         for part in body {
             items.push(item(part)?);

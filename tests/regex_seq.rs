@@ -105,3 +105,33 @@ fn the_shapes_policies_use_take_the_forward_pass() {
         assert!(matches!(m, Ok(Matcher::Lazy(_))), "{p}: {m:?}");
     }
 }
+
+#[test]
+fn matcher_agrees_on_character_soup() {
+    let config = ProptestConfig {
+        cases: std::env::var("PROPTEST_CASES")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(512),
+        ..ProptestConfig::default()
+    };
+    let soup = prop::collection::vec(select(&b"^$[]-az09+*?{2,}.()|\\d"[..]), 0..12)
+        .prop_map(|b| String::from_utf8_lossy(&b).into_owned());
+    proptest!(config, |(p in soup, hays in prop::collection::vec(haystack(), 6))| {
+        let Ok(oracle) = regex::bytes::RegexBuilder::new(&p).unicode(false).build() else {
+            return Ok(());
+        };
+        let Ok(matcher) = Matcher::build(&p, 1 << 20) else {
+            prop_assert!(false, "{p} builds in the regex crate but not as a Matcher");
+            return Ok(());
+        };
+        let mut cache = matcher.cache();
+        for hay in &hays {
+            prop_assert_eq!(
+                matcher.is_match(hay, cache.as_mut()),
+                oracle.is_match(hay),
+                "pattern {:?} on {:?}", p, String::from_utf8_lossy(hay)
+            );
+        }
+    });
+}

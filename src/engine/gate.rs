@@ -233,6 +233,8 @@ impl Gates {
             } else {
                 // First firing in this context: the group goes on the worklist.
                 let pos = self.position.get(g as usize).copied().unwrap_or(u32::MAX) as usize;
+                // Invariant: a position behind the sweep would never be visited.
+                debug_assert!(pos / 64 >= fired.cursor, "fired a group already passed");
                 if let Some(word) = fired.todo.get_mut(pos / 64) {
                     *word |= 1 << (pos % 64);
                 }

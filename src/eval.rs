@@ -68,6 +68,15 @@ impl Scratch {
         self.quant_memo.get(q.0 as usize) == Some(&self.generation)
     }
 
+    /// A shared atom's result, if already computed in the primed context.
+    #[inline(always)]
+    fn shared_memo(&self, a: AtomId) -> Option<bool> {
+        match self.atom_memo.get(a.0 as usize) {
+            Some(&m) if m & !1 == self.generation << 1 => Some(m & 1 == 1),
+            _ => None,
+        }
+    }
+
     /// The primed context's generation: stamps equal to it are this context's.
     pub(crate) fn generation(&self) -> u32 {
         self.generation
@@ -166,9 +175,9 @@ impl Program {
         match op {
             Operand::Memo(q) => s.memo(q),
             Operand::Block(b) => s.block(b),
-            Operand::Shared(a) => match s.atom_memo.get(a.0 as usize) {
-                Some(&m) if m & !1 == s.generation << 1 => m & 1 == 1,
-                _ => self.operand_out_of_line(op, ctx, s),
+            Operand::Shared(a) => match s.shared_memo(a) {
+                Some(r) => r,
+                None => self.operand_out_of_line(op, ctx, s),
             },
             Operand::Atom(_) | Operand::Quant(_) => self.operand_out_of_line(op, ctx, s),
         }
@@ -197,17 +206,15 @@ impl Program {
     /// A shared atom's result: computed on first use in the primed context.
     #[inline]
     fn shared(&self, a: AtomId, ctx: &Context, s: &mut Scratch, elems: &Elems<'_>) -> bool {
-        let stamp = s.generation << 1;
-        match s.atom_memo.get(a.0 as usize) {
-            Some(&m) if m & !1 == stamp => m & 1 == 1,
-            _ => {
-                let r = self.atom(a, ctx, s, elems);
-                if let Some(m) = s.atom_memo.get_mut(a.0 as usize) {
-                    *m = stamp | u32::from(r);
-                }
-                r
-            }
+        if let Some(r) = s.shared_memo(a) {
+            return r;
         }
+        let r = self.atom(a, ctx, s, elems);
+        let stamp = s.generation << 1;
+        if let Some(m) = s.atom_memo.get_mut(a.0 as usize) {
+            *m = stamp | u32::from(r);
+        }
+        r
     }
 
     /// One atom's result.

@@ -84,8 +84,6 @@ pub struct QuantIndex {
     postings: Vec<QuantId>,
     /// Per quantifier: answered by the index.
     pub(crate) indexed: Vec<bool>,
-    /// Every indexed quantifier.
-    all: Vec<QuantId>,
 }
 
 impl QuantIndex {
@@ -96,7 +94,6 @@ impl QuantIndex {
         let mut by_field: FxHashMap<FieldId, FxHashMap<Box<[u8]>, Vec<QuantId>>> =
             FxHashMap::default();
         let mut indexed = vec![false; p.quants.len()];
-        let mut all = Vec::new();
         for (i, q) in p.quants.iter().enumerate() {
             let (false, Some((field, atom))) = (q.all, q.fused) else {
                 continue;
@@ -118,7 +115,6 @@ impl QuantIndex {
             if let Some(slot) = indexed.get_mut(i) {
                 *slot = true;
             }
-            all.push(id);
         }
         let mut postings = Vec::new();
         let mut tables = Vec::new();
@@ -146,7 +142,6 @@ impl QuantIndex {
             tables,
             postings,
             indexed,
-            all,
         }
     }
 
@@ -194,6 +189,6 @@ impl QuantIndex {
 
     /// True when the index answers nothing.
     pub fn is_empty(&self) -> bool {
-        self.all.is_empty()
+        !self.indexed.contains(&true)
     }
 }

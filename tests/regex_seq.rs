@@ -6,6 +6,7 @@
 
 use proptest::prelude::*;
 use proptest::sample::select;
+use proptest::test_runner::TestCaseError;
 use zt_eval::matcher::Matcher;
 
 const PIECES: &[&str] = &[
@@ -59,31 +60,46 @@ fn haystack() -> impl Strategy<Value = Vec<u8>> {
     prop::collection::vec(select(&b"ab-0129cxoA.r"[..]), 0..10)
 }
 
-#[test]
-fn matcher_agrees_with_the_regex_crate() {
-    let config = ProptestConfig {
+/// 512 cases unless `PROPTEST_CASES` says otherwise.
+fn config() -> ProptestConfig {
+    ProptestConfig {
         cases: std::env::var("PROPTEST_CASES")
             .ok()
             .and_then(|v| v.parse().ok())
             .unwrap_or(512),
         ..ProptestConfig::default()
+    }
+}
+
+/// The Matcher and the regex crate give the same answer for `p` on every input
+/// (patterns the regex crate rejects are skipped; the Matcher must accept the rest).
+fn agree(p: &str, hays: &[Vec<u8>]) -> Result<(), TestCaseError> {
+    let Ok(oracle) = regex::bytes::RegexBuilder::new(p).unicode(false).build() else {
+        return Ok(());
     };
+    let Ok(matcher) = Matcher::build(p, 1 << 20) else {
+        return Err(TestCaseError::fail(format!(
+            "{p} builds in the regex crate but not as a Matcher"
+        )));
+    };
+    let mut cache = matcher.cache();
+    for hay in hays {
+        prop_assert_eq!(
+            matcher.is_match(hay, cache.as_mut()),
+            oracle.is_match(hay),
+            "pattern {:?} on {:?}",
+            p,
+            String::from_utf8_lossy(hay)
+        );
+    }
+    Ok(())
+}
+
+#[test]
+fn matcher_agrees_with_the_regex_crate() {
+    let config = config();
     proptest!(config, |(p in pattern(), hays in prop::collection::vec(haystack(), 8))| {
-        let Ok(oracle) = regex::bytes::RegexBuilder::new(&p).unicode(false).build() else {
-            return Ok(());
-        };
-        let Ok(matcher) = Matcher::build(&p, 1 << 20) else {
-            prop_assert!(false, "{p} builds in the regex crate but not as a Matcher");
-            return Ok(());
-        };
-        let mut cache = matcher.cache();
-        for hay in &hays {
-            prop_assert_eq!(
-                matcher.is_match(hay, cache.as_mut()),
-                oracle.is_match(hay),
-                "pattern {:?} on {:?}", p, String::from_utf8_lossy(hay)
-            );
-        }
+        agree(&p, &hays)?;
     });
 }
 
@@ -108,30 +124,10 @@ fn the_shapes_policies_use_take_the_forward_pass() {
 
 #[test]
 fn matcher_agrees_on_character_soup() {
-    let config = ProptestConfig {
-        cases: std::env::var("PROPTEST_CASES")
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(512),
-        ..ProptestConfig::default()
-    };
+    let config = config();
     let soup = prop::collection::vec(select(&b"^$[]-az09+*?{2,}.()|\\d"[..]), 0..12)
         .prop_map(|b| String::from_utf8_lossy(&b).into_owned());
     proptest!(config, |(p in soup, hays in prop::collection::vec(haystack(), 6))| {
-        let Ok(oracle) = regex::bytes::RegexBuilder::new(&p).unicode(false).build() else {
-            return Ok(());
-        };
-        let Ok(matcher) = Matcher::build(&p, 1 << 20) else {
-            prop_assert!(false, "{p} builds in the regex crate but not as a Matcher");
-            return Ok(());
-        };
-        let mut cache = matcher.cache();
-        for hay in &hays {
-            prop_assert_eq!(
-                matcher.is_match(hay, cache.as_mut()),
-                oracle.is_match(hay),
-                "pattern {:?} on {:?}", p, String::from_utf8_lossy(hay)
-            );
-        }
+        agree(&p, &hays)?;
     });
 }

@@ -6,6 +6,7 @@
 //! hostnames and emails are all we match.
 
 pub mod seq;
+pub mod simple;
 
 use regex_automata::Input;
 use regex_automata::hybrid::dfa::{Cache, DFA};
@@ -29,6 +30,9 @@ impl Matcher {
     /// # Errors
     /// The `regex` crate's error: a syntax error or `CompiledTooBig`.
     pub fn build(pattern: &str, size_limit: usize) -> Result<Matcher, regex::Error> {
+        if let Some(seq) = simple::read(pattern, size_limit) {
+            return Ok(Matcher::Seq(Box::new(seq)));
+        }
         let syntax = syntax::Config::new().unicode(false).utf8(false);
         if let Ok(hir) = syntax::parse_with(pattern, &syntax)
             && let Some(seq) = seq::Seq::new(&hir, size_limit)

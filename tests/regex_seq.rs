@@ -8,6 +8,8 @@ use proptest::prelude::*;
 use proptest::sample::select;
 use proptest::test_runner::TestCaseError;
 use zt_eval::matcher::Matcher;
+use zt_eval::matcher::seq::Seq;
+use zt_eval::matcher::simple;
 
 const PIECES: &[&str] = &[
     "a",
@@ -35,6 +37,15 @@ const PIECES: &[&str] = &[
     "x",
     "(?i)a",
     r"\b",
+    r"\w+",
+    "[a-z-]",
+    "[^a]",
+    "[.]",
+    "[a]+",
+    "a{2,}",
+    "[0-9]{1,3}",
+    "a+?",
+    "@",
 ];
 
 fn pattern() -> impl Strategy<Value = String> {
@@ -75,8 +86,14 @@ fn config() -> ProptestConfig {
 /// (patterns the regex crate rejects are skipped; the Matcher must accept the rest).
 fn agree(p: &str, hays: &[Vec<u8>]) -> Result<(), TestCaseError> {
     let Ok(oracle) = regex::bytes::RegexBuilder::new(p).unicode(false).build() else {
+        prop_assert!(
+            Matcher::build(p, 1 << 20).is_err(),
+            "{:?} is rejected by the regex crate but builds as a Matcher",
+            p
+        );
         return Ok(());
     };
+    same_pass_from_text_and_hir(p)?;
     let Ok(matcher) = Matcher::build(p, 1 << 20) else {
         return Err(TestCaseError::fail(format!(
             "{p} builds in the regex crate but not as a Matcher"
@@ -92,6 +109,28 @@ fn agree(p: &str, hays: &[Vec<u8>]) -> Result<(), TestCaseError> {
             String::from_utf8_lossy(hay)
         );
     }
+    Ok(())
+}
+
+/// When `simple::read` takes `p` straight from its text, regex-syntax's HIR
+/// gives the very same pass.
+fn same_pass_from_text_and_hir(p: &str) -> Result<(), TestCaseError> {
+    let Some(direct) = simple::read(p, 1 << 20) else {
+        return Ok(());
+    };
+    let hir = regex_syntax::ParserBuilder::new()
+        .unicode(false)
+        .utf8(false)
+        .build()
+        .parse(p)
+        .map_err(|e| TestCaseError::fail(format!("{p:?} read directly, but: {e}")))?;
+    let via_hir = Seq::new(&hir, 1 << 20);
+    prop_assert_eq!(
+        format!("{:?}", Some(&direct)),
+        format!("{:?}", via_hir.as_ref()),
+        "pattern {:?}",
+        p
+    );
     Ok(())
 }
 
@@ -125,7 +164,7 @@ fn the_shapes_policies_use_take_the_forward_pass() {
 #[test]
 fn matcher_agrees_on_character_soup() {
     let config = config();
-    let soup = prop::collection::vec(select(&b"^$[]-az09+*?{2,}.()|\\d"[..]), 0..12)
+    let soup = prop::collection::vec(select(&b"^$[]-az09+*?{2,}.()|\\dw&~ "[..]), 0..12)
         .prop_map(|b| String::from_utf8_lossy(&b).into_owned());
     proptest!(config, |(p in soup, hays in prop::collection::vec(haystack(), 6))| {
         agree(&p, &hays)?;

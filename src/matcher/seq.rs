@@ -13,7 +13,7 @@ use regex_syntax::hir::{Class, Hir, HirKind, Look};
 
 /// The bytes a class accepts, one flag per byte: a scan step is one load.
 #[derive(Clone, Copy, PartialEq, Eq)]
-pub struct Bytes([bool; 256]);
+pub struct Bytes(pub(crate) [bool; 256]);
 
 impl std::fmt::Debug for Bytes {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -38,7 +38,7 @@ impl Bytes {
         Some(Bytes(flags))
     }
 
-    fn byte(b: u8) -> Bytes {
+    pub(crate) fn byte(b: u8) -> Bytes {
         let mut flags = [false; 256];
         if let Some(flag) = flags.get_mut(usize::from(b)) {
             *flag = true;
@@ -47,7 +47,7 @@ impl Bytes {
     }
 
     #[inline(always)]
-    fn has(&self, b: u8) -> bool {
+    pub(crate) fn has(&self, b: u8) -> bool {
         self.0.get(usize::from(b)).copied().unwrap_or(false)
     }
 
@@ -120,9 +120,22 @@ impl Seq {
         if body.len().saturating_mul(std::mem::size_of::<Bytes>()) > size_limit {
             return None;
         }
-        let mut items = Vec::new();
-        for part in body {
-            items.push(item(part)?);
+        let items = body
+            .iter()
+            .map(|part| item(part))
+            .collect::<Option<Vec<_>>>()?;
+        Seq::of_items(start, items, end, size_limit)
+    }
+
+    /// The pass for `^`? `items` `$`?, if it has one of the shapes above.
+    pub(crate) fn of_items(
+        start: bool,
+        items: Vec<Item>,
+        end: bool,
+        size_limit: usize,
+    ) -> Option<Seq> {
+        if items.len().saturating_mul(std::mem::size_of::<Bytes>()) > size_limit {
+            return None;
         }
         if !start {
             // Unanchored: only a plain literal, found by memmem or at the end.

@@ -7,6 +7,7 @@ use crate::ast::{
 };
 use crate::cond::{Atom, AtomOp, Cond, Glob, Pattern, Scalar, Source, Val};
 use crate::diag::{Diagnostic, ErrorKind};
+use crate::label::Label;
 use crate::literal;
 use crate::parse::Limits;
 use crate::scheme::{Scheme, Type, did_you_mean};
@@ -37,9 +38,33 @@ pub fn check(expr: &Expr, scheme: &Scheme) -> Result<Cond, Vec<Diagnostic>> {
 /// # Errors
 /// Every independent type error, each with its span.
 pub fn check_with(expr: &Expr, scheme: &Scheme, limits: &Limits) -> Result<Cond, Vec<Diagnostic>> {
+    check_labelled(expr, None, scheme, limits)
+}
+
+/// Checks an expression parsed from `src`, whose labels are then rendered
+/// from `src` when first asked for rather than printed now.
+///
+/// # Errors
+/// Every independent type error, each with its span.
+pub fn check_source(
+    expr: &Expr,
+    src: &str,
+    scheme: &Scheme,
+    limits: &Limits,
+) -> Result<Cond, Vec<Diagnostic>> {
+    check_labelled(expr, Some(src.into()), scheme, limits)
+}
+
+fn check_labelled(
+    expr: &Expr,
+    src: Option<std::sync::Arc<str>>,
+    scheme: &Scheme,
+    limits: &Limits,
+) -> Result<Cond, Vec<Diagnostic>> {
     let mut c = Checker {
         scheme,
         limits,
+        src,
         errors: Vec::new(),
         frames: Vec::new(),
     };
@@ -82,6 +107,20 @@ struct Checker<'a> {
     errors: Vec<Diagnostic>,
     /// One frame of sources per enclosing quantifier; `[*]` adds to the innermost.
     frames: Vec<Vec<Source>>,
+    /// The text the expression parsed from, when known: labels are then
+    /// rendered from it lazily.
+    src: Option<std::sync::Arc<str>>,
+}
+
+impl Checker<'_> {
+    /// The label of the node at `span`: lazy when the source is known, else
+    /// `text` now (a tree built by hand has no source to point into).
+    fn label(&self, span: crate::diag::Span, each: bool, text: impl FnOnce() -> String) -> Label {
+        match &self.src {
+            Some(src) => Label::of_source(src, span, each),
+            None => Label::text(text()),
+        }
+    }
 }
 
 fn unquantified(expr: &Expr) -> Diagnostic {
@@ -153,7 +192,7 @@ impl Checker<'_> {
                         lhs: v.val,
                         op: AtomOp::IsTrue,
                     },
-                    label: e.to_string().into(),
+                    label: self.label(e.span, false, || e.to_string()),
                 },
                 mapped: v.mapped,
             }),
@@ -231,7 +270,7 @@ impl Checker<'_> {
                     lhs: v.val,
                     op: atom_op,
                 },
-                label: e.to_string().into(),
+                label: self.label(e.span, false, || e.to_string()),
             },
             mapped: v.mapped,
         })

@@ -23,21 +23,21 @@ pub enum Cond {
         /// What is compared.
         atom: Atom,
         /// Its canonical text, for explanations.
-        label: std::sync::Arc<str>,
+        label: crate::label::Label,
     },
     /// The result of an earlier root block of the same program: a group reference.
     Ref {
         /// The block's index.
         block: u32,
         /// The group's name, for explanations.
-        label: std::sync::Arc<str>,
+        label: crate::label::Label,
     },
     /// `any(…)` / `all(…)` over the elements of one or more sources.
     Quant {
         /// The quantifier.
         quant: Quant,
         /// Its canonical text, for explanations.
-        label: std::sync::Arc<str>,
+        label: crate::label::Label,
     },
 }
 

@@ -39,9 +39,9 @@ impl Program {
                 result: *b,
                 because: Vec::new(),
             },
-            Why::Atom(a, label) => leaf(self.atom(*a, ctx, s, &[]), label),
-            Why::Quant(q, label) => leaf(self.quant(*q, ctx, s), label),
-            Why::Block(b, label) => leaf(s.block(*b), label),
+            Why::Atom(a, label) => leaf(self.atom(*a, ctx, s, &[]), label.as_str()),
+            Why::Quant(q, label) => leaf(self.quant(*q, ctx, s), label.as_str()),
+            Why::Block(b, label) => leaf(s.block(*b), label.as_str()),
             Why::Not(inner) => {
                 let e = self.why(inner, ctx, s);
                 Explained {

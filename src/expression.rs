@@ -2,7 +2,7 @@
 
 use crate::ast::CmpOp;
 use crate::ast::Expr;
-use crate::check::check_with;
+use crate::check::check_source;
 use crate::cond::Cond;
 use crate::diag::Diagnostic;
 use crate::parse::{Limits, parse_with};
@@ -37,7 +37,7 @@ pub fn check_expression(
     limits: &Limits,
 ) -> Result<Checked, Vec<Diagnostic>> {
     let expr = parse_with(src, limits).map_err(|d| vec![d])?;
-    let cond = check_with(&expr, scheme, limits)?;
+    let cond = check_source(&expr, src, scheme, limits)?;
     Ok(Checked { expr, cond })
 }
 

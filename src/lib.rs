@@ -81,6 +81,7 @@ pub mod explain;
 pub mod expression;
 pub mod guard;
 pub mod index;
+pub mod label;
 mod lex;
 pub mod literal;
 pub mod matcher;

@@ -259,11 +259,11 @@ pub enum Why {
     /// `not`.
     Not(Box<Why>),
     /// An atom and its canonical text.
-    Atom(AtomId, std::sync::Arc<str>),
+    Atom(AtomId, crate::label::Label),
     /// A quantifier and its canonical text.
-    Quant(QuantId, std::sync::Arc<str>),
+    Quant(QuantId, crate::label::Label),
     /// An earlier block (a group reference) and its name.
-    Block(BlockId, std::sync::Arc<str>),
+    Block(BlockId, crate::label::Label),
 }
 
 /// The compiled program.

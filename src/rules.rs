@@ -52,7 +52,7 @@ pub struct RuleCompiler<'s> {
     /// Labels are for explanations; Access rules are explained rule by rule, by
     /// their JSON, so the engine builds them without (a fifth of compile time).
     labels: bool,
-    empty: std::sync::Arc<str>,
+    empty: crate::label::Label,
 }
 
 impl<'s> RuleCompiler<'s> {
@@ -63,13 +63,13 @@ impl<'s> RuleCompiler<'s> {
         RuleCompiler {
             scheme,
             labels,
-            empty: "".into(),
+            empty: crate::label::Label::text(""),
         }
     }
 
-    fn label(&self, text: impl FnOnce() -> String) -> std::sync::Arc<str> {
+    fn label(&self, text: impl FnOnce() -> String) -> crate::label::Label {
         if self.labels {
-            text().into()
+            crate::label::Label::text(text())
         } else {
             self.empty.clone()
         }
@@ -268,7 +268,7 @@ impl<'s> RuleCompiler<'s> {
     }
 }
 
-fn atom(lhs: Val, op: AtomOp, label: std::sync::Arc<str>) -> Cond {
+fn atom(lhs: Val, op: AtomOp, label: crate::label::Label) -> Cond {
     Cond::Atom {
         atom: Atom { lhs, op },
         label,

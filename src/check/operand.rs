@@ -242,7 +242,7 @@ impl Checker<'_> {
                             lhs: v.val,
                             op: atom_op,
                         },
-                        label: op.to_string().into(),
+                        label: self.label(op.span, false, || op.to_string()),
                     },
                     mapped: v.mapped,
                 }))
@@ -357,14 +357,14 @@ impl Checker<'_> {
                                 lhs: Val::Elem(0),
                                 op: AtomOp::IsTrue,
                             },
-                            label: format!("{inner}[*]").into(),
+                            label: self.label(inner.span, true, || format!("{inner}[*]")),
                         }),
                         nil_is_false: true,
                     };
                     return Some(Operandish::Cond(Checked {
                         cond: Cond::Quant {
                             quant,
-                            label: op.to_string().into(),
+                            label: self.label(op.span, false, || op.to_string()),
                         },
                         mapped: false,
                     }));
@@ -403,7 +403,7 @@ impl Checker<'_> {
         Some(Operandish::Cond(Checked {
             cond: Cond::Quant {
                 quant,
-                label: op.to_string().into(),
+                label: self.label(op.span, false, || op.to_string()),
             },
             mapped: false,
         }))

@@ -1,0 +1,112 @@
+//! Labels rendered lazily from the source (`check_source`, what
+//! `check_expression` uses) read exactly as the ones printed from the tree
+//! (`check_with`), on every corpus expression and on mutated ones.
+
+use proptest::prelude::*;
+use zt_eval::check::{check_source, check_with};
+use zt_eval::cond::Cond;
+use zt_eval::parse::{Limits, parse};
+use zt_eval::scheme::Scheme;
+
+/// Every label of `cond`, quantifier bodies included, in order.
+fn labels(cond: &Cond, out: &mut Vec<String>) {
+    match cond {
+        Cond::Const(_) => {}
+        Cond::Logic(_, items) => items.iter().for_each(|c| labels(c, out)),
+        Cond::Not(inner) => labels(inner, out),
+        Cond::Atom { label, .. } | Cond::Ref { label, .. } => out.push(label.to_string()),
+        Cond::Quant { quant, label } => {
+            out.push(label.to_string());
+            labels(&quant.body, out);
+        }
+    }
+}
+
+/// Both ways of labelling `src` agree (expressions that do not check are skipped).
+fn same_labels(src: &str, scheme: &Scheme) -> Result<(), String> {
+    let Ok(expr) = parse(src) else {
+        return Ok(());
+    };
+    let limits = Limits::default();
+    let (Ok(lazy), Ok(eager)) = (
+        check_source(&expr, src, scheme, &limits),
+        check_with(&expr, scheme, &limits),
+    ) else {
+        return Ok(());
+    };
+    let (mut l, mut e) = (Vec::new(), Vec::new());
+    labels(&lazy, &mut l);
+    labels(&eager, &mut e);
+    if l == e {
+        Ok(())
+    } else {
+        Err(format!("{src:?}: from source {l:?}, from the tree {e:?}"))
+    }
+}
+
+/// Every corpus expression, with its file's scheme.
+fn corpus() -> Vec<(String, Scheme)> {
+    let mut out = Vec::new();
+    for path in crate::corpus::case_files("expr") {
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            continue;
+        };
+        let Ok(v) = serde_json::from_str::<serde_json::Value>(&text) else {
+            continue;
+        };
+        let scheme = match v.get("scheme") {
+            Some(s) => crate::corpus::scheme_of(s).unwrap_or_else(|_| Scheme::device()),
+            None => Scheme::device(),
+        };
+        for case in v
+            .get("cases")
+            .and_then(|c| c.as_array())
+            .into_iter()
+            .flatten()
+        {
+            if let Some(e) = case.get("expr").and_then(|e| e.as_str()) {
+                out.push((e.to_string(), scheme.clone()));
+            }
+        }
+    }
+    out
+}
+
+static CORPUS: std::sync::LazyLock<Vec<(String, Scheme)>> = std::sync::LazyLock::new(corpus);
+
+#[test]
+fn corpus_labels_from_source_match_the_printed_tree() {
+    assert!(CORPUS.len() > 150, "corpus not found");
+    let failures: Vec<String> = CORPUS
+        .iter()
+        .filter_map(|(src, scheme)| same_labels(src, scheme).err())
+        .collect();
+    assert!(failures.is_empty(), "{failures:#?}");
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 1024, ..ProptestConfig::default() })]
+
+    /// Corpus expressions with whitespace and parentheses added: labels still
+    /// print canonically, not as written.
+    #[test]
+    fn labels_are_canonical_however_written(
+        seed in any::<prop::sample::Index>(),
+        edits in prop::collection::vec((any::<prop::sample::Index>(), prop::sample::select(vec![" ", "  ", "\t", "\n"])), 0..6),
+    ) {
+        let Some((src, scheme)) = CORPUS.get(seed.index(CORPUS.len().max(1))) else {
+            return Err(TestCaseError::reject("no corpus"));
+        };
+        let mut src = src.clone();
+        for (at, ws) in edits {
+            // Whitespace goes only between tokens: next to a space already there.
+            let spaces: Vec<usize> = src.match_indices(' ').map(|(i, _)| i).collect();
+            if let Some(&i) = spaces.get(at.index(spaces.len().max(1))) {
+                src.insert_str(i, ws);
+            }
+        }
+        if let Err(e) = same_labels(&src, scheme) {
+            prop_assert!(false, "{}", e);
+        }
+    }
+}

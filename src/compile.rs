@@ -260,7 +260,7 @@ impl<'s> Builder<'s> {
                 Test::Matches(u32::try_from(self.program.regexes.len() - 1).unwrap_or(u32::MAX))
             }
             AtomOp::Wildcard(g) => Test::Wildcard(g.clone()),
-            AtomOp::InBytes(set) => Test::InBytes(StrSet::new(set.items())),
+            AtomOp::InBytes(set) => Test::InBytes(StrSet::of(set)),
             AtomOp::InInts(r) => Test::InInts(r.clone()),
             AtomOp::InIps(r) => Test::InIps(r.clone()),
             AtomOp::InList(id) => Test::InList(self.list(*id)),

@@ -4,7 +4,7 @@
 use nom::{
     IResult, Parser,
     bytes::complete::{take_while, take_while1},
-    character::complete::{multispace0, satisfy},
+    character::complete::satisfy,
     combinator::recognize,
     multi::many0_count,
 };
@@ -13,9 +13,7 @@ type Lexed<'s, T> = IResult<&'s str, T>;
 
 /// Skips whitespace: space, TAB, CR, LF.
 pub fn ws(i: &str) -> &str {
-    multispace0::<_, nom::error::Error<&str>>
-        .parse(i)
-        .map_or(i, |(rest, _)| rest)
+    i.trim_start_matches([' ', '\t', '\r', '\n'])
 }
 
 fn is_word_start(c: char) -> bool {

@@ -175,6 +175,10 @@ impl<'s> Parser<'s> {
         let mut ops = Vec::new();
         loop {
             let j = ws(i);
+            // Every spelling of `or`, `xor`, `and` starts with one of these.
+            if !j.starts_with(['o', '|', 'x', '^', 'a', '&']) {
+                break;
+            }
             let found = [LogicOp::Or, LogicOp::Xor, LogicOp::And]
                 .into_iter()
                 .find_map(|op| {
@@ -447,6 +451,10 @@ impl<'s> Parser<'s> {
             )
             .with_help(help.to_string()))
         };
+        // Every operator and every misspelling below starts with one of these.
+        if !i.starts_with(|c: char| c.is_ascii_alphabetic() || "=!<>&~".contains(c)) {
+            return Ok(None);
+        }
         if i.starts_with("===") {
             return bad(3, "===", "use `==`");
         }
@@ -483,14 +491,20 @@ impl<'s> Parser<'s> {
                 return Ok(Some((op, rest)));
             }
         }
+        // A word is an operator only as a whole word; a symbol needs no boundary.
+        let word = lex::word(i).ok();
+        let spelled = |s: &str| match word {
+            Some((rest, w)) => (w == s).then_some(rest),
+            None => i.strip_prefix(s),
+        };
         for op in CmpOp::ALL {
             for s in op.spellings() {
-                if let Some(rest) = keyword(i, s) {
+                if let Some(rest) = spelled(s) {
                     return Ok(Some((op, rest)));
                 }
             }
         }
-        if let Ok((_, w)) = lex::word(i) {
+        if let Some((_, w)) = word {
             let lower = w.to_ascii_lowercase();
             let is_op_word = CmpOp::ALL
                 .iter()
@@ -775,7 +789,26 @@ impl<'s> Parser<'s> {
 
 /// Groups `operands[0] ops[0] operands[1] …` at `level` and tighter: splits at
 /// every `level` operator, then groups each run at the next tighter level.
-fn group(operands: Vec<Expr>, ops: &[LogicOp], level: LogicOp) -> Expr {
+fn group(mut operands: Vec<Expr>, ops: &[LogicOp], level: LogicOp) -> Expr {
+    // The common case, one operator throughout (or none), is one node as it stands.
+    match ops.split_first() {
+        None if operands.len() == 1 => {
+            if let Some(only) = operands.pop() {
+                return only;
+            }
+        }
+        Some((&op, rest)) if rest.iter().all(|&o| o == op) => {
+            let span = match (operands.first(), operands.last()) {
+                (Some(a), Some(b)) => a.span.to(b.span),
+                _ => Span::default(),
+            };
+            return Expr {
+                kind: ExprKind::Logic { op, operands },
+                span,
+            };
+        }
+        _ => {}
+    }
     let mut runs: Vec<(Vec<Expr>, Vec<LogicOp>)> = vec![(Vec::new(), Vec::new())];
     for (k, e) in operands.into_iter().enumerate() {
         if let Some(run) = runs.last_mut() {

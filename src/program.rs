@@ -175,9 +175,9 @@ impl Test {
 #[derive(Debug, Clone)]
 pub enum StrSet {
     /// Few items: compare lengths first, then bytes.
-    Small(Box<[Box<[u8]>]>),
+    Small(std::sync::Arc<[Box<[u8]>]>),
     /// Many items: FxHash lookup.
-    Hashed(FxHashSet<Box<[u8]>>),
+    Hashed(std::sync::Arc<FxHashSet<Box<[u8]>>>),
 }
 
 impl StrSet {
@@ -189,7 +189,15 @@ impl StrSet {
         if items.len() <= StrSet::SMALL {
             StrSet::Small(items.into())
         } else {
-            StrSet::Hashed(items.iter().cloned().collect())
+            StrSet::Hashed(std::sync::Arc::new(items.iter().cloned().collect()))
+        }
+    }
+
+    /// The set of a checked `in {…}`, sharing its items when they are few.
+    pub fn of(set: &crate::sets::BytesSet) -> StrSet {
+        match set.items().len() {
+            n if n <= StrSet::SMALL => StrSet::Small(std::sync::Arc::clone(set.shared())),
+            _ => StrSet::new(set.items()),
         }
     }
 

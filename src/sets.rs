@@ -6,14 +6,14 @@ use std::net::IpAddr;
 
 /// Sorted, deduplicated byte strings.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
-pub struct BytesSet(Box<[Box<[u8]>]>);
+pub struct BytesSet(std::sync::Arc<[Box<[u8]>]>);
 
 impl BytesSet {
     /// The set of these items.
     pub fn new(mut items: Vec<Box<[u8]>>) -> BytesSet {
         items.sort_unstable();
         items.dedup();
-        BytesSet(items.into_boxed_slice())
+        BytesSet(items.into())
     }
 
     /// Membership by binary search (the program uses a hash set instead).
@@ -23,6 +23,11 @@ impl BytesSet {
 
     /// The items, sorted.
     pub fn items(&self) -> &[Box<[u8]>] {
+        &self.0
+    }
+
+    /// The items, shared rather than copied.
+    pub fn shared(&self) -> &std::sync::Arc<[Box<[u8]>]> {
         &self.0
     }
 }

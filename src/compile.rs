@@ -46,8 +46,9 @@ impl<'s> Builder<'s> {
 
     /// Adds a root condition; its block can be run, and explained, by id.
     pub fn add_root(&mut self, cond: &Cond) -> BlockId {
+        // The block is emitted from the `Why` tree: its operands are interned already.
         let why = self.why(cond);
-        let id = self.block(cond);
+        let id = self.block(&why);
         if let Some(slot) = self.program.whys.get_mut(index(id.0)) {
             *slot = Some(why);
         }
@@ -141,7 +142,7 @@ impl<'s> Builder<'s> {
         })
     }
 
-    fn block(&mut self, cond: &Cond) -> BlockId {
+    fn block<T: Tree>(&mut self, cond: &T) -> BlockId {
         let mut out = Vec::new();
         self.emit(cond, &mut out);
         let mut out = fuse(out);
@@ -163,23 +164,15 @@ impl<'s> Builder<'s> {
         BlockId(u32::try_from(self.program.blocks.len() - 1).unwrap_or(u32::MAX))
     }
 
-    fn emit(&mut self, cond: &Cond, out: &mut Vec<Inst>) {
-        match cond {
-            Cond::Const(b) => out.push(Inst::Const(*b)),
-            Cond::Atom { atom, .. } => {
-                let id = self.atom(atom);
-                out.push(Inst::Atom(id));
-            }
-            Cond::Quant { quant, .. } => {
-                let id = self.quant(quant);
-                out.push(Inst::Quant(id));
-            }
-            Cond::Ref { block, .. } => out.push(Inst::Block(BlockId(*block))),
-            Cond::Not(inner) => {
+    fn emit<T: Tree>(&mut self, cond: &T, out: &mut Vec<Inst>) {
+        match cond.node(self) {
+            Node::Const(b) => out.push(Inst::Const(b)),
+            Node::Operand(op) => out.push(op.into()),
+            Node::Not(inner) => {
                 self.emit(inner, out);
                 out.push(Inst::Not);
             }
-            Cond::Logic(LogicOp::Xor, items) => {
+            Node::Logic(LogicOp::Xor, items) => {
                 let reg = self.program.registers;
                 self.program.registers += 1;
                 for (i, item) in items.iter().enumerate() {
@@ -192,7 +185,7 @@ impl<'s> Builder<'s> {
                 }
                 out.push(Inst::Load(reg));
             }
-            Cond::Logic(op, items) => {
+            Node::Logic(op, items) => {
                 let mut patches = Vec::new();
                 for (i, item) in items.iter().enumerate() {
                     self.emit(item, out);
@@ -204,7 +197,7 @@ impl<'s> Builder<'s> {
                 let end = u32::try_from(out.len()).unwrap_or(u32::MAX);
                 for at in patches {
                     if let Some(slot) = out.get_mut(at) {
-                        *slot = if *op == LogicOp::And {
+                        *slot = if op == LogicOp::And {
                             Inst::JumpIfFalse(end)
                         } else {
                             Inst::JumpIfTrue(end)
@@ -348,6 +341,46 @@ pub fn parse_ip_item(item: &str) -> Option<(std::net::IpAddr, std::net::IpAddr)>
     }
     let ip = value::normalize_ip(item.parse().ok()?);
     Some((ip, ip))
+}
+
+/// One node of a condition tree, as `emit` sees it.
+enum Node<'t, T> {
+    Const(bool),
+    Operand(Operand),
+    Not(&'t T),
+    Logic(LogicOp, &'t [T]),
+}
+
+/// A tree `emit` can compile: a `Cond` (operands interned on the way) or a
+/// root's `Why` (interned when it was built).
+trait Tree: Sized {
+    fn node<'t>(&'t self, b: &mut Builder<'_>) -> Node<'t, Self>;
+}
+
+impl Tree for Cond {
+    fn node<'t>(&'t self, b: &mut Builder<'_>) -> Node<'t, Cond> {
+        match self {
+            Cond::Const(v) => Node::Const(*v),
+            Cond::Atom { atom, .. } => Node::Operand(Operand::Atom(b.atom(atom))),
+            Cond::Quant { quant, .. } => Node::Operand(Operand::Quant(b.quant(quant))),
+            Cond::Ref { block, .. } => Node::Operand(Operand::Block(BlockId(*block))),
+            Cond::Not(inner) => Node::Not(inner),
+            Cond::Logic(op, items) => Node::Logic(*op, items),
+        }
+    }
+}
+
+impl Tree for Why {
+    fn node<'t>(&'t self, _: &mut Builder<'_>) -> Node<'t, Why> {
+        match self {
+            Why::Const(v) => Node::Const(*v),
+            Why::Atom(a, _) => Node::Operand(Operand::Atom(*a)),
+            Why::Quant(q, _) => Node::Operand(Operand::Quant(*q)),
+            Why::Block(id, _) => Node::Operand(Operand::Block(*id)),
+            Why::Not(inner) => Node::Not(inner),
+            Why::Logic(op, items) => Node::Logic(*op, items),
+        }
+    }
 }
 
 fn index(n: u32) -> usize {

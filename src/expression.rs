@@ -6,7 +6,7 @@ use crate::check::check_source;
 use crate::cond::Cond;
 use crate::diag::Diagnostic;
 use crate::parse::{Limits, parse_with};
-use crate::program::{StrSet, Test};
+use crate::program::{AtomId, StrSet, Test, Why};
 use crate::scheme::{FieldId, Scheme};
 use crate::sets::IpRanges;
 use crate::value::{Context, Value};
@@ -81,7 +81,7 @@ enum Fast {
     /// unused slots are empty ranges (low above high).
     Ip4In(FieldId, [(u32, u32); 4]),
     /// `field matches "^corp-[a-z0-9]+$"`, when one forward pass runs it.
-    Matches(FieldId, Box<crate::matcher::seq::Seq>),
+    Matches(FieldId, std::sync::Arc<crate::matcher::seq::Seq>),
     /// `any(field[*] == "constant")`
     AnyBytesEq(FieldId, Box<[u8]>),
     /// `any(field[*] in {"a" "b" …})`
@@ -158,25 +158,28 @@ impl Fast {
     }
 }
 
-/// `cond` as clauses of (negated) atoms, when it is a conjunction of
+/// A root's tree as clauses of (negated) atoms, when it is a conjunction of
 /// disjunctions of them (or one of either); `None` for any other shape.
-fn cnf(cond: &Cond) -> Option<Vec<Vec<(&Cond, bool)>>> {
+fn cnf(why: &Why) -> Option<Vec<Vec<(AtomId, bool)>>> {
     use crate::ast::LogicOp;
-    fn literal(c: &Cond) -> Option<(&Cond, bool)> {
-        match c {
-            Cond::Atom { .. } => Some((c, false)),
-            Cond::Not(inner) if matches!(**inner, Cond::Atom { .. }) => Some((inner, true)),
+    fn literal(w: &Why) -> Option<(AtomId, bool)> {
+        match w {
+            Why::Atom(a, _) => Some((*a, false)),
+            Why::Not(inner) => match &**inner {
+                Why::Atom(a, _) => Some((*a, true)),
+                _ => None,
+            },
             _ => None,
         }
     }
-    let items = match cond {
-        Cond::Logic(LogicOp::And, items) => items.as_slice(),
+    let items = match why {
+        Why::Logic(LogicOp::And, items) => &**items,
         other => std::slice::from_ref(other),
     };
     items
         .iter()
         .map(|item| match item {
-            Cond::Logic(LogicOp::Or, lits) => lits.iter().map(literal).collect(),
+            Why::Logic(LogicOp::Or, lits) => lits.iter().map(literal).collect(),
             lit => literal(lit).map(|l| vec![l]),
         })
         .collect()
@@ -187,20 +190,8 @@ impl Checked {
     pub fn compile(&self, scheme: &Scheme) -> Compiled {
         let mut builder = crate::compile::Builder::new(scheme);
         let root = builder.add_root(&self.cond);
-        let atoms = cnf(&self.cond).and_then(|cnf| {
-            cnf.iter()
-                .map(|clause| {
-                    clause
-                        .iter()
-                        .map(|(c, negated)| match builder.operand(c)? {
-                            crate::program::Operand::Atom(a) => Some((a, *negated)),
-                            _ => None,
-                        })
-                        .collect::<Option<Vec<_>>>()
-                })
-                .collect::<Option<Vec<_>>>()
-        });
         let program = builder.finish();
+        let atoms = program.why_of(root).and_then(cnf);
         let single_atom = program.single_atom(root);
         let fast = Fast::of(&program, root);
         let clauses = match (&fast, single_atom, atoms) {

@@ -16,8 +16,9 @@ use regex_automata::util::syntax;
 /// A compiled regex: byte-oriented, Unicode off, unanchored search.
 #[derive(Debug, Clone)]
 pub enum Matcher {
-    /// One forward pass, no automaton.
-    Seq(Box<seq::Seq>),
+    /// One forward pass, no automaton (shared: the compiled program and its
+    /// one-test fast path hold the same pass).
+    Seq(std::sync::Arc<seq::Seq>),
     /// Searched with a per-thread cache from `Scratch`.
     Lazy(Box<DFA>),
     /// Patterns the lazy DFA cannot run (e.g. Unicode word boundaries).
@@ -31,13 +32,13 @@ impl Matcher {
     /// The `regex` crate's error: a syntax error or `CompiledTooBig`.
     pub fn build(pattern: &str, size_limit: usize) -> Result<Matcher, regex::Error> {
         if let Some(seq) = simple::read(pattern, size_limit) {
-            return Ok(Matcher::Seq(Box::new(seq)));
+            return Ok(Matcher::Seq(std::sync::Arc::new(seq)));
         }
         let syntax = syntax::Config::new().unicode(false).utf8(false);
         if let Ok(hir) = syntax::parse_with(pattern, &syntax)
             && let Some(seq) = seq::Seq::new(&hir, size_limit)
         {
-            return Ok(Matcher::Seq(Box::new(seq)));
+            return Ok(Matcher::Seq(std::sync::Arc::new(seq)));
         }
         let lazy = DFA::builder()
             .syntax(syntax)

@@ -274,6 +274,13 @@ pub enum Why {
     Block(BlockId, crate::label::Label),
 }
 
+impl Program {
+    /// The tree of an explained root (`Builder::add_root`).
+    pub fn why_of(&self, root: BlockId) -> Option<&Why> {
+        self.whys.get(root.0 as usize).and_then(Option::as_ref)
+    }
+}
+
 /// The compiled program.
 #[derive(Clone)]
 pub struct Program {

@@ -72,17 +72,6 @@ pub enum Item {
     },
 }
 
-impl Item {
-    /// The bytes the item can start with; `None` when it can match nothing
-    /// at all (then what follows could start where it stands).
-    fn first(&self) -> Option<Bytes> {
-        match self {
-            Item::Literal(l) => l.first().map(|b| Bytes::byte(*b)),
-            Item::Run { class, min, .. } => (*min > 0).then_some(**class),
-        }
-    }
-}
-
 /// A pattern the forward pass runs.
 #[derive(Debug, Clone)]
 pub enum Seq {
@@ -154,9 +143,14 @@ impl Seq {
             if let [Item::Run { class, min, max }, next] = pair
                 && min != max
             {
-                match next.first() {
-                    Some(first) if !class.meets(&first) => {}
-                    _ => return None,
+                let stops = match next {
+                    Item::Literal(lit) => lit.first().is_some_and(|b| !class.has(*b)),
+                    Item::Run {
+                        class: next, min, ..
+                    } => *min > 0 && !class.meets(next),
+                };
+                if !stops {
+                    return None;
                 }
             }
         }

@@ -104,7 +104,7 @@ impl QuantIndex {
             let keys: Vec<&[u8]> = match test {
                 Test::Bytes(CmpOp::Eq, c) => vec![&**c],
                 Test::InBytes(StrSet::Small(items)) => items.iter().map(|b| &**b).collect(),
-                Test::InBytes(StrSet::Hashed(set)) => set.iter().map(|b| &**b).collect(),
+                Test::InBytes(StrSet::Hashed(set)) => set.iter().collect(),
                 _ => continue,
             };
             let id = QuantId(u32::try_from(i).unwrap_or(u32::MAX));

@@ -19,7 +19,6 @@ use crate::ast::{CmpOp, LogicOp};
 use crate::cond::{Glob, PathStep, Val};
 use crate::scheme::FieldId;
 use crate::sets::{IntRanges, IpRanges};
-use rustc_hash::FxHashSet;
 use std::fmt;
 use std::net::IpAddr;
 use std::ops::Range;
@@ -177,7 +176,67 @@ pub enum StrSet {
     /// Few items: compare lengths first, then bytes.
     Small(std::sync::Arc<[Box<[u8]>]>),
     /// Many items: FxHash lookup.
-    Hashed(std::sync::Arc<FxHashSet<Box<[u8]>>>),
+    Hashed(HashedStrs),
+}
+
+/// The items of a large set, concatenated, and a table of each one's place in
+/// them by hash: two allocations however many items, and a lookup compares
+/// lengths in the table before it touches any bytes.
+#[derive(Debug, Clone)]
+pub struct HashedStrs {
+    bytes: Box<[u8]>,
+    /// (offset, length) in `bytes`.
+    table: hashbrown::HashTable<(u32, u32)>,
+}
+
+impl HashedStrs {
+    /// `None` when the items hold more than 4 GiB between them.
+    fn new(items: &[Box<[u8]>]) -> Option<HashedStrs> {
+        let total = items.iter().map(|i| i.len()).sum();
+        u32::try_from(total).ok()?;
+        let mut bytes = Vec::with_capacity(total);
+        let mut table = hashbrown::HashTable::with_capacity(items.len());
+        for item in items {
+            let hash = str_hash(item);
+            let place = (bytes.len() as u32, item.len() as u32);
+            if table
+                .find(hash, |p| slice(&bytes, *p) == Some(&**item))
+                .is_none()
+            {
+                bytes.extend_from_slice(item);
+                table.insert_unique(hash, place, |p| slice(&bytes, *p).map_or(0, str_hash));
+            }
+        }
+        Some(HashedStrs {
+            bytes: bytes.into(),
+            table,
+        })
+    }
+
+    /// Every item, in no particular order.
+    pub fn iter(&self) -> impl Iterator<Item = &[u8]> {
+        self.table.iter().filter_map(|p| slice(&self.bytes, *p))
+    }
+
+    #[inline]
+    fn contains(&self, v: &[u8]) -> bool {
+        self.table
+            .find(str_hash(v), |&(at, len)| {
+                len as usize == v.len() && slice(&self.bytes, (at, len)) == Some(v)
+            })
+            .is_some()
+    }
+}
+
+#[inline]
+fn slice(bytes: &[u8], (at, len): (u32, u32)) -> Option<&[u8]> {
+    bytes.get(at as usize..at as usize + len as usize)
+}
+
+#[inline]
+fn str_hash(v: &[u8]) -> u64 {
+    use std::hash::BuildHasher;
+    rustc_hash::FxBuildHasher.hash_one(v)
 }
 
 impl StrSet {
@@ -186,11 +245,12 @@ impl StrSet {
 
     /// A set of these items.
     pub fn new(items: &[Box<[u8]>]) -> StrSet {
-        if items.len() <= StrSet::SMALL {
-            StrSet::Small(items.into())
-        } else {
-            StrSet::Hashed(std::sync::Arc::new(items.iter().cloned().collect()))
+        if items.len() > StrSet::SMALL
+            && let Some(hashed) = HashedStrs::new(items)
+        {
+            return StrSet::Hashed(hashed);
         }
+        StrSet::Small(items.into())
     }
 
     /// The set of a checked `in {…}`, sharing its items when they are few.

@@ -444,7 +444,7 @@ impl Checker<'_> {
         let before = self.errors.len();
         let op = match ty {
             Type::Int => {
-                let mut ranges = Vec::new();
+                let mut ranges = Vec::with_capacity(items.len());
                 for item in items {
                     match item {
                         SetItem::One(l) => {
@@ -466,7 +466,7 @@ impl Checker<'_> {
                 AtomOp::InInts(IntRanges::new(ranges))
             }
             Type::Ip => {
-                let mut ranges = Vec::new();
+                let mut ranges = Vec::with_capacity(items.len());
                 for item in items {
                     match item {
                         SetItem::One(
@@ -508,7 +508,7 @@ impl Checker<'_> {
                 AtomOp::InIps(IpRanges::new(ranges))
             }
             _ => {
-                let mut out = Vec::new();
+                let mut out = Vec::with_capacity(items.len());
                 for item in items {
                     match item {
                         SetItem::One(l) => {

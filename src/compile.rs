@@ -30,7 +30,8 @@ impl<'s> Builder<'s> {
                 code: Vec::new(),
                 blocks: Vec::new(),
                 whys: Vec::new(),
-                atoms: Vec::new(),
+                // Room for a typical expression's atoms: no regrowth while compiling one.
+                atoms: Vec::with_capacity(8),
                 quants: Vec::new(),
                 lists: Vec::new(),
                 regexes: Vec::new(),
@@ -38,7 +39,7 @@ impl<'s> Builder<'s> {
                 index: None,
                 shared_atoms: Vec::new(),
             },
-            atom_ids: HashMap::default(),
+            atom_ids: HashMap::with_capacity_and_hasher(8, Default::default()),
             quant_ids: HashMap::default(),
             list_ids: HashMap::default(),
         }
@@ -143,7 +144,7 @@ impl<'s> Builder<'s> {
     }
 
     fn block<T: Tree>(&mut self, cond: &T) -> BlockId {
-        let mut out = Vec::new();
+        let mut out = Vec::with_capacity(16);
         self.emit(cond, &mut out);
         let mut out = fuse(out);
         let base = u32::try_from(self.program.code.len()).unwrap_or(u32::MAX);

@@ -46,8 +46,10 @@ pub fn word(i: &str) -> Lexed<'_, &str> {
 /// `kw` at the start of `i`, ending at a word boundary.
 pub fn keyword<'s>(i: &'s str, kw: &str) -> Option<&'s str> {
     let rest = i.strip_prefix(kw)?;
-    match rest.chars().next() {
-        Some(c) if is_word_char(c) && kw.chars().all(is_word_char) => None,
+    // Word characters are ASCII: the first byte decides.
+    let word_byte = |b: &u8| b.is_ascii_alphanumeric() || *b == b'_';
+    match rest.as_bytes().first() {
+        Some(b) if word_byte(b) && kw.as_bytes().iter().all(word_byte) => None,
         _ => Some(rest),
     }
 }

@@ -171,8 +171,9 @@ impl<'s> Parser<'s> {
     /// precedence without recursion, so each nesting level costs few stack frames.
     fn expr(&mut self, i: &'s str) -> PResult<'s, Expr> {
         let (mut i, first) = self.unary(i)?;
-        let mut operands = vec![first];
-        let mut ops = Vec::new();
+        let mut operands = Vec::with_capacity(4);
+        operands.push(first);
+        let mut ops = Vec::with_capacity(3);
         loop {
             let j = ws(i);
             // Every spelling of `or`, `xor`, `and` starts with one of these.
@@ -588,7 +589,7 @@ impl<'s> Parser<'s> {
     }
 
     fn set(&mut self, i: &'s str, open: &'s str) -> PResult<'s, Rhs> {
-        let mut items = Vec::new();
+        let mut items = Vec::with_capacity(8);
         let mut i = ws(i);
         loop {
             if let Some(rest) = i.strip_prefix('}') {

@@ -109,20 +109,23 @@ fn escape(e: u8) -> Option<Atom> {
 
 fn digits() -> Bytes {
     let mut flags = [false; 256];
-    for b in b'0'..=b'9' {
-        set(&mut flags, b);
-    }
+    fill(&mut flags, b'0', b'9');
     Bytes(flags)
 }
 
 fn word() -> Bytes {
     let mut flags = [false; 256];
-    for b in 0..=255u8 {
-        if b.is_ascii_alphanumeric() || b == b'_' {
-            set(&mut flags, b);
-        }
-    }
+    fill(&mut flags, b'0', b'9');
+    fill(&mut flags, b'A', b'Z');
+    fill(&mut flags, b'a', b'z');
+    set(&mut flags, b'_');
     Bytes(flags)
+}
+
+fn fill(flags: &mut [bool; 256], lo: u8, hi: u8) {
+    if let Some(range) = flags.get_mut(usize::from(lo)..=usize::from(hi)) {
+        range.fill(true);
+    }
 }
 
 fn set(flags: &mut [bool; 256], b: u8) {
@@ -133,16 +136,11 @@ fn set(flags: &mut [bool; 256], b: u8) {
 
 /// The one byte a class holds, if it holds one: regex-syntax reads `[a]` as `a`.
 fn only_byte(bytes: &Bytes) -> Option<u8> {
-    let mut found = None;
-    for (b, on) in (0..=255u8).zip(bytes.0.iter()) {
-        if *on {
-            if found.is_some() {
-                return None;
-            }
-            found = Some(b);
-        }
+    if bytes.0.iter().filter(|on| **on).count() != 1 {
+        return None;
     }
-    found
+    let b = bytes.0.iter().position(|on| *on)?;
+    u8::try_from(b).ok()
 }
 
 /// `[…]` from just after the `[`: the class and where it ends.
@@ -181,9 +179,7 @@ fn class(p: &[u8], mut i: usize) -> Option<(Atom, usize)> {
                 if !hi.is_ascii_alphanumeric() || hi < lo {
                     return None;
                 }
-                for b in lo..=hi {
-                    set(&mut flags, b);
-                }
+                fill(&mut flags, lo, hi);
                 i += 3;
             }
             c if plain_in_class(c) => {

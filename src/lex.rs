@@ -13,7 +13,12 @@ type Lexed<'s, T> = IResult<&'s str, T>;
 
 /// Skips whitespace: space, TAB, CR, LF.
 pub fn ws(i: &str) -> &str {
-    i.trim_start_matches([' ', '\t', '\r', '\n'])
+    // Byte by byte: every whitespace character is ASCII, so no decoding is needed.
+    let n = i
+        .bytes()
+        .take_while(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
+        .count();
+    i.get(n..).unwrap_or("")
 }
 
 fn is_word_start(c: char) -> bool {
@@ -109,6 +114,11 @@ mod tests {
         assert_eq!(token("1..5"), Some(("..5", "1")));
         assert_eq!(ident("a.b_c.d[*]"), Ok(("[*]", "a.b_c.d")));
         assert_eq!(ident("a.b.[*]"), Ok((".[*]", "a.b")));
+        assert_eq!(ident("a.1b"), Ok((".1b", "a")));
+        assert_eq!(ident("a..b"), Ok(("..b", "a")));
+        assert_eq!(ident("_x.y9 == 1"), Ok((" == 1", "_x.y9")));
+        assert!(ident("1a").is_err());
+        assert!(ident(".a").is_err());
     }
 }
 

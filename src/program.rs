@@ -222,7 +222,8 @@ impl HashedStrs {
     fn contains(&self, v: &[u8]) -> bool {
         self.table
             .find(str_hash(v), |&(at, len)| {
-                len as usize == v.len() && slice(&self.bytes, (at, len)) == Some(v)
+                len as usize == v.len()
+                    && slice(&self.bytes, (at, len)).is_some_and(|s| crate::bytes::eq(s, v))
             })
             .is_some()
     }
@@ -265,7 +266,7 @@ impl StrSet {
     #[inline]
     pub fn contains(&self, v: &[u8]) -> bool {
         match self {
-            StrSet::Small(items) => items.iter().any(|i| **i == *v),
+            StrSet::Small(items) => items.iter().any(|i| crate::bytes::eq(i, v)),
             StrSet::Hashed(set) => set.contains(v),
         }
     }

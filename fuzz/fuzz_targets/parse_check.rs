@@ -1,5 +1,6 @@
 //! Parse and check arbitrary text against the device scheme: must always return,
-//! and whatever checks must print to text that parses back to the same tree.
+//! whatever checks must print to text that parses back to the same tree, and
+//! its labels, rendered lazily from the source, must read as printed from the tree.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -20,5 +21,29 @@ fuzz_target!(|data: &[u8]| {
             first, again,
             "`{src}` printed as `{printed}` parses to another tree"
         );
+        let eager = zt_eval::check::check_with(&checked.expr, &Scheme::device(), &Limits::default())
+            .unwrap_or_else(|_| panic!("`{src}` checks from its source but not from its tree"));
+        let (mut lazy_labels, mut eager_labels) = (Vec::new(), Vec::new());
+        labels(&checked.cond, &mut lazy_labels);
+        labels(&eager, &mut eager_labels);
+        assert_eq!(lazy_labels, eager_labels, "`{src}`: labels differ");
+        // Compiling and evaluating an empty context must not panic either.
+        let compiled = checked.compile(&Scheme::device());
+        let mut scratch = compiled.scratch();
+        let _ = compiled.explain(&zt_eval::Context::new(&Scheme::device()), &mut scratch);
     }
 });
+
+fn labels(cond: &zt_eval::cond::Cond, out: &mut Vec<String>) {
+    use zt_eval::cond::Cond;
+    match cond {
+        Cond::Const(_) => {}
+        Cond::Logic(_, items) => items.iter().for_each(|c| labels(c, out)),
+        Cond::Not(inner) => labels(inner, out),
+        Cond::Atom { label, .. } | Cond::Ref { label, .. } => out.push(label.to_string()),
+        Cond::Quant { quant, label } => {
+            out.push(label.to_string());
+            labels(&quant.body, out);
+        }
+    }
+}

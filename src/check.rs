@@ -370,11 +370,13 @@ impl Checker<'_> {
         }
     }
 
-    fn bytes(&mut self, lit: &Literal) -> Option<Vec<u8>> {
+    /// A literal as bytes: borrowed from the tree unless it is hex to decode.
+    fn bytes<'l>(&mut self, lit: &'l Literal) -> Option<std::borrow::Cow<'l, [u8]>> {
+        use std::borrow::Cow;
         match &lit.kind {
-            LitKind::Str(b) => Some(b.to_vec()),
-            LitKind::Raw { text, .. } => Some(text.as_bytes().to_vec()),
-            LitKind::Regex(t) => Some(t.as_bytes().to_vec()),
+            LitKind::Str(b) => Some(Cow::Borrowed(b)),
+            LitKind::Raw { text, .. } => Some(Cow::Borrowed(text.as_bytes())),
+            LitKind::Regex(t) => Some(Cow::Borrowed(t.as_bytes())),
             // `10.15` or `10.20.30.40` on a string field is almost always a version or an
             // address meant as text; reading it as hex bytes would never match (differs
             // from wirefilter, which reads it as bytes silently).
@@ -396,7 +398,7 @@ impl Checker<'_> {
                 None
             }
             LitKind::Token(t) => match literal::parse_hex_bytes(t) {
-                Ok(b) => Some(b),
+                Ok(b) => Some(Cow::Owned(b)),
                 Err(_) => {
                     self.mismatch(lit, "a string", Some(format!("quote it: `\"{t}\"`")));
                     None
@@ -513,7 +515,7 @@ impl Checker<'_> {
                     match item {
                         SetItem::One(l) => {
                             if let Some(b) = self.bytes(l) {
-                                out.push(b.into_boxed_slice());
+                                out.push(b);
                             }
                         }
                         SetItem::Range(a, b) => self.error(Diagnostic::new(
@@ -523,7 +525,7 @@ impl Checker<'_> {
                         )),
                     }
                 }
-                AtomOp::InBytes(BytesSet::new(out))
+                AtomOp::InBytes(BytesSet::new(out.iter().map(|b| &**b)))
             }
         };
         (self.errors.len() == before).then_some(op)

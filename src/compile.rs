@@ -268,7 +268,7 @@ impl<'s> Builder<'s> {
         let set = self
             .scheme
             .list_def(id)
-            .map_or(ListSet::Bytes(StrSet::new(&[])), compile_list);
+            .map_or(ListSet::Bytes(StrSet::new([])), compile_list);
         let i = u32::try_from(self.program.lists.len()).unwrap_or(u32::MAX);
         self.program.lists.push(set);
         self.list_ids.insert(id, i);
@@ -326,10 +326,7 @@ pub fn compile_list(def: &ListDef) -> ListSet {
         Type::Ip => ListSet::Ips(IpRanges::new(
             def.items.iter().filter_map(|i| parse_ip_item(i)),
         )),
-        _ => {
-            let items: Vec<Box<[u8]>> = def.items.iter().map(|i| i.as_bytes().into()).collect();
-            ListSet::Bytes(StrSet::new(&items))
-        }
+        _ => ListSet::Bytes(StrSet::new(def.items.iter().map(|i| i.as_bytes()))),
     }
 }
 

@@ -121,7 +121,7 @@ fn membership(q: &Quant) -> Option<(FieldId, Vec<&[u8]>)> {
     }
     let keys = match &atom.op {
         AtomOp::Cmp(CmpOp::Eq, Scalar::Bytes(c)) => vec![&**c],
-        AtomOp::InBytes(set) => set.items().iter().map(|b| &**b).collect(),
+        AtomOp::InBytes(set) => set.iter().collect(),
         _ => return None,
     };
     Some((*field, keys))

@@ -173,8 +173,9 @@ impl Test {
 /// A byte-string set: linear scan when small, hashed when large.
 #[derive(Debug, Clone)]
 pub enum StrSet {
-    /// Few items: compare lengths first, then bytes.
-    Small(std::sync::Arc<[Box<[u8]>]>),
+    /// Few items, scanned: each its own (pointer, length), so a scan compares
+    /// lengths without touching the bytes.
+    Small(Box<[Box<[u8]>]>),
     /// Many items: FxHash lookup.
     Hashed(HashedStrs),
 }
@@ -191,21 +192,18 @@ pub struct HashedStrs {
 
 impl HashedStrs {
     /// `None` when the items hold more than 4 GiB between them.
-    fn new(items: &[Box<[u8]>]) -> Option<HashedStrs> {
-        let total = items.iter().map(|i| i.len()).sum();
+    fn new(set: &crate::sets::BytesSet) -> Option<HashedStrs> {
+        let total = set.iter().map(<[u8]>::len).sum();
         u32::try_from(total).ok()?;
         let mut bytes = Vec::with_capacity(total);
-        let mut table = hashbrown::HashTable::with_capacity(items.len());
-        for item in items {
-            let hash = str_hash(item);
+        let mut table = hashbrown::HashTable::with_capacity(set.len());
+        // The set's items are distinct already: each goes in once.
+        for item in set.iter() {
             let place = (bytes.len() as u32, item.len() as u32);
-            if table
-                .find(hash, |p| slice(&bytes, *p) == Some(&**item))
-                .is_none()
-            {
-                bytes.extend_from_slice(item);
-                table.insert_unique(hash, place, |p| slice(&bytes, *p).map_or(0, str_hash));
-            }
+            bytes.extend_from_slice(item);
+            table.insert_unique(str_hash(item), place, |p| {
+                slice(&bytes, *p).map_or(0, str_hash)
+            });
         }
         Some(HashedStrs {
             bytes: bytes.into(),
@@ -218,7 +216,7 @@ impl HashedStrs {
         self.table.iter().filter_map(|p| slice(&self.bytes, *p))
     }
 
-    #[inline]
+    #[inline(always)]
     fn contains(&self, v: &[u8]) -> bool {
         self.table
             .find(str_hash(v), |&(at, len)| {
@@ -245,25 +243,23 @@ impl StrSet {
     const SMALL: usize = 4;
 
     /// A set of these items.
-    pub fn new(items: &[Box<[u8]>]) -> StrSet {
-        if items.len() > StrSet::SMALL
-            && let Some(hashed) = HashedStrs::new(items)
+    pub fn new<'a>(items: impl IntoIterator<Item = &'a [u8]>) -> StrSet {
+        StrSet::of(&crate::sets::BytesSet::new(items))
+    }
+
+    /// The set of a checked `in {…}`.
+    pub fn of(set: &crate::sets::BytesSet) -> StrSet {
+        if set.len() > StrSet::SMALL
+            && let Some(hashed) = HashedStrs::new(set)
         {
             return StrSet::Hashed(hashed);
         }
-        StrSet::Small(items.into())
+        StrSet::Small(set.iter().map(Box::from).collect())
     }
 
-    /// The set of a checked `in {…}`, sharing its items when they are few.
-    pub fn of(set: &crate::sets::BytesSet) -> StrSet {
-        match set.items().len() {
-            n if n <= StrSet::SMALL => StrSet::Small(std::sync::Arc::clone(set.shared())),
-            _ => StrSet::new(set.items()),
-        }
-    }
-
-    /// Membership.
-    #[inline]
+    /// Membership. Always inlined: it is the whole of the commonest tests, and
+    /// a call's prologue cost a fifth of a lookup.
+    #[inline(always)]
     pub fn contains(&self, v: &[u8]) -> bool {
         match self {
             StrSet::Small(items) => items.iter().any(|i| crate::bytes::eq(i, v)),

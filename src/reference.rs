@@ -177,7 +177,7 @@ impl Reference<'_> {
                 .build()
                 .is_ok_and(|re| re.is_match(x)),
             (AtomOp::Wildcard(g), Value::Bytes(x)) => g.is_match(x),
-            (AtomOp::InBytes(set), Value::Bytes(x)) => set.items().iter().any(|i| **i == **x),
+            (AtomOp::InBytes(set), Value::Bytes(x)) => set.iter().any(|i| *i == **x),
             (AtomOp::InInts(r), Value::Int(x)) => {
                 r.ranges().iter().any(|(lo, hi)| lo <= x && x <= hi)
             }

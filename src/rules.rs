@@ -225,7 +225,7 @@ impl<'s> RuleCompiler<'s> {
                             .join(" ")
                     )
                 });
-                let set = BytesSet::new(scores.iter().map(|s| s.as_bytes().into()).collect());
+                let set = BytesSet::new(scores.iter().map(|s| s.as_bytes()));
                 atom(
                     Val::Field(self.field("identity.risk_score")),
                     AtomOp::InBytes(set),

@@ -4,31 +4,71 @@
 
 use std::net::IpAddr;
 
-/// Sorted, deduplicated byte strings.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
-pub struct BytesSet(std::sync::Arc<[Box<[u8]>]>);
+/// Sorted, deduplicated byte strings, packed into one buffer and shared: a set
+/// of twenty strings is two allocations however often it is cloned.
+#[derive(Clone, PartialEq, Eq, Hash, Default)]
+pub struct BytesSet(std::sync::Arc<Packed>);
+
+#[derive(PartialEq, Eq, Hash, Default)]
+struct Packed {
+    bytes: Box<[u8]>,
+    /// Each item's `start..end` in `bytes`, in sorted order.
+    spans: Box<[(usize, usize)]>,
+}
 
 impl BytesSet {
     /// The set of these items.
-    pub fn new(mut items: Vec<Box<[u8]>>) -> BytesSet {
+    pub fn new<'a>(items: impl IntoIterator<Item = &'a [u8]>) -> BytesSet {
+        let mut items: Vec<&[u8]> = items.into_iter().collect();
         items.sort_unstable();
         items.dedup();
-        BytesSet(items.into())
+        let mut bytes = Vec::with_capacity(items.iter().map(|i| i.len()).sum());
+        let mut spans = Vec::with_capacity(items.len());
+        for item in items {
+            let start = bytes.len();
+            bytes.extend_from_slice(item);
+            spans.push((start, bytes.len()));
+        }
+        BytesSet(std::sync::Arc::new(Packed {
+            bytes: bytes.into(),
+            spans: spans.into(),
+        }))
     }
 
     /// Membership by binary search (the program uses a hash set instead).
     pub fn contains(&self, v: &[u8]) -> bool {
-        self.0.binary_search_by(|item| (**item).cmp(v)).is_ok()
+        self.0
+            .spans
+            .binary_search_by(|&(start, end)| {
+                self.0.bytes.get(start..end).unwrap_or_default().cmp(v)
+            })
+            .is_ok()
+    }
+
+    /// How many items.
+    pub fn len(&self) -> usize {
+        self.0.spans.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.0.spans.is_empty()
     }
 
     /// The items, sorted.
-    pub fn items(&self) -> &[Box<[u8]>] {
-        &self.0
+    pub fn iter(&self) -> impl Iterator<Item = &[u8]> {
+        self.0
+            .spans
+            .iter()
+            .map(|&(start, end)| self.0.bytes.get(start..end).unwrap_or_default())
     }
+}
 
-    /// The items, shared rather than copied.
-    pub fn shared(&self) -> &std::sync::Arc<[Box<[u8]>]> {
-        &self.0
+impl std::fmt::Debug for BytesSet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_set()
+            .entries(self.iter().map(String::from_utf8_lossy))
+            .finish()
     }
 }
 

@@ -442,7 +442,7 @@ impl Checker<'_> {
     fn literal_bytes(&mut self, arg: &Arg, name: &Ident) -> Option<Box<[u8]>> {
         match arg {
             Arg::Lit(lit) if matches!(lit.kind, LitKind::Str(_) | LitKind::Raw { .. }) => {
-                self.bytes(lit).map(Vec::into_boxed_slice)
+                self.bytes(lit).map(Box::from)
             }
             _ => {
                 self.error(Diagnostic::new(

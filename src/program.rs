@@ -185,6 +185,9 @@ pub enum StrSet {
 /// lengths in the table before it touches any bytes.
 #[derive(Debug, Clone)]
 pub struct HashedStrs {
+    /// Bit `n` is set when an item is `n` bytes long (bit 63: 63 or more): a
+    /// value of no item's length is out without being hashed.
+    lengths: u64,
     bytes: Box<[u8]>,
     /// (offset, length) in `bytes`.
     table: hashbrown::HashTable<(u32, u32)>,
@@ -197,8 +200,10 @@ impl HashedStrs {
         u32::try_from(total).ok()?;
         let mut bytes = Vec::with_capacity(total);
         let mut table = hashbrown::HashTable::with_capacity(set.len());
+        let mut lengths = 0;
         // The set's items are distinct already: each goes in once.
         for item in set.iter() {
+            lengths |= length_bit(item);
             let place = (bytes.len() as u32, item.len() as u32);
             bytes.extend_from_slice(item);
             table.insert_unique(str_hash(item), place, |p| {
@@ -206,6 +211,7 @@ impl HashedStrs {
             });
         }
         Some(HashedStrs {
+            lengths,
             bytes: bytes.into(),
             table,
         })
@@ -218,6 +224,9 @@ impl HashedStrs {
 
     #[inline(always)]
     fn contains(&self, v: &[u8]) -> bool {
+        if self.lengths & length_bit(v) == 0 {
+            return false;
+        }
         self.table
             .find(str_hash(v), |&(at, len)| {
                 len as usize == v.len()
@@ -225,6 +234,11 @@ impl HashedStrs {
             })
             .is_some()
     }
+}
+
+#[inline(always)]
+fn length_bit(v: &[u8]) -> u64 {
+    1 << v.len().min(63)
 }
 
 #[inline]
@@ -467,5 +481,52 @@ impl fmt::Debug for Program {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::StrSet;
+    use proptest::prelude::*;
+
+    fn member(set: &[Vec<u8>], v: &[u8]) -> bool {
+        set.iter().any(|i| i.as_slice() == v)
+    }
+
+    proptest! {
+        /// Scanned and hashed sets (lengths straddling the 63-byte bucket of the
+        /// length filter) agree with plain membership.
+        #[test]
+        fn str_set_is_membership(
+            items in prop::collection::vec(prop::collection::vec(b'a'..=b'c', 0..70), 0..12),
+            probes in prop::collection::vec(prop::collection::vec(b'a'..=b'c', 0..70), 0..12),
+        ) {
+            let set = StrSet::new(items.iter().map(Vec::as_slice));
+            prop_assert_eq!(matches!(set, StrSet::Hashed(_)), {
+                let mut distinct = items.clone();
+                distinct.sort();
+                distinct.dedup();
+                distinct.len() > 4
+            });
+            for v in items.iter().chain(&probes) {
+                prop_assert_eq!(set.contains(v), member(&items, v), "{:?}", v);
+            }
+        }
+    }
+
+    #[test]
+    fn long_items_share_the_last_length_bit() {
+        let items: Vec<Vec<u8>> = [1, 5, 62, 63, 64, 100]
+            .iter()
+            .map(|n| vec![b'x'; *n])
+            .collect();
+        let set = StrSet::new(items.iter().map(Vec::as_slice));
+        for n in 0..120 {
+            assert_eq!(
+                set.contains(&vec![b'x'; n]),
+                [1, 5, 62, 63, 64, 100].contains(&n),
+                "{n}"
+            );
+        }
     }
 }

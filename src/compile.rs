@@ -134,7 +134,7 @@ impl<'s> Builder<'s> {
 
     /// The operand `cond` compiles to, when it is an atom, a quantifier or a group
     /// reference (hash-consed: an atom already compiled keeps its id).
-    pub fn operand(&mut self, cond: &Cond) -> Option<Operand> {
+    fn operand(&mut self, cond: &Cond) -> Option<Operand> {
         Some(match cond {
             Cond::Atom { atom, .. } => Operand::Atom(self.atom(atom)),
             Cond::Quant { quant, .. } => Operand::Quant(self.quant(quant)),

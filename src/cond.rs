@@ -274,6 +274,20 @@ fn find(hay: &[u8], needle: &[u8], fold_case: bool) -> Option<usize> {
 }
 
 impl Cond {
+    /// Calls `f` with every label, quantifier bodies included, in order.
+    pub fn for_each_label(&self, f: &mut impl FnMut(&crate::label::Label)) {
+        match self {
+            Cond::Const(_) => {}
+            Cond::Logic(_, items) => items.iter().for_each(|c| c.for_each_label(f)),
+            Cond::Not(inner) => inner.for_each_label(f),
+            Cond::Atom { label, .. } | Cond::Ref { label, .. } => f(label),
+            Cond::Quant { quant, label } => {
+                f(label);
+                quant.body.for_each_label(f);
+            }
+        }
+    }
+
     /// `a and b …`, flattening nested `and`s and folding constants.
     pub fn and(items: Vec<Cond>) -> Cond {
         Cond::logic(LogicOp::And, items)

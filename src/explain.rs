@@ -20,7 +20,7 @@ pub struct Explained {
 impl Program {
     /// Evaluates a root block and says why.
     pub fn explain(&self, block: BlockId, ctx: &Context, scratch: &mut Scratch) -> Explained {
-        match self.whys.get(block.0 as usize).and_then(Option::as_ref) {
+        match self.why_of(block) {
             Some(why) => self.why(why, ctx, scratch),
             None => Explained {
                 result: self.run(block, ctx, scratch),

@@ -66,6 +66,23 @@ pub fn read_case_file<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, 
     serde_json::from_str(&text).map_err(|e| e.to_string())
 }
 
+/// Every expression of `corpus/expr/`, with its file's `scheme`, if it names one.
+pub fn expressions() -> Vec<(Option<serde_json::Value>, String)> {
+    let mut out = Vec::new();
+    for path in case_files("expr") {
+        let Ok(v) = read_case_file::<serde_json::Value>(&path) else {
+            continue;
+        };
+        let cases = v.get("cases").and_then(|c| c.as_array());
+        for case in cases.into_iter().flatten() {
+            if let Some(e) = case.get("expr").and_then(|e| e.as_str()) {
+                out.push((v.get("scheme").cloned(), e.to_string()));
+            }
+        }
+    }
+    out
+}
+
 pub fn scheme_of(v: &serde_json::Value) -> Result<Scheme, String> {
     match v {
         serde_json::Value::String(s) if s == "device" => Ok(Scheme::device()),

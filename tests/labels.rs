@@ -8,18 +8,11 @@ use zt_eval::cond::Cond;
 use zt_eval::parse::{Limits, parse};
 use zt_eval::scheme::Scheme;
 
-/// Every label of `cond`, quantifier bodies included, in order.
-fn labels(cond: &Cond, out: &mut Vec<String>) {
-    match cond {
-        Cond::Const(_) => {}
-        Cond::Logic(_, items) => items.iter().for_each(|c| labels(c, out)),
-        Cond::Not(inner) => labels(inner, out),
-        Cond::Atom { label, .. } | Cond::Ref { label, .. } => out.push(label.to_string()),
-        Cond::Quant { quant, label } => {
-            out.push(label.to_string());
-            labels(&quant.body, out);
-        }
-    }
+/// Every label of `cond`, as text, in order.
+fn labels(cond: &Cond) -> Vec<String> {
+    let mut out = Vec::new();
+    cond.for_each_label(&mut |l| out.push(l.to_string()));
+    out
 }
 
 /// Both ways of labelling `src` agree (expressions that do not check are skipped).
@@ -34,9 +27,7 @@ fn same_labels(src: &str, scheme: &Scheme) -> Result<(), String> {
     ) else {
         return Ok(());
     };
-    let (mut l, mut e) = (Vec::new(), Vec::new());
-    labels(&lazy, &mut l);
-    labels(&eager, &mut e);
+    let (l, e) = (labels(&lazy), labels(&eager));
     if l == e {
         Ok(())
     } else {
@@ -44,32 +35,18 @@ fn same_labels(src: &str, scheme: &Scheme) -> Result<(), String> {
     }
 }
 
-/// Every corpus expression, with its file's scheme.
+/// Every corpus expression, with its file's scheme (the device scheme when
+/// the file names none).
 fn corpus() -> Vec<(String, Scheme)> {
-    let mut out = Vec::new();
-    for path in crate::corpus::case_files("expr") {
-        let Ok(text) = std::fs::read_to_string(&path) else {
-            continue;
-        };
-        let Ok(v) = serde_json::from_str::<serde_json::Value>(&text) else {
-            continue;
-        };
-        let scheme = match v.get("scheme") {
-            Some(s) => crate::corpus::scheme_of(s).unwrap_or_else(|_| Scheme::device()),
-            None => Scheme::device(),
-        };
-        for case in v
-            .get("cases")
-            .and_then(|c| c.as_array())
-            .into_iter()
-            .flatten()
-        {
-            if let Some(e) = case.get("expr").and_then(|e| e.as_str()) {
-                out.push((e.to_string(), scheme.clone()));
-            }
-        }
-    }
-    out
+    crate::corpus::expressions()
+        .into_iter()
+        .map(|(scheme, e)| {
+            let scheme = scheme
+                .and_then(|s| crate::corpus::scheme_of(&s).ok())
+                .unwrap_or_else(Scheme::device);
+            (e, scheme)
+        })
+        .collect()
 }
 
 static CORPUS: std::sync::LazyLock<Vec<(String, Scheme)>> = std::sync::LazyLock::new(corpus);

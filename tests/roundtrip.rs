@@ -239,26 +239,10 @@ fn deep_nesting_is_an_error_not_a_crash() {
 static CORPUS: std::sync::LazyLock<Vec<String>> = std::sync::LazyLock::new(read_corpus_expressions);
 
 fn read_corpus_expressions() -> Vec<String> {
-    let mut out = Vec::new();
-    for path in crate::corpus::case_files("expr") {
-        let Ok(text) = std::fs::read_to_string(&path) else {
-            continue;
-        };
-        let Ok(v) = serde_json::from_str::<serde_json::Value>(&text) else {
-            continue;
-        };
-        for case in v
-            .get("cases")
-            .and_then(|c| c.as_array())
-            .into_iter()
-            .flatten()
-        {
-            if let Some(e) = case.get("expr").and_then(|e| e.as_str()) {
-                out.push(e.to_string());
-            }
-        }
-    }
-    out
+    crate::corpus::expressions()
+        .into_iter()
+        .map(|(_, e)| e)
+        .collect()
 }
 
 proptest! {

@@ -23,10 +23,7 @@ fuzz_target!(|data: &[u8]| {
         );
         let eager = zt_eval::check::check_with(&checked.expr, &Scheme::device(), &Limits::default())
             .unwrap_or_else(|_| panic!("`{src}` checks from its source but not from its tree"));
-        let (mut lazy_labels, mut eager_labels) = (Vec::new(), Vec::new());
-        labels(&checked.cond, &mut lazy_labels);
-        labels(&eager, &mut eager_labels);
-        assert_eq!(lazy_labels, eager_labels, "`{src}`: labels differ");
+        assert_eq!(labels(&checked.cond), labels(&eager), "`{src}`: labels differ");
         // Compiling and evaluating an empty context must not panic either.
         let compiled = checked.compile(&Scheme::device());
         let mut scratch = compiled.scratch();
@@ -34,16 +31,8 @@ fuzz_target!(|data: &[u8]| {
     }
 });
 
-fn labels(cond: &zt_eval::cond::Cond, out: &mut Vec<String>) {
-    use zt_eval::cond::Cond;
-    match cond {
-        Cond::Const(_) => {}
-        Cond::Logic(_, items) => items.iter().for_each(|c| labels(c, out)),
-        Cond::Not(inner) => labels(inner, out),
-        Cond::Atom { label, .. } | Cond::Ref { label, .. } => out.push(label.to_string()),
-        Cond::Quant { quant, label } => {
-            out.push(label.to_string());
-            labels(&quant.body, out);
-        }
-    }
+fn labels(cond: &zt_eval::cond::Cond) -> Vec<String> {
+    let mut out = Vec::new();
+    cond.for_each_label(&mut |l| out.push(l.to_string()));
+    out
 }

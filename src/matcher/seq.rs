@@ -106,9 +106,6 @@ impl Seq {
             Some((last, body)) if matches!(last.kind(), HirKind::Look(Look::End)) => (true, body),
             _ => (false, rest),
         };
-        if body.len().saturating_mul(std::mem::size_of::<Bytes>()) > size_limit {
-            return None;
-        }
         let items = body
             .iter()
             .map(|part| item(part))

@@ -1,0 +1,70 @@
+//! A fixed amount of work for `valgrind --tool=callgrind`, which counts
+//! instructions repeatably where timings on a shared machine are noisy.
+//!
+//! ```sh
+//! cargo build --release --example instructions
+//! valgrind --tool=callgrind --toggle-collect='*decide_prepared*' \
+//!     target/release/examples/instructions decide50 1000
+//! valgrind --tool=callgrind --toggle-collect='*decide_line_into*' \
+//!     target/release/examples/instructions batch 1000
+//! ```
+//!
+//! Divide the collected instructions by the count: `decide50` and `decide1000`
+//! run the `decide` bench's decision (`decide_prepared` on the generated 50- or
+//! 1,000-group configuration), `batch` decides that many sampled lines of the
+//! Acme example as `batch_acme/one_thread` does.
+
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+#[path = "../benches/support/generate.rs"]
+#[allow(dead_code, reason = "shared with the decide bench")]
+mod generate;
+
+use std::hint::black_box;
+use std::path::Path;
+use zt_eval::Engine;
+
+fn main() -> Result<(), String> {
+    let args: Vec<String> = std::env::args().collect();
+    let (Some(mode), Some(count)) = (args.get(1), args.get(2)) else {
+        return Err("usage: instructions decide50|decide1000|batch COUNT".into());
+    };
+    let count: usize = count.parse().map_err(|e| format!("count: {e}"))?;
+    match mode.as_str() {
+        "decide50" | "decide1000" => {
+            let groups = if mode == "decide50" { 50 } else { 1000 };
+            let engine = Engine::from_json(&generate::config_text(groups), "generated")
+                .map_err(|e| e.to_string())?;
+            let prepared = engine
+                .prepare(&generate::context())
+                .map_err(|e| e.to_string())?;
+            let mut scratch = engine.scratch();
+            for _ in 0..count {
+                black_box(engine.decide_prepared(black_box(&prepared), &mut scratch));
+            }
+        }
+        "batch" => {
+            let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus/examples/acme");
+            let engine = Engine::from_path(&dir).map_err(|e| e.to_string())?;
+            let lines: Vec<String> = zt_eval::sample::sample(engine.config(), count, 1)
+                .map(|v| v.to_string())
+                .collect();
+            let mut scratch = engine.scratch();
+            let mut out = Vec::with_capacity(count * 512);
+            for (i, line) in lines.iter().enumerate() {
+                zt_eval::simulate::decide_line_into(
+                    &engine,
+                    &mut scratch,
+                    i + 1,
+                    line,
+                    false,
+                    &mut out,
+                );
+            }
+            black_box(out);
+        }
+        other => return Err(format!("unknown mode `{other}`")),
+    }
+    Ok(())
+}

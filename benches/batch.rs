@@ -17,7 +17,7 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use rayon::prelude::*;
 use std::path::Path;
 use zt_eval::Engine;
-use zt_eval::simulate::decide_line_into;
+use zt_eval::whatif::decide_line_into;
 
 const LINES: usize = 200_000;
 
@@ -27,7 +27,7 @@ fn bench_batch(c: &mut Criterion) {
         eprintln!("the example configuration does not load");
         return;
     };
-    let lines: Vec<String> = zt_eval::sample::sample(engine.config(), LINES, 1)
+    let lines: Vec<String> = zt_eval::whatif::sample(engine.config(), LINES, 1)
         .map(|v| v.to_string())
         .collect();
     let mut group = c.benchmark_group("batch_acme");

@@ -17,11 +17,10 @@
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
-use serde_json::Value;
 use std::hint::black_box;
 use zt_eval::Engine;
-use zt_eval::reference_config;
-use zt_eval::subject::Subject;
+use zt_eval::Subject;
+use zt_eval::oracle::config as reference_config;
 
 #[path = "support/generate.rs"]
 mod generate;
@@ -51,17 +50,9 @@ fn bench_decide(c: &mut Criterion) {
     };
     let oracle = reference_config::decide(&config, &subject);
     // Both sides must decide the same, or the comparison is meaningless.
-    let groups = decision
-        .json
-        .get("access_groups")
-        .and_then(Value::as_array)
-        .map_or(0, Vec::len);
+    let groups = decision.member_names().len();
     assert_eq!(
-        decision
-            .json
-            .get("device_profile")
-            .and_then(|p| p.get("name"))
-            .and_then(Value::as_str),
+        decision.device_profile_name(),
         oracle.device_profile.as_deref()
     );
     assert_eq!(groups, oracle.access_groups.len());

@@ -15,9 +15,9 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use std::hint::black_box;
 use std::net::IpAddr;
-use zt_eval::expression::check_expression;
-use zt_eval::scheme::Scheme;
-use zt_eval::value::Context;
+use zt_eval::Context;
+use zt_eval::Scheme;
+use zt_eval::check_expression;
 
 const SCHEME: &str = r#"{"fields": {"identity.email": "Bytes", "identity.group": "Bytes", "ip.src": "Ip",
   "os.name": "Bytes", "device.hostname": "Bytes", "identity.groups.name": "Array<Bytes>"}}"#;

@@ -47,13 +47,13 @@ fn main() -> Result<(), String> {
         "batch" => {
             let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus/examples/acme");
             let engine = Engine::from_path(&dir).map_err(|e| e.to_string())?;
-            let lines: Vec<String> = zt_eval::sample::sample(engine.config(), count, 1)
+            let lines: Vec<String> = zt_eval::whatif::sample(engine.config(), count, 1)
                 .map(|v| v.to_string())
                 .collect();
             let mut scratch = engine.scratch();
             let mut out = Vec::with_capacity(count * 512);
             for (i, line) in lines.iter().enumerate() {
-                zt_eval::simulate::decide_line_into(
+                zt_eval::whatif::decide_line_into(
                     &engine,
                     &mut scratch,
                     i + 1,

@@ -44,6 +44,7 @@ impl Span {
 
 /// What went wrong; `as_str` is the stable JSON `kind`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ErrorKind {
     /// `os.name ==` (input ends where something was expected)
     UnexpectedEnd,
@@ -247,6 +248,8 @@ impl fmt::Display for Diagnostic {
     }
 }
 
+impl std::error::Error for Diagnostic {}
+
 /// 1-based line and column (in characters) of byte offset `at`.
 pub fn line_col(src: &str, at: usize) -> (usize, usize) {
     let at = floor_char_boundary(src, at);
@@ -280,6 +283,31 @@ pub fn render_all(diags: &[Diagnostic], src: &str, origin: Option<&str>) -> Stri
         .map(|d| d.render(src, origin))
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+/// The name among `candidates` closest to `name`, if close enough to be a likely typo.
+pub(crate) fn did_you_mean<'a>(
+    name: &str,
+    candidates: impl Iterator<Item = &'a str>,
+) -> Option<&'a str> {
+    let limit = (name.chars().count() / 3).max(2);
+    candidates
+        .map(|c| (strsim::levenshtein(name, c), c))
+        .filter(|(d, _)| *d <= limit)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| c)
+}
+
+/// "a string", "an array", … for messages.
+pub(crate) fn json_kind(v: &serde_json::Value) -> &'static str {
+    match v {
+        serde_json::Value::Null => "null",
+        serde_json::Value::Bool(_) => "a boolean",
+        serde_json::Value::Number(_) => "a number",
+        serde_json::Value::String(_) => "a string",
+        serde_json::Value::Array(_) => "an array",
+        serde_json::Value::Object(_) => "an object",
+    }
 }
 
 #[cfg(test)]

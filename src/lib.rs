@@ -1,17 +1,21 @@
 //! zt-eval: offline evaluation of Zero Trust access configuration.
 //!
-//! The match-expression pipeline, each stage named by its output type:
+//! Two pipelines, each stage named by its output type:
 //!
 //! ```text
-//! text --parse--> Expr --check(Scheme)--> Cond --compile--> Program --run(Context, Scratch)--> bool
-//!                                                             \--explain--> Explained (deciding atoms)
+//! expressions    text --parse--> Expr --check(Scheme)--> Cond --compile--> Program --eval(Context)--> bool
+//!                (expr/)                                        (program/)
+//!
+//! configurations JSON --config::load--> Config --Engine (engine/)--> Program of every group, profile, rule
+//!                context JSON --Subject (subject/)--> slots --decide--> Decision --Serialize--> JSON
+//!                                                                 \--> whatif/: batch, diff, sample
 //! ```
 //!
-//! `Expr` (ast.rs) is what the user wrote, with a span on every node, so errors
-//! and canonical printing refer to the source. `Cond` (cond.rs) is what it means:
-//! names resolved to `FieldId`s, literals typed, regexes compiled, every `[*]`
-//! turned into a quantifier source. They are separate so that the checker can
-//! report every error against the text while the compiler and the reference
+//! `Expr` is what the user wrote, with a span on every node, so errors and
+//! canonical printing refer to the source. `Cond` is what it means: names
+//! resolved to `FieldId`s, literals typed, regexes compiled, every `[*]` turned
+//! into a quantifier source. They are separate so that the checker can report
+//! every error against the text while the compiler and the reference
 //! interpreter never see a name or a span.
 //!
 //! ```
@@ -19,13 +23,13 @@
 //!
 //! let scheme = Scheme::device();
 //! let src = r#"any(identity.groups.name[*] in {"developers" "admin"}) and os.name == "windows""#;
-//! let checked = check_expression(src, &scheme, &Default::default()).map_err(|e| e[0].message.clone())?;
+//! let checked = check_expression(src, &scheme, &Default::default())?;
 //! let compiled = checked.compile(&scheme);
 //! let mut scratch = compiled.scratch(); // once per thread, reused for every context
 //!
 //! let ctx = Context::from_flat_json(&scheme, &serde_json::json!({
 //!     "identity.groups.name": ["developers"], "os.name": "windows"
-//! })).map_err(|e| e.to_string())?;
+//! }))?;
 //! assert!(compiled.eval(&ctx, &mut scratch));
 //!
 //! let why = compiled.explain(&ctx, &mut scratch);
@@ -33,11 +37,12 @@
 //!     r#"any(identity.groups.name[*] in {"developers" "admin"}) is true"#,
 //!     r#"os.name == "windows" is true"#,
 //! ]);
-//! # Ok::<(), String>(())
+//! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
 //! A whole configuration: load once, decide many. Every group's rules and every
 //! profile's `match` are compiled into one program; `Engine` is `Send + Sync`.
+//! A decision is a typed value; its JSON (`decision.md`) is a rendering.
 //!
 //! ```
 //! use zt_eval::Engine;
@@ -51,7 +56,7 @@
 //!      "match": "any(identity.groups.name[*] == \"developers\") and os.name == \"mac\""},
 //!     {"name": "Default", "default": true}]
 //! }"#;
-//! let engine = Engine::from_json(config, "config.json").map_err(|e| e.to_string())?;
+//! let engine = Engine::from_json(config, "config.json")?;
 //! let mut scratch = engine.scratch(); // once per thread
 //!
 //! let context = serde_json::json!({
@@ -60,49 +65,47 @@
 //!   "device": {"os": {"name": "mac"}},
 //!   "request": {"country": "PT"}
 //! });
-//! let decision = engine.decide(&context, &mut scratch, false).map_err(|e| e.to_string())?;
-//! assert_eq!(decision.json["device_profile"]["name"], "Developers");
-//! assert_eq!(decision.json["access_groups"][0]["name"], "Lisbon team");
-//! # Ok::<(), String>(())
+//! let decision = engine.decide(&context, &mut scratch, false)?;
+//! assert_eq!(decision.device_profile_name(), Some("Developers"));
+//! assert_eq!(decision.member_names(), ["Lisbon team"]);
+//! assert_eq!(serde_json::to_value(&decision)?["access_groups"][0]["name"], "Lisbon team");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
+//!
+//! I/O: the library reads the configuration files it is pointed at
+//! (`config::load_path`, `Engine::from_path`); everything else (contexts,
+//! standard input, output, the terminal) is the binary's.
 #![deny(missing_docs)]
 
-pub mod ast;
-pub mod bytes;
-pub mod check;
-pub mod compile;
-pub mod cond;
-pub mod config;
+// Leaves shared by both pipelines.
+mod bytes;
 pub mod diag;
-pub mod diff;
-pub mod engine;
-pub mod eval;
-pub mod explain;
-pub mod expression;
-pub mod guard;
-pub mod index;
-pub mod label;
-mod lex;
-pub mod literal;
-pub mod matcher;
-pub mod parse;
-pub mod posture;
-pub mod program;
-pub mod reference;
-pub mod reference_config;
-pub mod rules;
-pub mod sample;
+mod literal;
+mod matcher;
 pub mod scheme;
-pub mod sets;
-pub mod simulate;
-pub mod subject;
+mod sets;
 pub mod value;
 
+// Expressions: text -> Expr -> Cond -> Program -> bool.
+mod expr;
+mod program;
+
+// Configurations: JSON -> Config, context JSON -> Subject, both -> Decision.
+pub mod config;
+mod engine;
+pub mod subject;
+
+// What-if over populations.
+pub mod whatif;
+
+// The reference evaluators, for tests only: never called by the binary.
+#[doc(hidden)]
+pub mod oracle;
+
 pub use diag::{Diagnostic, ErrorKind, Span};
-pub use engine::{Decision, Engine, EngineScratch};
-pub use eval::Scratch;
-pub use explain::Explained;
-pub use expression::{Checked, Compiled, check_expression};
-pub use parse::{Limits, parse};
+pub use engine::{ConfigError, Decision, Engine, EngineScratch, Outcome, Prepared, decision};
+pub use expr::{Checked, Diagnostics, Limits, ast, check_expression, parse};
+pub use program::{Compiled, Explained, Scratch};
 pub use scheme::{Scheme, Type};
+pub use subject::{ContextError, Subject};
 pub use value::{Context, Value};

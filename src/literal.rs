@@ -181,6 +181,25 @@ pub fn validate(t: &str) -> Result<(), (TokenError, Option<String>)> {
     Err((format!("invalid literal `{t}`"), None))
 }
 
+/// Treats `::ffff:a.b.c.d` as `a.b.c.d`, so one address has one form.
+pub fn normalize_ip(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
+        v4 => v4,
+    }
+}
+
+/// An IP list item: an address or a CIDR (host bits masked off), as an inclusive range.
+pub fn parse_ip_item(item: &str) -> Option<(IpAddr, IpAddr)> {
+    let item = item.trim();
+    if item.contains('/') {
+        let net: IpNet = item.parse().ok()?;
+        return Some(crate::sets::IpRanges::net_range(&net.trunc()));
+    }
+    let ip = normalize_ip(item.parse().ok()?);
+    Some((ip, ip))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

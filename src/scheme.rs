@@ -139,6 +139,7 @@ const NOT_IN_IP_PROFILES: &[&str] = &[
 
 /// Why a custom scheme could not be built.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum SchemeError {
     /// The JSON is malformed or has the wrong shape.
     #[error("invalid scheme: {0}")]
@@ -273,7 +274,7 @@ impl Scheme {
         for item in &items {
             let ok = match ty {
                 Type::Int => crate::literal::parse_int(item.trim()).is_ok(),
-                Type::Ip => crate::compile::parse_ip_item(item).is_some(),
+                Type::Ip => crate::literal::parse_ip_item(item).is_some(),
                 _ => true,
             };
             if !ok {
@@ -395,19 +396,10 @@ mod indexmap_like {
     }
 }
 
-/// The name among `candidates` closest to `name`, if close enough to be a likely typo.
-pub fn did_you_mean<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
-    let limit = (name.chars().count() / 3).max(2);
-    candidates
-        .map(|c| (strsim::levenshtein(name, c), c))
-        .filter(|(d, _)| *d <= limit)
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, c)| c)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::diag::did_you_mean;
 
     #[test]
     fn types_round_trip() {

@@ -35,24 +35,9 @@ impl BytesSet {
         }))
     }
 
-    /// Membership by binary search (the program uses a hash set instead).
-    pub fn contains(&self, v: &[u8]) -> bool {
-        self.0
-            .spans
-            .binary_search_by(|&(start, end)| {
-                self.0.bytes.get(start..end).unwrap_or_default().cmp(v)
-            })
-            .is_ok()
-    }
-
     /// How many items.
     pub fn len(&self) -> usize {
         self.0.spans.len()
-    }
-
-    /// Whether there are none.
-    pub fn is_empty(&self) -> bool {
-        self.0.spans.is_empty()
     }
 
     /// The items, sorted.
@@ -214,5 +199,164 @@ mod tests {
         assert_eq!(r.ranges(), &[(1, 9), (20, 30), (i64::MAX, i64::MAX)]);
         assert!(r.contains(4) && r.contains(20) && r.contains(i64::MAX));
         assert!(!r.contains(0) && !r.contains(10) && !r.contains(31));
+    }
+}
+
+/// A byte-string set: linear scan when small, hashed when large.
+#[derive(Debug, Clone)]
+pub enum StrSet {
+    /// Few items, scanned: each its own (pointer, length), so a scan compares
+    /// lengths without touching the bytes.
+    Small(Box<[Box<[u8]>]>),
+    /// Many items: FxHash lookup.
+    Hashed(HashedStrs),
+}
+
+/// The items of a large set, concatenated, and a table of each one's place in
+/// them by hash: two allocations however many items, and a lookup compares
+/// lengths in the table before it touches any bytes.
+#[derive(Debug, Clone)]
+pub struct HashedStrs {
+    /// Bit `n` is set when an item is `n` bytes long (bit 63: 63 or more): a
+    /// value of no item's length is out without being hashed.
+    lengths: u64,
+    bytes: Box<[u8]>,
+    /// (offset, length) in `bytes`.
+    table: hashbrown::HashTable<(u32, u32)>,
+}
+
+impl HashedStrs {
+    /// `None` when the items hold more than 4 GiB between them.
+    fn new(set: &BytesSet) -> Option<HashedStrs> {
+        let total = set.iter().map(<[u8]>::len).sum();
+        u32::try_from(total).ok()?;
+        let mut bytes = Vec::with_capacity(total);
+        let mut table = hashbrown::HashTable::with_capacity(set.len());
+        let mut lengths = 0;
+        // The set's items are distinct already: each goes in once.
+        for item in set.iter() {
+            lengths |= length_bit(item);
+            let place = (bytes.len() as u32, item.len() as u32);
+            bytes.extend_from_slice(item);
+            table.insert_unique(str_hash(item), place, |p| {
+                slice(&bytes, *p).map_or(0, str_hash)
+            });
+        }
+        Some(HashedStrs {
+            lengths,
+            bytes: bytes.into(),
+            table,
+        })
+    }
+
+    /// Every item, in no particular order.
+    pub fn iter(&self) -> impl Iterator<Item = &[u8]> {
+        self.table.iter().filter_map(|p| slice(&self.bytes, *p))
+    }
+
+    #[inline(always)]
+    fn contains(&self, v: &[u8]) -> bool {
+        if self.lengths & length_bit(v) == 0 {
+            return false;
+        }
+        self.table
+            .find(str_hash(v), |&(at, len)| {
+                len as usize == v.len()
+                    && slice(&self.bytes, (at, len)).is_some_and(|s| crate::bytes::eq(s, v))
+            })
+            .is_some()
+    }
+}
+
+#[inline(always)]
+fn length_bit(v: &[u8]) -> u64 {
+    1 << v.len().min(63)
+}
+
+#[inline]
+fn slice(bytes: &[u8], (at, len): (u32, u32)) -> Option<&[u8]> {
+    bytes.get(at as usize..at as usize + len as usize)
+}
+
+#[inline]
+fn str_hash(v: &[u8]) -> u64 {
+    use std::hash::BuildHasher;
+    rustc_hash::FxBuildHasher.hash_one(v)
+}
+
+impl StrSet {
+    /// Sets up to this size are scanned.
+    const SMALL: usize = 4;
+
+    /// A set of these items.
+    pub fn new<'a>(items: impl IntoIterator<Item = &'a [u8]>) -> StrSet {
+        StrSet::of(&BytesSet::new(items))
+    }
+
+    /// The set of a checked `in {…}`.
+    pub fn of(set: &BytesSet) -> StrSet {
+        if set.len() > StrSet::SMALL
+            && let Some(hashed) = HashedStrs::new(set)
+        {
+            return StrSet::Hashed(hashed);
+        }
+        StrSet::Small(set.iter().map(Box::from).collect())
+    }
+
+    /// Membership. Always inlined: it is the whole of the commonest tests, and
+    /// a call's prologue cost a fifth of a lookup.
+    #[inline(always)]
+    pub fn contains(&self, v: &[u8]) -> bool {
+        match self {
+            StrSet::Small(items) => items.iter().any(|i| crate::bytes::eq(i, v)),
+            StrSet::Hashed(set) => set.contains(v),
+        }
+    }
+}
+
+#[cfg(test)]
+mod str_set_tests {
+    use super::StrSet;
+    use proptest::prelude::*;
+
+    fn member(set: &[Vec<u8>], v: &[u8]) -> bool {
+        set.iter().any(|i| i.as_slice() == v)
+    }
+
+    proptest! {
+        /// Scanned and hashed sets (lengths straddling the 63-byte bucket of the
+        /// length filter) agree with plain membership.
+        #[test]
+        fn str_set_is_membership(
+            items in prop::collection::vec(prop::collection::vec(b'a'..=b'c', 0..70), 0..12),
+            probes in prop::collection::vec(prop::collection::vec(b'a'..=b'c', 0..70), 0..12),
+        ) {
+            let set = StrSet::new(items.iter().map(Vec::as_slice));
+            prop_assert_eq!(matches!(set, StrSet::Hashed(_)), {
+                let mut distinct = items.clone();
+                distinct.sort();
+                distinct.dedup();
+                distinct.len() > 4
+            });
+            for v in items.iter().chain(&probes) {
+                prop_assert_eq!(set.contains(v), member(&items, v), "{:?}", v);
+            }
+        }
+    }
+
+    #[test]
+    fn long_items_share_the_last_length_bit() {
+        let items: Vec<Vec<u8>> = [1, 5, 62, 63, 64, 100]
+            .iter()
+            .map(|n| vec![b'x'; *n])
+            .collect();
+        let set = StrSet::new(items.iter().map(Vec::as_slice));
+        for n in 0..120 {
+            assert_eq!(
+                set.contains(&vec![b'x'; n]),
+                [1, 5, 62, 63, 64, 100].contains(&n),
+                "{n}"
+            );
+        }
     }
 }

@@ -52,21 +52,14 @@ impl Value {
     }
 }
 
-/// Treats `::ffff:a.b.c.d` as `a.b.c.d`, so one address has one form.
-pub fn normalize_ip(ip: IpAddr) -> IpAddr {
-    match ip {
-        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
-        v4 => v4,
-    }
-}
-
 /// The field values of one evaluation, by `FieldId`. Absent fields are nil.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Context {
     slots: Box<[Option<Value>]>,
 }
 
-/// A context value of the wrong shape, with its JSON path.
+/// A context that could not be read (`context.md`, or a flat context of
+/// `expressions.md`), with the JSON path of the problem.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{path}: {message}")]
 pub struct ContextError {
@@ -133,7 +126,7 @@ impl Context {
             let path = format!("$[{}]", serde_json::Value::from(name.as_str()));
             let field = scheme.field(name).ok_or_else(|| ContextError {
                 path: path.clone(),
-                message: match crate::scheme::did_you_mean(name, scheme.field_names()) {
+                message: match crate::diag::did_you_mean(name, scheme.field_names()) {
                     Some(s) => format!("unknown field `{name}` (did you mean `{s}`?)"),
                     None => format!("unknown field `{name}`"),
                 },
@@ -157,7 +150,7 @@ impl Context {
 ///
 /// # Errors
 /// A value of the wrong shape, with its path.
-pub fn value_from_json(
+pub(crate) fn value_from_json(
     ty: &Type,
     v: &serde_json::Value,
     path: &str,
@@ -165,7 +158,7 @@ pub fn value_from_json(
     use serde_json::Value as J;
     let bad = |expected: &str| ContextError {
         path: path.to_string(),
-        message: format!("expected {expected}, found {}", json_kind(v)),
+        message: format!("expected {expected}, found {}", crate::diag::json_kind(v)),
     };
     Ok(match (ty, v) {
         (Type::Bool, J::Bool(b)) => Value::Bool(*b),
@@ -179,7 +172,7 @@ pub fn value_from_json(
                 path: path.to_string(),
                 message: format!("invalid ip address `{s}`"),
             })?;
-            Value::Ip(normalize_ip(ip))
+            Value::Ip(crate::literal::normalize_ip(ip))
         }
         (Type::Ip, _) => return Err(bad("an ip address string")),
         (Type::Array(t), J::Array(items)) => Value::Array(
@@ -201,16 +194,4 @@ pub fn value_from_json(
         ),
         (Type::Map(_), _) => return Err(bad("an object")),
     })
-}
-
-/// "a string", "an array", … for messages.
-pub fn json_kind(v: &serde_json::Value) -> &'static str {
-    match v {
-        serde_json::Value::Null => "null",
-        serde_json::Value::Bool(_) => "a boolean",
-        serde_json::Value::Number(_) => "a number",
-        serde_json::Value::String(_) => "a string",
-        serde_json::Value::Array(_) => "an array",
-        serde_json::Value::Object(_) => "an object",
-    }
 }

@@ -4,10 +4,10 @@
 
 use proptest::prelude::*;
 use std::net::IpAddr;
-use zt_eval::expression::check_expression;
-use zt_eval::reference;
-use zt_eval::scheme::Scheme;
-use zt_eval::value::Context;
+use zt_eval::Context;
+use zt_eval::Scheme;
+use zt_eval::check_expression;
+use zt_eval::oracle::expr as reference;
 
 const SCHEME: &str = r#"{"fields": {
   "b": "Bool", "n": "Int", "n2": "Int", "ip": "Ip", "s": "Bytes", "s2": "Bytes",
@@ -282,7 +282,7 @@ proptest! {
         let compiled = checked.compile(&scheme);
         let mut scratch = compiled.scratch();
         let program = compiled.eval(&ctx, &mut scratch);
-        let oracle = reference::eval(&checked.cond, &ctx, &scheme);
+        let oracle = reference::eval(&checked, &ctx, &scheme);
         prop_assert_eq!(program, oracle, "`{}` on {}", src, json);
         prop_assert_eq!(compiled.explain(&ctx, &mut scratch).result, program, "explain on `{}`", src);
     }
@@ -367,7 +367,7 @@ mod wirefilter_oracle {
             let mut wctx = wirefilter::ExecutionContext::new(&theirs);
             let ip: IpAddr = ip.parse().map_err(|_| TestCaseError::fail("ip"))?;
             // zt-eval reads `::ffff:a.b.c.d` as IPv4; give wirefilter the same address.
-            let ip = zt_eval::value::normalize_ip(ip);
+            let ip = zt_eval::oracle::normalize_ip(ip);
             wctx.set_field_value("s", s).map_err(|e| TestCaseError::fail(e.to_string()))?;
             wctx.set_field_value("n", n).map_err(|e| TestCaseError::fail(e.to_string()))?;
             wctx.set_field_value("ip", ip).map_err(|e| TestCaseError::fail(e.to_string()))?;

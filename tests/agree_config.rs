@@ -9,8 +9,8 @@ use proptest::test_runner::{Config as ProptestConfig, TestError, TestRunner};
 use serde_json::{Map, Value, json};
 use std::cell::Cell;
 use zt_eval::Engine;
-use zt_eval::reference_config::{self, RefDecision};
-use zt_eval::subject::Subject;
+use zt_eval::Subject;
+use zt_eval::oracle::config::{self as reference_config, RefDecision};
 
 const IDPS: &[&str] = &["idp-okta", "idp-az"];
 const POSTURE_IDS: &[&str] = &[
@@ -580,7 +580,10 @@ fn engine_agrees_with_reference_config() {
                 oracle.posture_unknown.clear();
             }
             prop_assert_eq!(
-                engine_view(&decision.json),
+                engine_view(
+                    &serde_json::to_value(&decision)
+                        .map_err(|e| TestCaseError::fail(e.to_string()))?
+                ),
                 oracle,
                 "\nconfig: {}\ncontext: {}",
                 text,

@@ -2,11 +2,11 @@
 
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
+use zt_eval::Diagnostic;
+use zt_eval::Scheme;
 use zt_eval::ast::Expr;
-use zt_eval::diag::Diagnostic;
-use zt_eval::expression::check_expression;
-use zt_eval::parse::{Limits, parse};
-use zt_eval::scheme::Scheme;
+use zt_eval::check_expression;
+use zt_eval::{Limits, parse};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]

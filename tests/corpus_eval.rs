@@ -1,10 +1,10 @@
 //! The evaluation half of expression cases: the compiled program, the reference
 //! interpreter and the expected value must all agree; `because` is checked too.
 
-use zt_eval::expression::Checked;
-use zt_eval::reference;
-use zt_eval::scheme::Scheme;
-use zt_eval::value::Context;
+use zt_eval::Checked;
+use zt_eval::Context;
+use zt_eval::Scheme;
+use zt_eval::oracle::expr as reference;
 
 pub fn run_eval(
     scheme: &Scheme,
@@ -32,7 +32,7 @@ pub fn run_eval(
     let compiled = checked.compile(scheme);
     let mut scratch = compiled.scratch();
     let program = compiled.eval(&ctx, &mut scratch);
-    let oracle = reference::eval(&checked.cond, &ctx, scheme);
+    let oracle = reference::eval(checked, &ctx, scheme);
     let explained = compiled.explain(&ctx, &mut scratch);
     if program != want || oracle != want || explained.result != want {
         return Err(format!(
@@ -49,7 +49,7 @@ pub fn run_eval(
 }
 
 /// Every (expression, context) pair of the corpus, compiled: the allocation test's input.
-pub fn all_eval_cases() -> Vec<(zt_eval::expression::Compiled, Context)> {
+pub fn all_eval_cases() -> Vec<(zt_eval::Compiled, Context)> {
     #[derive(serde::Deserialize)]
     struct File {
         scheme: serde_json::Value,
@@ -74,7 +74,7 @@ pub fn all_eval_cases() -> Vec<(zt_eval::expression::Compiled, Context)> {
                 continue;
             };
             let (Ok(checked), Ok(ctx)) = (
-                zt_eval::expression::check_expression(src, &scheme, &Default::default()),
+                zt_eval::check_expression(src, &scheme, &Default::default()),
                 Context::from_flat_json(&scheme, ctx),
             ) else {
                 continue;

@@ -103,7 +103,7 @@ fn run_decide(engine: &Engine, case: &DecideCase) -> Result<(), String> {
         (Err(e), Some(want)) if e.to_string().contains(want.as_str()) => return Ok(()),
         (Err(e), _) => return Err(format!("context error: {e}")),
         (Ok(_), Some(want)) => return Err(format!("expected a context error containing `{want}`")),
-        (Ok(d), None) => d.json,
+        (Ok(d), None) => serde_json::to_value(&d).map_err(|e| e.to_string())?,
     };
     if !explain {
         written_equals_rendered(engine, &case.context.to_string(), &d)?;
@@ -155,7 +155,7 @@ fn run_decide(engine: &Engine, case: &DecideCase) -> Result<(), String> {
 
 fn run_check(case: &CheckCase) -> Result<(), String> {
     let problems = match &case.config {
-        Value::String(rel) => zt_eval::engine::check_path(&corpus().join(rel)),
+        Value::String(rel) => zt_eval::Engine::check(&corpus().join(rel)),
         other => match Engine::from_json(&other.to_string(), "<case>") {
             Ok(e) => e.warnings().to_vec(),
             Err(e) => e.problems,
@@ -195,7 +195,7 @@ fn run_check(case: &CheckCase) -> Result<(), String> {
 fn written_equals_rendered(engine: &Engine, text: &str, rendered: &Value) -> Result<(), String> {
     let mut scratch = engine.scratch();
     let mut out = Vec::new();
-    zt_eval::simulate::decide_line_into(engine, &mut scratch, 1, text, false, &mut out);
+    zt_eval::whatif::decide_line_into(engine, &mut scratch, 1, text, false, &mut out);
     let want = format!("{rendered}\n");
     if out != want.as_bytes() {
         return Err(format!(
@@ -210,11 +210,15 @@ fn written_equals_rendered(engine: &Engine, text: &str, rendered: &Value) -> Res
 fn written_decisions_equal_rendered_on_a_sampled_population() -> Result<(), String> {
     let engine = Engine::from_path(&corpus().join("examples/acme")).map_err(|e| e.to_string())?;
     let mut scratch = engine.scratch();
-    for context in zt_eval::sample::sample(engine.config(), 2000, 7) {
+    for context in zt_eval::whatif::sample(engine.config(), 2000, 7) {
         let rendered = engine
             .decide(&context, &mut scratch, false)
             .map_err(|e| format!("a sampled context is invalid: {e}: {context}"))?;
-        written_equals_rendered(&engine, &context.to_string(), &rendered.json)?;
+        written_equals_rendered(
+            &engine,
+            &context.to_string(),
+            &serde_json::to_value(&rendered).map_err(|e| e.to_string())?,
+        )?;
     }
     Ok(())
 }

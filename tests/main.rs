@@ -8,5 +8,4 @@ mod corpus; // every case file under corpus/
 mod corpus_eval; // the evaluation half of expression cases
 mod decide; // configuration decisions and validation problems
 mod labels; // labels rendered from the source read as printed from the tree
-mod regex_seq; // regex matcher vs the regex crate
 mod roundtrip; // parse -> print -> parse, and never-panic on random input

@@ -2,14 +2,14 @@
 //! makes parse or check panic.
 
 use proptest::prelude::*;
+use zt_eval::Scheme;
+use zt_eval::Span;
 use zt_eval::ast::{
     Arg, Base, CmpOp, Expr, ExprKind, Ident, LitKind, Literal, LogicOp, Operand, Rhs, SetItem,
     Step, StepKind,
 };
-use zt_eval::diag::Span;
-use zt_eval::expression::check_expression;
-use zt_eval::parse::{Limits, parse};
-use zt_eval::scheme::Scheme;
+use zt_eval::check_expression;
+use zt_eval::{Limits, parse};
 
 fn ident() -> impl Strategy<Value = Ident> {
     prop::collection::vec("[a-z_][a-z0-9_]{0,6}", 1..4)

@@ -21,18 +21,12 @@ fuzz_target!(|data: &[u8]| {
             first, again,
             "`{src}` printed as `{printed}` parses to another tree"
         );
-        let eager = zt_eval::check::check_with(&checked.expr, &Scheme::device(), &Limits::default())
-            .unwrap_or_else(|_| panic!("`{src}` checks from its source but not from its tree"));
-        assert_eq!(labels(&checked.cond), labels(&eager), "`{src}`: labels differ");
+        let (lazy, eager) = zt_eval::oracle::labels_both_ways(src, &Scheme::device())
+            .unwrap_or_else(|| panic!("`{src}` checks from its source but not from its tree"));
+        assert_eq!(lazy, eager, "`{src}`: labels differ");
         // Compiling and evaluating an empty context must not panic either.
         let compiled = checked.compile(&Scheme::device());
         let mut scratch = compiled.scratch();
         let _ = compiled.explain(&zt_eval::Context::new(&Scheme::device()), &mut scratch);
     }
 });
-
-fn labels(cond: &zt_eval::cond::Cond) -> Vec<String> {
-    let mut out = Vec::new();
-    cond.for_each_label(&mut |l| out.push(l.to_string()));
-    out
-}

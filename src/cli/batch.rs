@@ -11,8 +11,8 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use zt_eval::Engine;
-use zt_eval::engine::EngineScratch;
-use zt_eval::simulate::{Record, decide_line_into};
+use zt_eval::EngineScratch;
+use zt_eval::whatif::{LineError, decide_line_into};
 
 /// Lines decided together: enough to keep every core busy, few enough to stay small.
 const CHUNK: usize = 4096;
@@ -109,7 +109,7 @@ fn decide_lines(
         let failed = match std::str::from_utf8(raw) {
             Ok(text) => decide_line_into(engine, scratch, *n, text, explain, &mut out),
             Err(e) => {
-                let record = Record::Error {
+                let record = LineError {
                     line: *n,
                     id: None,
                     path: "$".into(),

@@ -86,13 +86,9 @@ pub fn run_eval(args: EvalArgs, out: &mut impl Write) -> Result<u8, CliError> {
         Format::Json => writeln!(
             out,
             "{}",
-            serde_json::to_string_pretty(&decision.json).unwrap_or_default()
+            serde_json::to_string_pretty(&decision).unwrap_or_default()
         )?,
-        Format::Text => write!(
-            out,
-            "{}",
-            super::text::decision(&decision.json, args.explain)
-        )?,
+        Format::Text => write!(out, "{}", super::text::decision(&decision, args.explain))?,
     }
     Ok(0)
 }
@@ -105,7 +101,7 @@ pub fn run_check(args: CheckArgs, out: &mut impl Write) -> Result<u8, CliError> 
             std::io::Error::from(std::io::ErrorKind::NotFound),
         ));
     }
-    let problems = zt_eval::engine::check_path(&args.config);
+    let problems = Engine::check(&args.config);
     let errors = problems
         .iter()
         .filter(|p| p.severity == Severity::Error)

@@ -49,7 +49,7 @@ pub fn run(args: DiffArgs, out: &mut impl Write) -> Result<u8, CliError> {
             None
         }
     });
-    let report = zt_eval::diff::diff(&before, &after, lines);
+    let report = zt_eval::whatif::diff(&before, &after, lines);
     if let Some(e) = read_error {
         return Err(CliError::Io(
             format!("cannot read `{}`", args.contexts.display()),

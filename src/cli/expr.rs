@@ -4,12 +4,12 @@ use super::{CliError, read_input};
 use crate::{Format, Kind};
 use std::io::Write;
 use std::path::PathBuf;
+use zt_eval::Explained;
+use zt_eval::Limits;
 use zt_eval::diag;
-use zt_eval::explain::Explained;
-use zt_eval::expression::{Checked, check_expression};
-use zt_eval::parse::Limits;
 use zt_eval::scheme::Scheme;
 use zt_eval::value::Context;
+use zt_eval::{Checked, check_expression};
 
 /// Arguments of `expr`.
 #[derive(clap::Args, Debug)]

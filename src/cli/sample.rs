@@ -21,7 +21,7 @@ pub struct SampleArgs {
 /// Runs `sample`.
 pub fn run(args: SampleArgs, out: &mut impl Write) -> Result<u8, CliError> {
     let engine = super::config_cmds::load(&args.config)?;
-    for ctx in zt_eval::sample::sample(engine.config(), args.count, args.seed) {
+    for ctx in zt_eval::whatif::sample(engine.config(), args.count, args.seed) {
         serde_json::to_writer(&mut *out, &ctx)
             .map_err(|e| CliError::Io("cannot write output".into(), e.into()))?;
         out.write_all(b"\n")?;

@@ -1,67 +1,54 @@
-//! Decision JSON -> text that reads like an answer (`cli.md`).
+//! Decision -> text that reads like an answer (`cli.md`).
 
-use serde_json::Value;
 use std::fmt::Write;
+use zt_eval::Decision;
+use zt_eval::decision::{ProfileOutcome, Selected};
 
-fn s(v: &Value, key: &str) -> String {
-    match v.get(key) {
-        Some(Value::String(x)) => x.clone(),
-        Some(Value::Null) | None => String::new(),
-        Some(other) => other.to_string(),
-    }
-}
-
-fn profile_line(p: &Value) -> String {
-    if p.get("default").and_then(Value::as_bool) == Some(true) && p.get("name").is_none() {
-        return format!("default pool {}", s(p, "subnet"));
-    }
-    let name = s(p, "name");
-    match p.get("precedence") {
-        Some(Value::Number(n)) => format!("{name} (precedence {n})"),
-        _ => format!("{name} (default)"),
+fn profile_line(p: &ProfileOutcome<'_>) -> String {
+    let profile = match p.selected {
+        Selected::Match(profile) | Selected::Default(Some(profile)) => profile,
+        Selected::Default(None) => {
+            return match p.selected.name(p.kind) {
+                Some(name) => format!("{name} (default)"),
+                None => "default pool 100.96.0.0/12".to_string(),
+            };
+        }
+    };
+    match profile.precedence {
+        Some(n) => format!("{} (precedence {n})", profile.name),
+        None => format!("{} (default)", profile.name),
     }
 }
 
 /// The text form of a decision.
-pub fn decision(d: &Value, explain: bool) -> String {
+pub fn decision(d: &Decision<'_>, explain: bool) -> String {
     let mut out = String::new();
-    let id = s(d, "id");
+    let id = d.id.as_ref().map(ToString::to_string);
     let _ = writeln!(
         out,
         "{}",
-        if id.is_empty() {
-            "(context without id)".to_string()
-        } else {
-            id
-        }
+        id.unwrap_or_else(|| "(context without id)".to_string())
     );
-    for (key, label) in [
-        ("device_profile", "device profile"),
-        ("ip_profile", "ip profile"),
+    for (p, label) in [
+        (&d.device_profile, "device profile"),
+        (&d.ip_profile, "ip profile"),
     ] {
-        let Some(p) = d.get(key) else { continue };
+        let Some(p) = p else { continue };
         let _ = writeln!(out, "  {label:<16} {}", profile_line(p));
-        if explain && let Some(checked) = p.pointer("/why/checked").and_then(Value::as_array) {
+        if explain && let Some(checked) = &p.checked {
             for c in checked {
                 let _ = writeln!(
                     out,
                     "      {:<9} {} {}",
-                    s(c, "result"),
-                    s(c, "name"),
-                    c.get("because")
-                        .and_then(Value::as_array)
-                        .map(|b| b
-                            .iter()
-                            .filter_map(Value::as_str)
-                            .collect::<Vec<_>>()
-                            .join("; "))
-                        .unwrap_or_default()
+                    c.result.as_str(),
+                    c.profile.name,
+                    c.because.join("; ")
                 );
             }
         }
     }
-    if let Some(groups) = d.get("access_groups").and_then(Value::as_array) {
-        let names: Vec<String> = groups.iter().map(|g| s(g, "name")).collect();
+    if d.access_groups.is_some() {
+        let names = d.member_names();
         let _ = writeln!(
             out,
             "  {:<16} {}",
@@ -73,50 +60,30 @@ pub fn decision(d: &Value, explain: bool) -> String {
             }
         );
     }
-    if let Some(p) = d.get("posture") {
-        let list = |k: &str| p.get(k).and_then(Value::as_array).map_or(0, Vec::len);
+    if let Some(p) = &d.posture {
         let _ = writeln!(
             out,
             "  {:<16} {} passed, {} failed, {} unknown",
             "posture",
-            list("passed"),
-            list("failed"),
-            list("unknown")
+            p.passed.len(),
+            p.failed.len(),
+            p.unknown.len()
         );
     }
-    if explain && let Some(why) = d.get("access_groups_why").and_then(Value::as_array) {
+    if explain && let Some(why) = d.access_groups.as_ref().and_then(|g| g.why.as_ref()) {
         let _ = writeln!(out, "  why (groups)");
         for g in why {
-            let member = if g.get("member").and_then(Value::as_bool) == Some(true) {
-                "member"
-            } else {
-                "not a member"
-            };
-            let _ = writeln!(out, "    {}: {member}", s(g, "name"));
-            for part in ["include", "require", "exclude"] {
-                for r in g.get(part).and_then(Value::as_array).into_iter().flatten() {
-                    let _ = writeln!(
-                        out,
-                        "      {:<12} {:<5} {}",
-                        s(r, "path"),
-                        s(r, "result"),
-                        r.get("rule").map(Value::to_string).unwrap_or_default()
-                    );
-                }
-            }
-            if let Some(m) = g
-                .get("missing")
-                .and_then(Value::as_array)
-                .filter(|m| !m.is_empty())
-            {
+            let member = if g.member { "member" } else { "not a member" };
+            let _ = writeln!(out, "    {}: {member}", g.group.name);
+            for r in g.include.iter().chain(&g.require).chain(&g.exclude) {
                 let _ = writeln!(
                     out,
-                    "      missing: {}",
-                    m.iter()
-                        .filter_map(Value::as_str)
-                        .collect::<Vec<_>>()
-                        .join(", ")
+                    "      {:<12} {:<5} {}",
+                    r.rule.path, r.result, r.rule.json
                 );
+            }
+            if !g.missing.is_empty() {
+                let _ = writeln!(out, "      missing: {}", g.missing.join(", "));
             }
         }
     }

@@ -1,103 +1,11 @@
 //! JSON values -> configuration records, recording every problem with its path.
 
-use super::{Config, Group, KINDS, List, PostureRule, Problem, Profile, RuleAt, Severity};
-use serde_json::{Map, Value};
+use super::model::{Config, Group, KINDS, List, PostureRule, Problem, Profile, RuleAt, Severity};
+use super::reader::Reader;
+use serde_json::Value;
 use std::path::Path;
 
-/// Reads values of one file, collecting problems.
-pub struct Reader<'a> {
-    pub file: String,
-    pub problems: &'a mut Vec<Problem>,
-}
-
 impl Reader<'_> {
-    pub fn error(&mut self, path: &str, message: String) {
-        self.problem(Severity::Error, path, message);
-    }
-
-    pub fn warning(&mut self, path: &str, message: String) {
-        self.problem(Severity::Warning, path, message);
-    }
-
-    fn problem(&mut self, severity: Severity, path: &str, message: String) {
-        self.problems.push(Problem {
-            severity,
-            file: self.file.clone(),
-            path: path.to_string(),
-            message,
-            expr: None,
-        });
-    }
-
-    pub fn object<'v>(&mut self, v: &'v Value, path: &str) -> Option<&'v Map<String, Value>> {
-        match v {
-            Value::Object(m) => Some(m),
-            other => {
-                self.error(
-                    path,
-                    format!(
-                        "expected an object, found {}",
-                        crate::value::json_kind(other)
-                    ),
-                );
-                None
-            }
-        }
-    }
-
-    /// A required string field.
-    pub fn string_in(&mut self, obj: &Map<String, Value>, key: &str, path: &str) -> Option<String> {
-        // The path is built only for an error: reading a large configuration
-        // calls this for every field.
-        let p = || format!("{path}{}", super::rule::path_key(key));
-        match obj.get(key) {
-            Some(Value::String(s)) => Some(s.clone()),
-            None | Some(Value::Null) => {
-                self.error(&p(), format!("missing field `{key}`"));
-                None
-            }
-            Some(other) => {
-                self.error(
-                    &p(),
-                    format!(
-                        "expected a string, found {}",
-                        crate::value::json_kind(other)
-                    ),
-                );
-                None
-            }
-        }
-    }
-
-    /// An optional string field.
-    fn opt_string(&mut self, obj: &Map<String, Value>, key: &str, path: &str) -> Option<String> {
-        match obj.get(key) {
-            None | Some(Value::Null) => None,
-            Some(_) => self.string_in(obj, key, path),
-        }
-    }
-
-    pub fn string_array(&mut self, v: Option<&Value>, path: &str) -> Option<Vec<String>> {
-        let Some(Value::Array(items)) = v else {
-            self.error(path, "expected an array of strings".to_string());
-            return None;
-        };
-        let mut out = Vec::new();
-        for (i, item) in items.iter().enumerate() {
-            match item {
-                Value::String(s) => out.push(s.clone()),
-                other => self.error(
-                    &format!("{path}[{i}]"),
-                    format!(
-                        "expected a string, found {}",
-                        crate::value::json_kind(other)
-                    ),
-                ),
-            }
-        }
-        Some(out)
-    }
-
     /// The array of a kind: a bare array or an API envelope.
     fn records<'v>(&mut self, v: &'v Value, path: &str) -> Option<(&'v [Value], String)> {
         match v {
@@ -124,7 +32,7 @@ impl Reader<'_> {
                     path,
                     format!(
                         "expected an array or an API envelope, found {}",
-                        crate::value::json_kind(other)
+                        crate::diag::json_kind(other)
                     ),
                 );
                 None
@@ -201,7 +109,7 @@ impl Reader<'_> {
                         &p,
                         format!(
                             "expected an array of rules, found {}",
-                            crate::value::json_kind(other)
+                            crate::diag::json_kind(other)
                         ),
                     );
                     continue;
@@ -265,14 +173,14 @@ impl Reader<'_> {
                             &format!("{path}.items[{i}]"),
                             format!(
                                 "expected a string or `{{\"value\": …}}`, found {}",
-                                crate::value::json_kind(other)
+                                crate::diag::json_kind(other)
                             ),
                         );
                         None
                     }
                 };
                 let Some(value) = value else { continue };
-                if kind == "IP" && crate::compile::parse_ip_item(&value).is_none() {
+                if kind == "IP" && crate::literal::parse_ip_item(&value).is_none() {
                     self.error(
                         &format!("{path}.items[{i}]"),
                         format!("invalid ip address or cidr `{value}`"),
@@ -308,10 +216,7 @@ impl Reader<'_> {
             Some(other) => {
                 self.error(
                     &format!("{path}.precedence"),
-                    format!(
-                        "expected a number, found {}",
-                        crate::value::json_kind(other)
-                    ),
+                    format!("expected a number, found {}", crate::diag::json_kind(other)),
                 );
                 return None;
             }
@@ -324,7 +229,7 @@ impl Reader<'_> {
                     &format!("{path}.enabled"),
                     format!(
                         "expected true or false, found {}",
-                        crate::value::json_kind(other)
+                        crate::diag::json_kind(other)
                     ),
                 );
                 return None;
@@ -452,11 +357,11 @@ pub fn load_bundle(text: &str, file: &str) -> (Config, Vec<Problem>) {
     };
     for key in obj.keys() {
         if !KINDS.contains(&key.as_str()) {
-            let hint = crate::scheme::did_you_mean(key, KINDS.iter().copied())
+            let hint = crate::diag::did_you_mean(key, KINDS.iter().copied())
                 .map(|k| format!(" (did you mean `{k}`?)"))
                 .unwrap_or_default();
             r.error(
-                &format!("${}", super::rule::path_key(key)),
+                &format!("${}", super::reader::path_key(key)),
                 format!("unknown resource kind `{key}`{hint}"),
             );
         }
@@ -519,4 +424,31 @@ pub fn load_folder(dir: &Path) -> (Config, Vec<Problem>) {
         r.kind(&mut cfg, kind, &v, "$");
     }
     (cfg, problems)
+}
+
+/// Reads a configuration from a bundle file or a folder of per-kind files.
+/// Returns the configuration (possibly partial) and every problem found while reading.
+pub fn load_path(path: &Path) -> (Config, Vec<Problem>) {
+    if path.is_dir() {
+        return load_folder(path);
+    }
+    let file = path.display().to_string();
+    match std::fs::read_to_string(path) {
+        Ok(text) => load_str(&text, &file),
+        Err(e) => (
+            Config::default(),
+            vec![Problem {
+                severity: Severity::Error,
+                file,
+                path: "$".into(),
+                message: format!("cannot read the file: {e}"),
+                expr: None,
+            }],
+        ),
+    }
+}
+
+/// Reads a bundle from JSON text; `file` names it in problems.
+pub fn load_str(text: &str, file: &str) -> (Config, Vec<Problem>) {
+    load_bundle(text, file)
 }

@@ -2,77 +2,12 @@
 //! with the fields that kind requires. Terraform's `azure_ad` and
 //! `github_organization` are aliases.
 
-use super::read::Reader;
+use super::model::{IdpRule, Rule};
+use super::reader::{Reader, path_key};
 use serde_json::Value;
 
-/// An identity-provider group rule: the provider must match, then the group test.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct IdpRule {
-    /// `identity_provider_id`
-    pub idp: String,
-    /// The value tested (group name, id, email, org, attribute value…).
-    pub value: String,
-    /// The second key where the kind has one (SAML attribute name, OIDC claim name, GitHub team).
-    pub key: Option<String>,
-}
-
-/// An Access rule.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Rule {
-    /// `everyone`
-    Everyone,
-    /// `email`
-    Email(String),
-    /// `email_domain`
-    EmailDomain(String),
-    /// `email_list`: list id
-    EmailList(String),
-    /// `ip`: address or CIDR as written
-    Ip(ipnet::IpNet),
-    /// `ip_list`: list id
-    IpList(String),
-    /// `geo`: country code
-    Geo(String),
-    /// `certificate`
-    Certificate,
-    /// `common_name`
-    CommonName(String),
-    /// `service_token`: token id
-    ServiceToken(String),
-    /// `any_valid_service_token`
-    AnyValidServiceToken,
-    /// `auth_method`
-    AuthMethod(String),
-    /// `login_method`: IdP id
-    LoginMethod(String),
-    /// `okta`: group name
-    Okta(IdpRule),
-    /// `azureAD`: group id
-    AzureAd(IdpRule),
-    /// `gsuite`: group email
-    Gsuite(IdpRule),
-    /// `github-organization`: org, optional team in `key`
-    Github(IdpRule),
-    /// `saml`: attribute name in `key`, value
-    Saml(IdpRule),
-    /// `oidc`: claim name in `key`, value
-    Oidc(IdpRule),
-    /// `auth_context`: `ac_id`
-    AuthContext(IdpRule),
-    /// `device_posture`: posture rule id
-    DevicePosture(String),
-    /// `user_risk_score`
-    UserRiskScore(Vec<String>),
-    /// `external_evaluation`: evaluate URL
-    ExternalEvaluation(String),
-    /// `linked_app_token`: app uid
-    LinkedAppToken(String),
-    /// `group`: group id
-    Group(String),
-}
-
 /// The rule kinds, for "did you mean".
-pub const RULE_KINDS: &[&str] = &[
+const RULE_KINDS: &[&str] = &[
     "everyone",
     "email",
     "email_domain",
@@ -148,7 +83,7 @@ impl Reader<'_> {
                 let net = match text.parse::<ipnet::IpNet>() {
                     Ok(n) => n,
                     Err(_) => match text.parse::<std::net::IpAddr>() {
-                        Ok(ip) => ipnet::IpNet::from(crate::value::normalize_ip(ip)),
+                        Ok(ip) => ipnet::IpNet::from(crate::literal::normalize_ip(ip)),
                         Err(_) => {
                             self.error(
                                 &format!("{p}.ip"),
@@ -209,7 +144,7 @@ impl Reader<'_> {
             "linked_app_token" => Rule::LinkedAppToken(s(self, "app_uid")?),
             "group" => Rule::Group(s(self, "id")?),
             other => {
-                let hint = crate::scheme::did_you_mean(other, RULE_KINDS.iter().copied())
+                let hint = crate::diag::did_you_mean(other, RULE_KINDS.iter().copied())
                     .map(|k| format!(" (did you mean `{k}`?)"))
                     .unwrap_or_default();
                 self.error(path, format!("unknown rule kind `{other}`{hint}"));
@@ -217,14 +152,5 @@ impl Reader<'_> {
             }
         };
         Some((rule, host_bits))
-    }
-}
-
-/// `.key` for simple keys, `["github-organization"]` for others.
-pub fn path_key(k: &str) -> String {
-    if k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') && !k.is_empty() {
-        format!(".{k}")
-    } else {
-        format!("[{}]", Value::from(k))
     }
 }

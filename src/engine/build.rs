@@ -1,15 +1,17 @@
 //! Config -> Engine: lists into the schemes, groups in topological order, rules and
 //! profiles compiled into one program, every problem collected.
 
+use super::code::{Clause, GroupCode, ProfileCode};
+use super::compiled::{ConfigError, Engine};
 use super::validate;
-use super::{Clause, ConfigError, Engine, GroupCode, ProfileCode};
-use crate::compile::Builder;
 use crate::config::{Config, Problem, Profile, Rule, Severity};
-use crate::expression::check_expression;
+use crate::engine::rules::{Resolve, RuleCompiler, zero_trust_scheme};
+use crate::expr::check_expression;
 use crate::program::BlockId;
-use crate::rules::{Resolve, RuleCompiler, zero_trust_scheme};
+use crate::program::compile::Builder;
 use crate::scheme::{ListId, Scheme, Type};
 use std::collections::HashMap;
+use std::path::Path;
 
 struct Resolver<'a> {
     lists: &'a HashMap<String, (ListId, String)>,
@@ -35,7 +37,44 @@ fn list_type(kind: &str) -> Type {
     if kind == "IP" { Type::Ip } else { Type::Bytes }
 }
 
-pub fn build(config: Config, mut problems: Vec<Problem>) -> Result<Engine, ConfigError> {
+impl Engine {
+    /// Loads a bundle file or a folder of per-kind files.
+    ///
+    /// # Errors
+    /// Every problem, when any of them is an error.
+    pub fn from_path(path: &Path) -> Result<Engine, ConfigError> {
+        let (config, problems) = crate::config::load_path(path);
+        Engine::from_config(config, problems)
+    }
+
+    /// Loads a bundle from JSON text; `file` names it in problems.
+    ///
+    /// # Errors
+    /// Every problem, when any of them is an error.
+    pub fn from_json(text: &str, file: &str) -> Result<Engine, ConfigError> {
+        let (config, problems) = crate::config::load_str(text, file);
+        Engine::from_config(config, problems)
+    }
+
+    /// Validates and compiles a configuration read earlier.
+    ///
+    /// # Errors
+    /// Every problem, when any of them is an error.
+    pub fn from_config(config: Config, problems: Vec<Problem>) -> Result<Engine, ConfigError> {
+        build(config, problems)
+    }
+
+    /// Validates the configuration at `path`: every error and warning
+    /// (`zt-eval check`).
+    pub fn check(path: &Path) -> Vec<Problem> {
+        match Engine::from_path(path) {
+            Ok(engine) => engine.warnings,
+            Err(e) => e.problems,
+        }
+    }
+}
+
+fn build(config: Config, mut problems: Vec<Problem>) -> Result<Engine, ConfigError> {
     validate::duplicates(&config, &mut problems);
     // Lists get the same ids in every scheme, so `$list` means one thing everywhere.
     let mut device_scheme = Scheme::device();
@@ -67,12 +106,12 @@ pub fn build(config: Config, mut problems: Vec<Problem>) -> Result<Engine, Confi
     };
     let mut groups: Vec<Option<GroupCode>> = vec![None; config.groups.len()];
     // Every condition compiled below, for the index's guards (invariant 6).
-    let mut guards = crate::guard::KeyGuards::default();
+    let mut guards = crate::program::guard::KeyGuards::default();
     for &gi in &order {
         let Some(group) = config.groups.get(gi) else {
             continue;
         };
-        let mut conds: [Vec<crate::cond::Cond>; 3] = [Vec::new(), Vec::new(), Vec::new()];
+        let mut conds: [Vec<crate::expr::cond::Cond>; 3] = [Vec::new(), Vec::new(), Vec::new()];
         for (slot, rules) in conds
             .iter_mut()
             .zip([&group.include, &group.require, &group.exclude])
@@ -101,13 +140,13 @@ pub fn build(config: Config, mut problems: Vec<Problem>) -> Result<Engine, Confi
             }
         }
         let [include, require, exclude] = conds;
-        let rule_blocks = |b: &mut Builder, cs: &[crate::cond::Cond]| {
+        let rule_blocks = |b: &mut Builder, cs: &[crate::expr::cond::Cond]| {
             cs.iter().map(|c| b.add_unexplained(c)).collect::<Vec<_>>()
         };
         let include_blocks = rule_blocks(&mut builder, &include);
         let require_blocks = rule_blocks(&mut builder, &require);
         let exclude_blocks = rule_blocks(&mut builder, &exclude);
-        let clauses = |b: &mut Builder, cs: &[crate::cond::Cond], blocks: &[BlockId]| {
+        let clauses = |b: &mut Builder, cs: &[crate::expr::cond::Cond], blocks: &[BlockId]| {
             cs.iter()
                 .zip(blocks)
                 .map(|(c, block)| match b.conjunction(c) {
@@ -222,7 +261,7 @@ pub fn build(config: Config, mut problems: Vec<Problem>) -> Result<Engine, Confi
         fragments: Default::default(),
         slots,
     };
-    engine.fragments = super::write::Fragments::new(&engine);
+    engine.fragments = super::fragments::Fragments::new(&engine.config, engine.device_default);
     Ok(engine)
 }
 
@@ -233,7 +272,7 @@ fn profiles(
     scheme: &Scheme,
     kind: &str,
     builder: &mut Builder<'_>,
-    guards: &mut crate::guard::KeyGuards,
+    guards: &mut crate::program::guard::KeyGuards,
     problems: &mut Vec<Problem>,
 ) -> Vec<ProfileCode> {
     let mut out: Vec<(f64, ProfileCode)> = Vec::new();
@@ -253,7 +292,7 @@ fn profiles(
                 ));
             }
             Err(diags) => {
-                for d in diags {
+                for d in diags.0 {
                     problems.push(Problem {
                         severity: Severity::Error,
                         file: p.file.clone(),

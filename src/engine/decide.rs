@@ -1,15 +1,20 @@
-//! Context JSON -> `Decision` (`decision.md` §1–§2). Slots are filled once from the
-//! normalised subject; groups run in order, each once, their results kept in
-//! scratch for references; profiles are checked in precedence order.
+//! Context JSON -> `Prepared` -> `Outcome` -> `Decision` (`decision.md` §1).
+//! Slots are filled once from the normalised subject; groups run in order, each
+//! once, their results kept in scratch for references; profiles are checked in
+//! precedence order. Explanations are `why.rs`'s.
 
-use super::Engine;
+use super::code::{Clause, GroupCode, ProfileCode};
+use super::compiled::Engine;
+use super::decision::{
+    ContextId, Decision, GroupsOutcome, PostureOutcome, ProfileKind, ProfileOutcome, Selected,
+};
 use crate::config::Profile;
-use crate::eval::Scratch;
-use crate::posture::{self, PostureResult};
-use crate::program::{BlockId, Program};
-use crate::subject::{Subject, SubjectError};
+use crate::engine::posture::{self, PostureResult};
+use crate::program::Program;
+use crate::program::Scratch;
+use crate::subject::{ContextError, Subject};
 use crate::value::Context;
-use serde_json::{Value as J, json};
+use serde_json::Value as J;
 
 /// Per-thread working memory for decisions.
 #[derive(Debug, Clone)]
@@ -48,22 +53,18 @@ pub struct Outcome {
     pub ip_profile: Option<usize>,
 }
 
-/// Everything the engine says about one context, as the JSON of `decision.md`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Decision {
-    /// The decision object.
-    pub json: J,
-    /// Warnings about the context (e.g. an unknown OS name).
-    pub warnings: Vec<String>,
-}
-
 impl Engine {
+    /// Scratch space for decisions; make one per thread and reuse it.
+    pub fn scratch(&self) -> EngineScratch {
+        EngineScratch::new(&self.program, self.groups.len())
+    }
+
     /// Reads a context (`context.md`) into slots and posture results: the part of a
     /// decision that depends only on the input.
     ///
     /// # Errors
     /// The context's first problem, with its JSON path.
-    pub fn prepare(&self, json: &J) -> Result<Prepared, SubjectError> {
+    pub fn prepare(&self, json: &J) -> Result<Prepared, ContextError> {
         let (subject, warnings) = Subject::from_json(json)?;
         Ok(self.prepare_subject(subject, warnings))
     }
@@ -72,7 +73,7 @@ impl Engine {
     ///
     /// # Errors
     /// Malformed JSON or the context's first problem, with its JSON path.
-    pub fn prepare_str(&self, text: &str) -> Result<Prepared, SubjectError> {
+    pub fn prepare_str(&self, text: &str) -> Result<Prepared, ContextError> {
         let (subject, warnings) = Subject::from_text(text)?;
         Ok(self.prepare_subject(subject, warnings))
     }
@@ -148,7 +149,7 @@ impl Engine {
                 self.gates.member(gi, fired, generation);
             }
         }
-        let first = |codes: &[super::ProfileCode], list: &[Profile], s: &mut Scratch| {
+        let first = |codes: &[ProfileCode], list: &[Profile], s: &mut Scratch| {
             codes
                 .iter()
                 .filter(|c| list.get(c.index).is_some_and(|p| p.enabled))
@@ -162,7 +163,7 @@ impl Engine {
     }
 
     /// `all(require) and not any(exclude) and any(include)`, clause by clause.
-    fn group_value(&self, g: &super::GroupCode, ctx: &Context, s: &mut Scratch) -> bool {
+    fn group_value(&self, g: &GroupCode, ctx: &Context, s: &mut Scratch) -> bool {
         let [require, exclude, include] = &g.plan;
         require.iter().all(|c| self.clause(c, ctx, s))
             && !exclude.iter().any(|c| self.clause(c, ctx, s))
@@ -174,7 +175,7 @@ impl Engine {
     /// operand (another IdP's group), sparing the require rules.
     fn gated_value(
         &self,
-        g: &super::GroupCode,
+        g: &GroupCode,
         mut fired: super::gate::FiredRules<'_>,
         ctx: &Context,
         s: &mut Scratch,
@@ -186,12 +187,12 @@ impl Engine {
     }
 
     #[inline(always)]
-    fn clause(&self, c: &super::Clause, ctx: &Context, s: &mut Scratch) -> bool {
+    fn clause(&self, c: &Clause, ctx: &Context, s: &mut Scratch) -> bool {
         match c {
-            super::Clause::All(all) => all
+            Clause::All(all) => all
                 .iter()
                 .all(|&(op, negated)| self.program.operand_value(op, ctx, s) != negated),
-            super::Clause::Block(b) => self.program.run(*b, ctx, s),
+            Clause::Block(b) => self.program.run(*b, ctx, s),
         }
     }
 
@@ -203,277 +204,83 @@ impl Engine {
             .is_some_and(|g| scratch.eval.block(g.block))
     }
 
-    /// Decides one context given as JSON (`context.md`) and renders the decision.
+    /// Decides one context given as JSON (`context.md`).
     ///
     /// # Errors
-    /// The context's first problem, with its JSON path.
+    /// The context's problem, with its JSON path.
     pub fn decide(
         &self,
         json: &J,
         scratch: &mut EngineScratch,
         explain: bool,
-    ) -> Result<Decision, SubjectError> {
+    ) -> Result<Decision<'_>, ContextError> {
         let prepared = self.prepare(json)?;
-        Ok(self.render(&prepared, scratch, explain))
+        Ok(self.decision(&prepared, scratch, explain))
     }
 
-    /// Decides one context given as JSON text and renders the decision.
+    /// Decides one context given as JSON text.
     ///
     /// # Errors
-    /// Malformed JSON or the context's first problem, with its JSON path.
+    /// Malformed JSON or the context's problem, with its JSON path.
     pub fn decide_str(
         &self,
         text: &str,
         scratch: &mut EngineScratch,
         explain: bool,
-    ) -> Result<Decision, SubjectError> {
+    ) -> Result<Decision<'_>, ContextError> {
         let prepared = self.prepare_str(text)?;
-        Ok(self.render(&prepared, scratch, explain))
+        Ok(self.decision(&prepared, scratch, explain))
     }
 
-    /// Decides a prepared context and renders the decision JSON.
-    pub fn render(
+    /// Decides a prepared context: the typed decision, explained on request.
+    pub fn decision(
         &self,
         prepared: &Prepared,
         scratch: &mut EngineScratch,
         explain: bool,
-    ) -> Decision {
+    ) -> Decision<'_> {
         let outcome = self.decide_prepared(prepared, scratch);
+        let present = &self.config.present;
         let ctx = &prepared.ctx;
         let s = &mut scratch.eval;
-        let mut out = serde_json::Map::new();
-        out.insert("id".into(), prepared.subject.id.clone().unwrap_or(J::Null));
-        if self.config.present.device_profiles {
-            out.insert(
-                "device_profile".into(),
-                self.device_profile(outcome.device_profile, ctx, s, explain),
-            );
-        }
-        if self.config.present.ip_profiles {
-            out.insert(
-                "ip_profile".into(),
-                self.ip_profile(outcome.ip_profile, ctx, s, explain),
-            );
-        }
-        if self.config.present.groups {
-            let members: Vec<J> = self
+        let device_profile = present.device_profiles.then(|| ProfileOutcome {
+            kind: ProfileKind::Device,
+            selected: Selected::device(
+                &self.config.device_profiles,
+                self.device_default,
+                outcome.device_profile,
+            ),
+            checked: explain
+                .then(|| self.checked(&self.device, &self.config.device_profiles, ctx, s)),
+        });
+        let ip_profile = present.ip_profiles.then(|| ProfileOutcome {
+            kind: ProfileKind::Ip,
+            selected: Selected::ip(&self.config.ip_profiles, outcome.ip_profile),
+            checked: explain.then(|| self.checked(&self.ip, &self.config.ip_profiles, ctx, s)),
+        });
+        let access_groups = present.groups.then(|| GroupsOutcome {
+            members: self
                 .config
                 .groups
                 .iter()
                 .zip(&self.groups)
                 .filter(|(_, code)| s.block(code.block))
-                .map(|(g, _)| group_json(g))
-                .collect();
-            out.insert("access_groups".into(), J::Array(members));
-            if explain {
-                out.insert(
-                    "access_groups_why".into(),
-                    self.groups_why(&prepared.subject, ctx, s),
-                );
-            }
-        }
-        if self.config.present.posture_rules {
-            out.insert("posture".into(), json!({"passed": prepared.passed, "failed": prepared.failed, "unknown": prepared.unknown}));
-        }
+                .map(|(g, _)| g)
+                .collect(),
+            why: explain.then(|| self.groups_why(&prepared.subject, ctx, s)),
+        });
+        let posture = present.posture_rules.then(|| PostureOutcome {
+            passed: prepared.passed.clone(),
+            failed: prepared.failed.clone(),
+            unknown: prepared.unknown.clone(),
+        });
         Decision {
-            json: J::Object(out),
+            id: prepared.subject.id.as_ref().and_then(ContextId::of),
+            device_profile,
+            ip_profile,
+            access_groups,
+            posture,
             warnings: prepared.warnings.clone(),
         }
-    }
-
-    /// `v` with `"why": {"checked": …}` added (`decision.md` §2).
-    fn with_why(
-        &self,
-        mut v: J,
-        codes: &[super::ProfileCode],
-        list: &[Profile],
-        ctx: &Context,
-        s: &mut Scratch,
-    ) -> J {
-        let checked = self.checked(codes, list, ctx, s);
-        if let Some(obj) = v.as_object_mut() {
-            obj.insert("why".into(), json!({"checked": checked}));
-        }
-        v
-    }
-
-    /// The profiles checked, in order, up to and including the first match.
-    fn checked(
-        &self,
-        codes: &[super::ProfileCode],
-        list: &[Profile],
-        ctx: &Context,
-        s: &mut Scratch,
-    ) -> Vec<J> {
-        let mut checked = Vec::new();
-        for code in codes {
-            let Some(p) = list.get(code.index) else {
-                continue;
-            };
-            if !p.enabled {
-                checked.push(json!({"id": p.id, "name": p.name, "precedence": prec(p.precedence), "result": "disabled"}));
-                continue;
-            }
-            let e = self.program.explain(code.block, ctx, s);
-            let result = if e.result { "match" } else { "no_match" };
-            checked.push(json!({"id": p.id, "name": p.name, "precedence": prec(p.precedence), "result": result, "because": e.because}));
-            if e.result {
-                break;
-            }
-        }
-        checked
-    }
-
-    fn device_profile(
-        &self,
-        hit: Option<usize>,
-        ctx: &Context,
-        s: &mut Scratch,
-        explain: bool,
-    ) -> J {
-        let v = self.device_profile_json(hit);
-        if explain {
-            self.with_why(v, &self.device, &self.config.device_profiles, ctx, s)
-        } else {
-            v
-        }
-    }
-
-    /// The `device_profile` object for a match on custom profile `hit`, or the
-    /// default when there is none.
-    pub(super) fn device_profile_json(&self, hit: Option<usize>) -> J {
-        let list = &self.config.device_profiles;
-        match hit.or(self.device_default).and_then(|i| list.get(i)) {
-            Some(p) => {
-                json!({"id": p.id, "name": p.name, "precedence": prec(p.precedence), "default": hit.is_none(), "settings": p.settings})
-            }
-            None => {
-                json!({"id": null, "name": "Default", "precedence": null, "default": true, "settings": {}})
-            }
-        }
-    }
-
-    fn ip_profile(&self, hit: Option<usize>, ctx: &Context, s: &mut Scratch, explain: bool) -> J {
-        let v = self.ip_profile_json(hit);
-        if explain {
-            self.with_why(v, &self.ip, &self.config.ip_profiles, ctx, s)
-        } else {
-            v
-        }
-    }
-
-    /// The `ip_profile` object for a match on profile `hit`, or the default pool.
-    pub(super) fn ip_profile_json(&self, hit: Option<usize>) -> J {
-        match hit.and_then(|i| self.config.ip_profiles.get(i)) {
-            Some(p) => {
-                json!({"id": p.id, "name": p.name, "precedence": prec(p.precedence), "subnet_id": p.subnet_id, "default": false})
-            }
-            None => json!({"default": true, "subnet": "100.96.0.0/12"}),
-        }
-    }
-
-    fn groups_why(&self, subject: &Subject, ctx: &Context, s: &mut Scratch) -> J {
-        let rules = |blocks: &[BlockId],
-                     rules: &[crate::config::RuleAt],
-                     s: &mut Scratch,
-                     missing: &mut Vec<&'static str>|
-         -> Vec<J> {
-            rules
-                .iter()
-                .zip(blocks)
-                .map(|(r, b)| {
-                    let result = self.program.run(*b, ctx, s);
-                    for need in needs(&r.rule) {
-                        if absent(subject, need) && !missing.contains(need) {
-                            missing.push(need);
-                        }
-                    }
-                    json!({"path": r.path, "rule": r.json, "result": result})
-                })
-                .collect()
-        };
-        let mut out = Vec::new();
-        for (g, code) in self.config.groups.iter().zip(&self.groups) {
-            let mut missing = Vec::new();
-            let include = rules(&code.include, &g.include, s, &mut missing);
-            let require = rules(&code.require, &g.require, s, &mut missing);
-            let exclude = rules(&code.exclude, &g.exclude, s, &mut missing);
-            out.push(
-                json!({"id": g.id, "name": g.name, "member": s.block(code.block),
-                "include": include, "require": require, "exclude": exclude, "missing": missing}),
-            );
-        }
-        J::Array(out)
-    }
-}
-
-/// A group as `access_groups` lists it.
-pub(super) fn group_json(g: &crate::config::Group) -> J {
-    json!({"id": g.id, "name": g.name})
-}
-
-/// The context values a rule reads.
-fn needs(rule: &crate::config::Rule) -> &'static [&'static str] {
-    use crate::config::Rule::*;
-    match rule {
-        Everyone | Group(_) => &[],
-        Email(_) | EmailDomain(_) | EmailList(_) => &["identity.email"],
-        Ip(_) | IpList(_) => &["request.ip"],
-        Geo(_) => &["request.country"],
-        Certificate => &["request.certificate"],
-        CommonName(_) => &["request.certificate.common_name"],
-        ServiceToken(_) | AnyValidServiceToken => &["request.service_token"],
-        AuthMethod(_) => &["identity.amr"],
-        LoginMethod(_) => &["identity.idp.id"],
-        Okta(_) | AzureAd(_) | Gsuite(_) => &["identity.idp.id", "identity.groups"],
-        Github(_) => &["identity.idp.id", "identity.github"],
-        Saml(_) => &["identity.idp.id", "identity.saml_attributes"],
-        Oidc(_) => &["identity.idp.id", "identity.oidc_claims"],
-        AuthContext(_) => &["identity.idp.id", "identity.auth_contexts"],
-        DevicePosture(_) => &["device.posture"],
-        UserRiskScore(_) => &["identity.risk_score"],
-        ExternalEvaluation(_) => &["request.external_evaluation"],
-        LinkedAppToken(_) => &["request.linked_app_token"],
-    }
-}
-
-fn absent(s: &Subject, need: &str) -> bool {
-    let i = &s.identity;
-    match need {
-        "identity.email" => i.email.is_none(),
-        "request.ip" => s.request.ip.is_none(),
-        "request.country" => s.request.country.is_none(),
-        "request.certificate" => s.request.certificate.is_none(),
-        "request.certificate.common_name" => s
-            .request
-            .certificate
-            .as_ref()
-            .is_none_or(|c| c.common_name.is_none()),
-        "request.service_token" => s.request.service_token.is_none(),
-        "identity.amr" => i.amr.is_empty(),
-        "identity.idp.id" => i.idp.as_ref().is_none_or(|p| p.id.is_none()),
-        "identity.groups" => i.groups.is_empty(),
-        "identity.github" => i.github.is_empty(),
-        "identity.saml_attributes" => i.saml_attributes.is_empty(),
-        "identity.oidc_claims" => i.oidc_claims.is_empty(),
-        "identity.auth_contexts" => i.auth_contexts.is_empty(),
-        "device.posture" => {
-            s.device.posture.is_none()
-                && s.device.facts.firewall.is_none()
-                && s.device.facts.disk_encrypted.is_none()
-        }
-        "identity.risk_score" => i.risk_score.is_none(),
-        "request.external_evaluation" => s.request.external_evaluation.is_empty(),
-        "request.linked_app_token" => s.request.linked_app_token.is_none(),
-        _ => false,
-    }
-}
-
-/// A precedence as the API writes it: an integer when it is one.
-fn prec(p: Option<f64>) -> J {
-    match p {
-        Some(x) if x.fract() == 0.0 && x.abs() < 9.0e15 => J::from(x as i64),
-        Some(x) => J::from(x),
-        None => J::Null,
     }
 }

@@ -15,7 +15,7 @@
 //! decided (a group references groups decided before it), so one ascending
 //! sweep visits every group that can be a member, in order.
 
-use super::{Clause, GroupCode};
+use super::code::{Clause, GroupCode};
 use crate::program::{BlockId, Operand, QuantId};
 use rustc_hash::FxHashMap;
 use std::ops::Range;

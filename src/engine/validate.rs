@@ -1,9 +1,9 @@
 //! The checks of `config.md` §8 that need the whole configuration: duplicate ids,
 //! unknown references, group cycles, precedence ties, expression lints.
 
-use crate::ast::{Expr, ExprKind, LitKind};
 use crate::config::{Config, Problem, Profile, Rule, Severity};
 use crate::diag::{Diagnostic, ErrorKind};
+use crate::expr::ast::{Expr, ExprKind, LitKind};
 use crate::scheme::ListId;
 use std::collections::HashMap;
 
@@ -245,7 +245,7 @@ pub fn expression_warnings(expr: &Expr, src: &str, p: &Profile, problems: &mut V
         let ExprKind::Compare { lhs, op, rhs } = &e.kind else {
             return;
         };
-        let crate::ast::Base::Field(field) = &lhs.base else {
+        let crate::expr::ast::Base::Field(field) = &lhs.base else {
             return;
         };
         if matches!(
@@ -259,7 +259,7 @@ pub fn expression_warnings(expr: &Expr, src: &str, p: &Profile, problems: &mut V
                     LitKind::Raw { text, .. } => text.bytes().any(|b| b.is_ascii_uppercase()),
                     _ => false,
                 };
-                if has_upper && !matches!(op, crate::ast::CmpOp::Matches) {
+                if has_upper && !matches!(op, crate::expr::ast::CmpOp::Matches) {
                     warn(
                         Diagnostic::new(
                             ErrorKind::TypeMismatch,

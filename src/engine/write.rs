@@ -1,51 +1,10 @@
-//! The decision JSON written straight to bytes: the batch path. Every piece that
-//! depends only on the configuration (a group's `{"id", "name"}`, a profile's object
-//! with its settings) is serialized once, when the engine is built, by the same
-//! functions `render` uses, so the bytes equal `render`'s JSON serialized.
+//! The decision JSON written straight to bytes: the batch path. What depends only
+//! on the configuration comes from `fragments.rs`, serialized once; the rest is
+//! written here, so the bytes equal the `Decision` serialized.
 
-use super::{Engine, EngineScratch, Prepared};
+use super::compiled::Engine;
+use super::decide::{EngineScratch, Prepared};
 use serde_json::Value as J;
-
-/// Configuration-only parts of a decision, serialized once.
-#[derive(Debug, Default)]
-pub(super) struct Fragments {
-    /// Per group, input order.
-    groups: Vec<Box<[u8]>>,
-    /// Per device profile, as the match.
-    device: Vec<Box<[u8]>>,
-    /// When no custom profile matches.
-    device_fallback: Box<[u8]>,
-    /// Per IP profile, as the match.
-    ip: Vec<Box<[u8]>>,
-    /// When no IP profile matches.
-    ip_fallback: Box<[u8]>,
-}
-
-fn bytes(v: &J) -> Box<[u8]> {
-    // Serializing a `Value` into memory cannot fail.
-    serde_json::to_vec(v).unwrap_or_default().into_boxed_slice()
-}
-
-impl Fragments {
-    pub(super) fn new(engine: &Engine) -> Fragments {
-        let config = &engine.config;
-        Fragments {
-            groups: config
-                .groups
-                .iter()
-                .map(|g| bytes(&super::decide::group_json(g)))
-                .collect(),
-            device: (0..config.device_profiles.len())
-                .map(|i| bytes(&engine.device_profile_json(Some(i))))
-                .collect(),
-            device_fallback: bytes(&engine.device_profile_json(None)),
-            ip: (0..config.ip_profiles.len())
-                .map(|i| bytes(&engine.ip_profile_json(Some(i))))
-                .collect(),
-            ip_fallback: bytes(&engine.ip_profile_json(None)),
-        }
-    }
-}
 
 /// Appends `s` as a JSON string. Ids and names rarely need escaping: those that
 /// do not are copied whole, the rest go through serde_json's escaper.
@@ -79,7 +38,7 @@ fn strings(out: &mut Vec<u8>, items: &[String]) {
 
 impl Engine {
     /// Decides a prepared context and appends the decision JSON (`decision.md` §1,
-    /// without explanation) to `out`: the same bytes as `render`'s JSON
+    /// without explanation) to `out`: the same bytes as the `Decision`
     /// serialized, without building it.
     pub fn write_decision(&self, p: &Prepared, scratch: &mut EngineScratch, out: &mut Vec<u8>) {
         let outcome = self.decide_prepared(p, scratch);

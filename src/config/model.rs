@@ -1,0 +1,267 @@
+//! The configuration as records: every resource kind `config.md` defines, in
+//! input order, each with its file and JSON path, and `Problem`, what reading
+//! and validation report.
+
+use crate::diag::Diagnostic;
+use serde::Serialize;
+
+/// How bad a problem is: errors stop evaluation, warnings do not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Evaluation cannot go on.
+    Error,
+    /// Worth a look; evaluation goes on.
+    Warning,
+}
+
+/// One problem in a configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// Error or warning.
+    pub severity: Severity,
+    /// The file it is in.
+    pub file: String,
+    /// `$.access_groups[3].include[0].email_domain.domain`
+    pub path: String,
+    /// One lowercase line.
+    pub message: String,
+    /// For an expression: its text and the expression diagnostic (rendered with carets).
+    pub expr: Option<(String, Diagnostic)>,
+}
+
+impl Problem {
+    /// The text rendering: caret form for expressions, `file: path: message` otherwise.
+    pub fn render(&self) -> String {
+        let label = match self.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        match &self.expr {
+            Some((src, d)) => {
+                let origin = format!("{}: {}", self.file, self.path);
+                let text = d.render(src, Some(&origin));
+                // The expression renderer says "error:"; a warning keeps its own label.
+                match self.severity {
+                    Severity::Error => text,
+                    Severity::Warning => text.replacen("error:", "warning:", 1),
+                }
+            }
+            None => format!(
+                "{label}: {}\n --> {}: {}\n",
+                self.message, self.file, self.path
+            ),
+        }
+    }
+
+    /// The JSON form: severity, file, path, message, and the expression error's fields.
+    pub fn to_json(&self) -> serde_json::Value {
+        let mut v = serde_json::json!({
+            "severity": self.severity, "file": self.file, "path": self.path, "message": self.message,
+        });
+        if let (Some((src, d)), Some(obj)) = (&self.expr, v.as_object_mut()) {
+            obj.insert("expression".into(), src.clone().into());
+            obj.insert("error".into(), d.to_json(src));
+        }
+        v
+    }
+}
+
+/// An Access group.
+#[derive(Debug, Clone)]
+pub struct Group {
+    /// `id`, or the name when the input has no id.
+    pub id: String,
+    /// `name`
+    pub name: String,
+    /// Any of these.
+    pub include: Vec<RuleAt>,
+    /// All of these.
+    pub require: Vec<RuleAt>,
+    /// None of these.
+    pub exclude: Vec<RuleAt>,
+    /// `$.access_groups[3]`
+    pub path: String,
+    /// The file it came from.
+    pub file: String,
+}
+
+/// A rule with where it was written and its JSON as written (for explanations).
+#[derive(Debug, Clone)]
+pub struct RuleAt {
+    /// The rule.
+    pub rule: Rule,
+    /// `$.access_groups[3].include[0]`
+    pub path: String,
+    /// The rule object as written.
+    pub json: serde_json::Value,
+}
+
+/// A Gateway list.
+#[derive(Debug, Clone)]
+pub struct List {
+    /// `id`
+    pub id: String,
+    /// `name`
+    pub name: String,
+    /// `EMAIL`, `IP`, `SERIAL`, …
+    pub kind: String,
+    /// Item values (EMAIL items lowercased).
+    pub items: Vec<String>,
+    /// `$.lists[0]`
+    pub path: String,
+    /// The file it came from.
+    pub file: String,
+}
+
+/// A device settings profile or an IP profile.
+#[derive(Debug, Clone)]
+pub struct Profile {
+    /// `policy_id` or `id` (`None` for the implicit default).
+    pub id: Option<String>,
+    /// `name`
+    pub name: String,
+    /// `precedence` (`None` for the default profile).
+    pub precedence: Option<f64>,
+    /// `enabled` (default true).
+    pub enabled: bool,
+    /// `match` (`None` for the default profile).
+    pub expr: Option<String>,
+    /// The default profile.
+    pub default: bool,
+    /// Every other field: the settings returned with the decision.
+    pub settings: serde_json::Map<String, serde_json::Value>,
+    /// `subnet_id` of an IP profile.
+    pub subnet_id: Option<String>,
+    /// `$.device_profiles[2]`
+    pub path: String,
+    /// The file it came from.
+    pub file: String,
+}
+
+/// A device posture rule.
+#[derive(Debug, Clone)]
+pub struct PostureRule {
+    /// `id`
+    pub id: String,
+    /// `name`
+    pub name: String,
+    /// `type`
+    pub kind: String,
+    /// `input`
+    pub input: serde_json::Value,
+    /// Platforms of `match[*].platform`; empty means every platform.
+    pub platforms: Vec<String>,
+    /// `$.posture_rules[0]`
+    pub path: String,
+    /// The file it came from.
+    pub file: String,
+}
+
+/// A whole configuration, in input order.
+#[derive(Debug, Clone, Default)]
+pub struct Config {
+    /// `access_groups`
+    pub groups: Vec<Group>,
+    /// `lists`
+    pub lists: Vec<List>,
+    /// `device_profiles`, the default included if present
+    pub device_profiles: Vec<Profile>,
+    /// `ip_profiles`
+    pub ip_profiles: Vec<Profile>,
+    /// `posture_rules`
+    pub posture_rules: Vec<PostureRule>,
+    /// Which kinds were present at all (a key of the decision is omitted otherwise).
+    pub present: Present,
+}
+
+/// Which resource kinds the configuration has.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Present {
+    /// `access_groups`
+    pub groups: bool,
+    /// `device_profiles`
+    pub device_profiles: bool,
+    /// `ip_profiles`
+    pub ip_profiles: bool,
+    /// `posture_rules`
+    pub posture_rules: bool,
+}
+
+/// The resource kinds of a bundle, in the order they are read.
+pub const KINDS: &[&str] = &[
+    "lists",
+    "posture_rules",
+    "access_groups",
+    "device_profiles",
+    "ip_profiles",
+    "access_policies",
+    "access_applications",
+    "identity_providers",
+];
+
+/// An identity-provider group rule: the provider must match, then the group test.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdpRule {
+    /// `identity_provider_id`
+    pub idp: String,
+    /// The value tested (group name, id, email, org, attribute value…).
+    pub value: String,
+    /// The second key where the kind has one (SAML attribute name, OIDC claim name, GitHub team).
+    pub key: Option<String>,
+}
+
+/// An Access rule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Rule {
+    /// `everyone`
+    Everyone,
+    /// `email`
+    Email(String),
+    /// `email_domain`
+    EmailDomain(String),
+    /// `email_list`: list id
+    EmailList(String),
+    /// `ip`: address or CIDR as written
+    Ip(ipnet::IpNet),
+    /// `ip_list`: list id
+    IpList(String),
+    /// `geo`: country code
+    Geo(String),
+    /// `certificate`
+    Certificate,
+    /// `common_name`
+    CommonName(String),
+    /// `service_token`: token id
+    ServiceToken(String),
+    /// `any_valid_service_token`
+    AnyValidServiceToken,
+    /// `auth_method`
+    AuthMethod(String),
+    /// `login_method`: IdP id
+    LoginMethod(String),
+    /// `okta`: group name
+    Okta(IdpRule),
+    /// `azureAD`: group id
+    AzureAd(IdpRule),
+    /// `gsuite`: group email
+    Gsuite(IdpRule),
+    /// `github-organization`: org, optional team in `key`
+    Github(IdpRule),
+    /// `saml`: attribute name in `key`, value
+    Saml(IdpRule),
+    /// `oidc`: claim name in `key`, value
+    Oidc(IdpRule),
+    /// `auth_context`: `ac_id`
+    AuthContext(IdpRule),
+    /// `device_posture`: posture rule id
+    DevicePosture(String),
+    /// `user_risk_score`
+    UserRiskScore(Vec<String>),
+    /// `external_evaluation`: evaluate URL
+    ExternalEvaluation(String),
+    /// `linked_app_token`: app uid
+    LinkedAppToken(String),
+    /// `group`: group id
+    Group(String),
+}

@@ -1,0 +1,108 @@
+//! The reader of one configuration file's JSON values: every problem it finds is
+//! recorded with the file and the JSON path, and reading goes on.
+
+use super::model::{Problem, Severity};
+use serde_json::{Map, Value};
+
+/// Reads values of one file, collecting problems.
+pub struct Reader<'a> {
+    pub file: String,
+    pub problems: &'a mut Vec<Problem>,
+}
+
+impl Reader<'_> {
+    pub fn error(&mut self, path: &str, message: String) {
+        self.problem(Severity::Error, path, message);
+    }
+
+    pub fn warning(&mut self, path: &str, message: String) {
+        self.problem(Severity::Warning, path, message);
+    }
+
+    pub fn problem(&mut self, severity: Severity, path: &str, message: String) {
+        self.problems.push(Problem {
+            severity,
+            file: self.file.clone(),
+            path: path.to_string(),
+            message,
+            expr: None,
+        });
+    }
+
+    pub fn object<'v>(&mut self, v: &'v Value, path: &str) -> Option<&'v Map<String, Value>> {
+        match v {
+            Value::Object(m) => Some(m),
+            other => {
+                self.error(
+                    path,
+                    format!(
+                        "expected an object, found {}",
+                        crate::diag::json_kind(other)
+                    ),
+                );
+                None
+            }
+        }
+    }
+
+    /// A required string field.
+    pub fn string_in(&mut self, obj: &Map<String, Value>, key: &str, path: &str) -> Option<String> {
+        // The path is built only for an error: reading a large configuration
+        // calls this for every field.
+        let p = || format!("{path}{}", path_key(key));
+        match obj.get(key) {
+            Some(Value::String(s)) => Some(s.clone()),
+            None | Some(Value::Null) => {
+                self.error(&p(), format!("missing field `{key}`"));
+                None
+            }
+            Some(other) => {
+                self.error(
+                    &p(),
+                    format!("expected a string, found {}", crate::diag::json_kind(other)),
+                );
+                None
+            }
+        }
+    }
+
+    /// An optional string field.
+    pub fn opt_string(
+        &mut self,
+        obj: &Map<String, Value>,
+        key: &str,
+        path: &str,
+    ) -> Option<String> {
+        match obj.get(key) {
+            None | Some(Value::Null) => None,
+            Some(_) => self.string_in(obj, key, path),
+        }
+    }
+
+    pub fn string_array(&mut self, v: Option<&Value>, path: &str) -> Option<Vec<String>> {
+        let Some(Value::Array(items)) = v else {
+            self.error(path, "expected an array of strings".to_string());
+            return None;
+        };
+        let mut out = Vec::new();
+        for (i, item) in items.iter().enumerate() {
+            match item {
+                Value::String(s) => out.push(s.clone()),
+                other => self.error(
+                    &format!("{path}[{i}]"),
+                    format!("expected a string, found {}", crate::diag::json_kind(other)),
+                ),
+            }
+        }
+        Some(out)
+    }
+}
+
+/// `.key` for simple keys, `["github-organization"]` for others.
+pub fn path_key(k: &str) -> String {
+    if k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') && !k.is_empty() {
+        format!(".{k}")
+    } else {
+        format!("[{}]", Value::from(k))
+    }
+}

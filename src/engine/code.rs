@@ -1,0 +1,35 @@
+//! The compiled forms of a configuration's resources: a group's blocks and
+//! its rules as clauses, a profile's block.
+
+use crate::program::{BlockId, Operand};
+
+/// A group: its block (for references and explanations), a block per rule (for
+/// explanations), and its rules as a decision evaluates them.
+#[derive(Debug, Clone)]
+pub(super) struct GroupCode {
+    pub(super) block: BlockId,
+    /// One block per rule, for explanations only.
+    pub(super) include: Vec<BlockId>,
+    pub(super) require: Vec<BlockId>,
+    pub(super) exclude: Vec<BlockId>,
+    /// What a decision evaluates: the require, exclude and include rules as clauses.
+    pub(super) plan: [Vec<Clause>; 3],
+}
+
+/// One rule as a decision evaluates it.
+#[derive(Debug, Clone)]
+pub(super) enum Clause {
+    /// All of these operands (`true`: negated); the shape of nearly every rule, read
+    /// with no bytecode to interpret.
+    All(Box<[(Operand, bool)]>),
+    /// A rule of another shape: its block.
+    Block(BlockId),
+}
+
+/// A custom profile.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct ProfileCode {
+    /// Index into the configuration's profile list.
+    pub(super) index: usize,
+    pub(super) block: BlockId,
+}

@@ -1,0 +1,65 @@
+//! `Engine`: a configuration loaded, validated and compiled, with the parts a
+//! decision reads. Building it is `build.rs`'s; deciding, `decide.rs`'s.
+
+use super::code::{GroupCode, ProfileCode};
+use super::fragments::Fragments;
+use super::gate::Gates;
+use super::slots::Slots;
+use crate::config::{Config, Problem, Severity};
+use crate::program::Program;
+
+/// A loaded, validated and compiled configuration: load once, decide many.
+/// `Engine` is `Send + Sync`; each thread uses its own `EngineScratch`.
+#[derive(Debug)]
+pub struct Engine {
+    pub(super) config: Config,
+    pub(super) warnings: Vec<Problem>,
+    pub(super) program: Program,
+    /// Per group, in input order.
+    pub(super) groups: Vec<GroupCode>,
+    /// Group indices in evaluation order (references before referrers).
+    pub(super) order: Vec<usize>,
+    /// Which groups can be skipped until something opens them.
+    pub(super) gates: Gates,
+    /// Enabled and disabled custom device profiles, in the order they are checked.
+    pub(super) device: Vec<ProfileCode>,
+    /// The default device profile's index, if the input has one.
+    pub(super) device_default: Option<usize>,
+    /// IP profiles in the order they are checked.
+    pub(super) ip: Vec<ProfileCode>,
+    /// The decision's configuration-only parts, serialized once.
+    pub(super) fragments: Fragments,
+    /// Where each context value goes.
+    pub(super) slots: Slots,
+}
+
+/// Why a configuration could not be used: every problem found (errors and warnings).
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("the configuration has {} error(s)", .problems.iter().filter(|p| p.severity == Severity::Error).count())]
+pub struct ConfigError {
+    /// Errors and warnings, in the order found.
+    pub problems: Vec<Problem>,
+}
+
+impl Engine {
+    /// The warnings found while loading (errors make loading fail).
+    pub fn warnings(&self) -> &[Problem] {
+        &self.warnings
+    }
+
+    /// The configuration as loaded.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// The compiled program's disassembly, one instruction per line.
+    pub fn disassembly(&self) -> String {
+        format!("{:?}", self.program)
+    }
+}
+
+// Invariant 4: an engine is shared by reference between threads.
+const _: fn() = || {
+    fn send_sync<T: Send + Sync>() {}
+    send_sync::<Engine>();
+};

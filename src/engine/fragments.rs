@@ -1,0 +1,58 @@
+//! The parts of a decision that depend only on the configuration (a group's
+//! `{"id", "name"}`, a profile's object with its settings), serialized once when
+//! the engine is built, by the same `Serialize` impls a `Decision` uses, so the
+//! batch writer's bytes equal the decision serialized.
+
+use super::decision::{GroupRef, ProfileKind, ProfileOutcome, Selected};
+use crate::config::Config;
+
+/// Configuration-only parts of a decision, serialized once.
+#[derive(Debug, Default)]
+pub(super) struct Fragments {
+    /// Per group, input order.
+    pub(super) groups: Vec<Box<[u8]>>,
+    /// Per device profile, as the match.
+    pub(super) device: Vec<Box<[u8]>>,
+    /// When no custom profile matches.
+    pub(super) device_fallback: Box<[u8]>,
+    /// Per IP profile, as the match.
+    pub(super) ip: Vec<Box<[u8]>>,
+    /// When no IP profile matches.
+    pub(super) ip_fallback: Box<[u8]>,
+}
+
+fn bytes(v: &impl serde::Serialize) -> Box<[u8]> {
+    // Serializing these parts into memory cannot fail.
+    serde_json::to_vec(v).unwrap_or_default().into_boxed_slice()
+}
+
+impl Fragments {
+    /// The fragments of `config`, whose default device profile is at
+    /// `device_default`.
+    pub(super) fn new(config: &Config, device_default: Option<usize>) -> Fragments {
+        let profile = |kind, selected| ProfileOutcome {
+            kind,
+            selected,
+            checked: None,
+        };
+        let device = |hit| {
+            let selected = Selected::device(&config.device_profiles, device_default, hit);
+            bytes(&profile(ProfileKind::Device, selected))
+        };
+        let ip = |hit| {
+            bytes(&profile(
+                ProfileKind::Ip,
+                Selected::ip(&config.ip_profiles, hit),
+            ))
+        };
+        Fragments {
+            groups: config.groups.iter().map(|g| bytes(&GroupRef(g))).collect(),
+            device: (0..config.device_profiles.len())
+                .map(|i| device(Some(i)))
+                .collect(),
+            device_fallback: device(None),
+            ip: (0..config.ip_profiles.len()).map(|i| ip(Some(i))).collect(),
+            ip_fallback: ip(None),
+        }
+    }
+}

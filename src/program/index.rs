@@ -1,0 +1,195 @@
+//! An inverted index over membership quantifiers: at build time, each constant
+//! maps to the `any(field[*] == c)` / `any(field[*] in {…})` quantifiers that test
+//! it; per context, each indexed array is walked once and the quantifiers it hits
+//! are marked. A configuration with hundreds of IdP-group rules then costs one
+//! walk of the identity's groups, not one walk per rule.
+//!
+//! A field's constants are split by guard (`guard.rs`): the constants only
+//! guarded quantifiers test are looked up only where their guard holds, so a
+//! user of one IdP is not looked up in the other IdPs' groups.
+
+use super::code::{AtomCode, QuantCode, QuantId, Test};
+use super::guard::{Guard, KeyGuards};
+use crate::expr::ast::CmpOp;
+use crate::scheme::FieldId;
+use crate::sets::StrSet;
+use crate::value::{Context, Value};
+use rustc_hash::{FxHashMap, FxHasher};
+use std::hash::Hasher;
+use std::ops::Range;
+
+/// One constant and where its quantifiers are in `QuantIndex::postings`. The full
+/// hash is kept, so a lookup compares bytes only on a real match.
+#[derive(Debug, Clone)]
+struct Entry {
+    hash: u64,
+    key: Box<[u8]>,
+    quants: Range<u32>,
+}
+
+fn hash(bytes: &[u8]) -> u64 {
+    let mut h = FxHasher::default();
+    h.write(bytes);
+    h.finish()
+}
+
+/// Tables this small are scanned: comparing a few lengths is cheaper than hashing.
+const SCANNED: usize = 4;
+
+/// The constants of one field under one guard.
+#[derive(Debug, Clone)]
+enum Keys {
+    Scanned(Vec<Entry>),
+    Hashed(hashbrown::HashTable<Entry>),
+}
+
+impl Keys {
+    fn new(entries: Vec<Entry>) -> Keys {
+        if entries.len() <= SCANNED {
+            return Keys::Scanned(entries);
+        }
+        let mut table = hashbrown::HashTable::with_capacity(entries.len());
+        for e in entries {
+            table.insert_unique(e.hash, e, |e| e.hash);
+        }
+        Keys::Hashed(table)
+    }
+
+    #[inline]
+    fn get(&self, key: &[u8]) -> Option<&Entry> {
+        match self {
+            Keys::Scanned(entries) => entries.iter().find(|e| crate::bytes::eq(&e.key, key)),
+            Keys::Hashed(table) => {
+                let h = hash(key);
+                table.find(h, |e| e.hash == h && crate::bytes::eq(&e.key, key))
+            }
+        }
+    }
+}
+
+/// The constants of one field looked up together: those under one guard, or
+/// those under none.
+#[derive(Debug, Clone)]
+struct Table {
+    field: FieldId,
+    /// Looked up only in contexts where this `field == "c"` holds.
+    guard: Option<Guard>,
+    keys: Keys,
+}
+
+/// The quantifiers answered by the index, grouped by the field they iterate.
+#[derive(Debug, Clone, Default)]
+pub struct QuantIndex {
+    tables: Vec<Table>,
+    /// Every entry's quantifiers, each entry's contiguous.
+    postings: Vec<QuantId>,
+    /// Per quantifier: answered by the index.
+    pub(crate) indexed: Vec<bool>,
+}
+
+impl QuantIndex {
+    /// Indexes every fused `any` whose test is byte equality or byte-set
+    /// membership. `guards` must have seen every condition of the program
+    /// (invariant 6).
+    pub fn build(quants: &[QuantCode], atoms: &[AtomCode], guards: &KeyGuards) -> QuantIndex {
+        let mut by_field: FxHashMap<FieldId, FxHashMap<Box<[u8]>, Vec<QuantId>>> =
+            FxHashMap::default();
+        let mut indexed = vec![false; quants.len()];
+        for (i, q) in quants.iter().enumerate() {
+            let (false, Some((field, atom))) = (q.all, q.fused) else {
+                continue;
+            };
+            let Some(test) = atoms.get(atom.0 as usize).map(|a| &a.test) else {
+                continue;
+            };
+            let keys: Vec<&[u8]> = match test {
+                Test::Bytes(CmpOp::Eq, c) => vec![&**c],
+                Test::InBytes(StrSet::Small(items)) => items.iter().map(|b| &**b).collect(),
+                Test::InBytes(StrSet::Hashed(set)) => set.iter().collect(),
+                _ => continue,
+            };
+            let id = QuantId(u32::try_from(i).unwrap_or(u32::MAX));
+            let map = by_field.entry(field).or_default();
+            for k in keys {
+                map.entry(k.into()).or_default().push(id);
+            }
+            if let Some(slot) = indexed.get_mut(i) {
+                *slot = true;
+            }
+        }
+        let mut postings = Vec::new();
+        let mut tables = Vec::new();
+        for (field, map) in by_field {
+            let mut by_guard: FxHashMap<Option<Guard>, Vec<Entry>> = FxHashMap::default();
+            for (key, quants) in map {
+                let guard = guards.guard(field, &key).cloned();
+                let start = u32::try_from(postings.len()).unwrap_or(u32::MAX);
+                postings.extend(quants);
+                let end = u32::try_from(postings.len()).unwrap_or(u32::MAX);
+                by_guard.entry(guard).or_default().push(Entry {
+                    hash: hash(&key),
+                    key,
+                    quants: start..end,
+                });
+            }
+            tables.extend(by_guard.into_iter().map(|(guard, entries)| Table {
+                field,
+                guard,
+                keys: Keys::new(entries),
+            }));
+        }
+        tables.sort_by(|a, b| (a.field, &a.guard).cmp(&(b.field, &b.guard)));
+        QuantIndex {
+            tables,
+            postings,
+            indexed,
+        }
+    }
+
+    /// Stamps, in `memo`, every indexed quantifier that holds for `ctx` with
+    /// `generation` (a new one per context; the others read as false), and lists
+    /// their postings in `hits` (one range of `postings` per matching value).
+    pub fn mark(
+        &self,
+        ctx: &Context,
+        memo: &mut [u32],
+        generation: u32,
+        hits: &mut Vec<Range<u32>>,
+    ) {
+        for t in &self.tables {
+            if let Some((f, c)) = &t.guard
+                && !matches!(ctx.get(*f), Some(Value::Bytes(b)) if crate::bytes::eq(b, c))
+            {
+                continue;
+            }
+            let items: &[Value] = match ctx.get(t.field) {
+                Some(Value::Array(items)) => items,
+                _ => continue,
+            };
+            for item in items {
+                let Value::Bytes(b) = item else { continue };
+                let Some(entry) = t.keys.get(b) else {
+                    continue;
+                };
+                for q in self.postings(entry.quants.clone()) {
+                    if let Some(m) = memo.get_mut(q.0 as usize) {
+                        *m = generation;
+                    }
+                }
+                hits.push(entry.quants.clone());
+            }
+        }
+    }
+
+    /// The quantifiers of one `hits` range.
+    pub fn postings(&self, range: Range<u32>) -> &[QuantId] {
+        self.postings
+            .get(range.start as usize..range.end as usize)
+            .unwrap_or_default()
+    }
+
+    /// True when the index answers nothing.
+    pub fn is_empty(&self) -> bool {
+        !self.indexed.contains(&true)
+    }
+}

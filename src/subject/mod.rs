@@ -1,0 +1,321 @@
+//! Context JSON (`context.md`) -> `Subject`: one identity, on one device, making one
+//! request. Unknown keys and wrong shapes are errors at their JSON path; strings
+//! that rules compare case-insensitively are normalised here, once.
+
+mod attributes;
+
+pub use attributes::Attributes;
+use serde::Deserialize;
+use std::net::IpAddr;
+
+pub use crate::value::ContextError;
+
+/// One context, normalised.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Subject {
+    /// Echoed in the decision.
+    #[serde(default)]
+    pub id: Option<serde_json::Value>,
+    /// Who.
+    #[serde(default)]
+    pub identity: Identity,
+    /// On what.
+    #[serde(default)]
+    pub device: Device,
+    /// From where.
+    #[serde(default)]
+    pub request: Request,
+}
+
+/// `identity`
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Identity {
+    /// Lowercased on load.
+    pub email: Option<String>,
+    /// Display name.
+    pub name: Option<String>,
+    /// The identity provider used.
+    pub idp: Option<Idp>,
+    /// IdP groups.
+    #[serde(default)]
+    pub groups: Vec<IdpGroup>,
+    /// name -> values
+    #[serde(default)]
+    pub saml_attributes: Attributes,
+    /// name -> values
+    #[serde(default)]
+    pub oidc_claims: Attributes,
+    /// GitHub organizations and teams.
+    #[serde(default)]
+    pub github: Vec<GithubOrg>,
+    /// Authentication methods (`mfa`, `hwk`, …).
+    #[serde(default)]
+    pub amr: Vec<String>,
+    /// Azure AD authentication contexts.
+    #[serde(default)]
+    pub auth_contexts: Vec<String>,
+    /// `low`, `medium`, `high`, `unscored`.
+    pub risk_score: Option<String>,
+    /// The service token used, if any.
+    pub service_token_uuid: Option<String>,
+}
+
+/// `identity.idp`
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Idp {
+    /// Provider id.
+    pub id: Option<String>,
+    /// `okta`, `azureAD`, …
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+}
+
+/// One IdP group.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IdpGroup {
+    /// Group id.
+    pub id: Option<String>,
+    /// Group name.
+    pub name: Option<String>,
+    /// Group email, lowercased on load.
+    pub email: Option<String>,
+}
+
+/// One GitHub organization.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GithubOrg {
+    /// Organization.
+    pub org: String,
+    /// Teams in it.
+    #[serde(default)]
+    pub teams: Vec<String>,
+}
+
+/// `device`
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Device {
+    /// Operating system.
+    pub os: Option<Os>,
+    /// Managed network name.
+    pub network: Option<String>,
+    /// Serial number.
+    pub serial_number: Option<String>,
+    /// Posture results already known.
+    pub posture: Option<Posture>,
+    /// Facts posture rules are computed from.
+    #[serde(default)]
+    pub facts: Facts,
+}
+
+/// `device.os`
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Os {
+    /// Lowercased on load.
+    pub name: Option<String>,
+    /// `14.5.0`
+    pub version: Option<String>,
+}
+
+/// `device.posture`
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Posture {
+    /// Rule ids that pass.
+    #[serde(default)]
+    pub passed: Vec<String>,
+    /// Rule ids that fail.
+    #[serde(default)]
+    pub failed: Vec<String>,
+}
+
+/// `device.facts`
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Facts {
+    /// Firewall on.
+    pub firewall: Option<bool>,
+    /// Disk encrypted.
+    pub disk_encrypted: Option<bool>,
+    /// Joined domain.
+    pub domain: Option<String>,
+    /// WARP connected.
+    pub warp: Option<bool>,
+    /// Gateway on.
+    pub gateway: Option<bool>,
+}
+
+/// `request`
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Request {
+    /// Source address, as written (checked on load).
+    pub ip: Option<String>,
+    /// Country code, uppercased on load.
+    pub country: Option<String>,
+    /// The client certificate, when one was presented.
+    pub certificate: Option<Certificate>,
+    /// The service token, when one was presented.
+    pub service_token: Option<ServiceToken>,
+    /// The linked app token, when one was presented.
+    pub linked_app_token: Option<LinkedAppToken>,
+    /// evaluate URL -> verdict
+    #[serde(default)]
+    pub external_evaluation: std::collections::BTreeMap<String, bool>,
+}
+
+/// `request.certificate`
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Certificate {
+    /// Common name.
+    pub common_name: Option<String>,
+}
+
+/// `request.service_token`
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceToken {
+    /// Token id.
+    pub id: Option<String>,
+}
+
+/// `request.linked_app_token`
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LinkedAppToken {
+    /// App uid.
+    pub app_uid: Option<String>,
+}
+
+/// The OS names of `context.md`; another value is kept with a warning.
+pub const OS_NAMES: &[&str] = &["windows", "mac", "linux", "android", "ios", "chromeos"];
+
+impl Subject {
+    /// Reads and normalises a context; warnings (e.g. an unknown OS name) are returned beside it.
+    ///
+    /// # Errors
+    /// Unknown keys, wrong JSON types and invalid values, with their JSON path.
+    pub fn from_json(v: &serde_json::Value) -> Result<(Subject, Vec<String>), ContextError> {
+        let s: Subject = serde_path_to_error::deserialize(v).map_err(|e| ContextError {
+            path: json_path(&e.path().to_string()),
+            message: e.inner().to_string(),
+        })?;
+        s.normalise()
+    }
+
+    /// Reads a context straight from JSON text (no intermediate tree: the batch path).
+    ///
+    /// # Errors
+    /// Malformed JSON (path `$`), unknown keys, wrong JSON types and invalid values.
+    pub fn from_text(text: &str) -> Result<(Subject, Vec<String>), ContextError> {
+        // Tracking the path costs as much as the parse itself: read without it, and
+        // read again with it only to say where a bad context is wrong.
+        match serde_json::from_str::<Subject>(text) {
+            Ok(s) => s.normalise(),
+            Err(_) => Subject::from_text_tracked(text),
+        }
+    }
+
+    fn from_text_tracked(text: &str) -> Result<(Subject, Vec<String>), ContextError> {
+        let mut de = serde_json::Deserializer::from_str(text);
+        let s: Subject = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+            let inner = e.inner();
+            if inner.is_syntax() || inner.is_eof() {
+                ContextError {
+                    path: "$".into(),
+                    message: format!("malformed JSON at column {}: {inner}", inner.column()),
+                }
+            } else {
+                ContextError {
+                    path: json_path(&e.path().to_string()),
+                    message: inner.to_string(),
+                }
+            }
+        })?;
+        de.end().map_err(|e| ContextError {
+            path: "$".into(),
+            message: format!("malformed JSON at column {}: {e}", e.column()),
+        })?;
+        s.normalise()
+    }
+
+    fn normalise(mut self) -> Result<(Subject, Vec<String>), ContextError> {
+        let s = &mut self;
+        let mut warnings = Vec::new();
+        if let Some(id) = &s.id
+            && !(id.is_string() || id.is_number())
+        {
+            return Err(ContextError {
+                path: "$.id".into(),
+                message: "expected a string or a number".into(),
+            });
+        }
+        if let Some(ip) = &s.request.ip
+            && ip.parse::<IpAddr>().is_err()
+        {
+            return Err(ContextError {
+                path: "$.request.ip".into(),
+                message: format!("invalid ip address `{ip}`"),
+            });
+        }
+        for (key, field) in [
+            ("saml_attributes", &s.identity.saml_attributes),
+            ("oidc_claims", &s.identity.oidc_claims),
+        ] {
+            if let Some(name) = field.first_invalid() {
+                return Err(ContextError {
+                    path: format!("$.identity.{key}[{}]", serde_json::Value::from(name)),
+                    message: "expected a string or an array of strings".into(),
+                });
+            }
+        }
+        if let Some(e) = &mut s.identity.email {
+            e.make_ascii_lowercase();
+        }
+        for g in &mut s.identity.groups {
+            if let Some(e) = &mut g.email {
+                e.make_ascii_lowercase();
+            }
+        }
+        if let Some(os) = &mut s.device.os
+            && let Some(name) = &mut os.name
+        {
+            name.make_ascii_lowercase();
+            if !OS_NAMES.contains(&name.as_str()) {
+                warnings.push(format!(
+                    "$.device.os.name: unknown operating system `{name}` (expected one of {})",
+                    OS_NAMES.join(", ")
+                ));
+            }
+        }
+        if let Some(c) = &mut s.request.country {
+            c.make_ascii_uppercase();
+        }
+        Ok((self, warnings))
+    }
+
+    /// The request address, IPv4-mapped IPv6 read as IPv4.
+    pub fn ip(&self) -> Option<IpAddr> {
+        self.request
+            .ip
+            .as_deref()
+            .and_then(|s| s.parse().ok())
+            .map(crate::literal::normalize_ip)
+    }
+}
+
+/// serde_path_to_error's `identity.groups[0]` as `$.identity.groups[0]`.
+fn json_path(p: &str) -> String {
+    if p == "." || p.is_empty() {
+        "$".to_string()
+    } else {
+        format!("$.{p}")
+    }
+}

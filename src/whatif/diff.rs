@@ -1,0 +1,257 @@
+//! Two configurations over one population -> what changed, per context, and a
+//! summary with a count per kind of change (`decision.md` §4): the blast radius of
+//! a change before it ships.
+
+use crate::engine::{ContextId, Decision, Engine, ProfileOutcome};
+use crate::whatif::simulate::{Record, decide_line};
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+
+/// The diff of a population.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DiffReport {
+    /// Contexts evaluated (non-blank lines).
+    pub contexts: usize,
+    /// Contexts whose decision changed.
+    pub changed: usize,
+    /// Lines that could not be decided under either configuration.
+    pub errors: usize,
+    /// Change kind -> count, e.g. `("device_profile", "Developers", "Default") -> 300`.
+    pub changes: BTreeMap<(String, String, String), usize>,
+    /// The changed contexts, in input order.
+    pub changed_contexts: Vec<ContextChange>,
+}
+
+/// What changed for one context.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ContextChange {
+    /// The context's id.
+    pub id: Option<ContextId>,
+    /// Device profile name before and after.
+    pub device_profile: Option<(String, String)>,
+    /// IP profile name (or `default pool`) before and after.
+    pub ip_profile: Option<(String, String)>,
+    /// Groups the context became a member of.
+    pub gained: Vec<String>,
+    /// Groups the context is no longer a member of.
+    pub lost: Vec<String>,
+    /// Posture rules passed, before and after.
+    pub posture: Option<(Vec<String>, Vec<String>)>,
+}
+
+impl ContextChange {
+    /// The JSON of `decision.md` §4.
+    pub fn to_json(&self) -> Value {
+        let mut out = serde_json::Map::new();
+        out.insert(
+            "id".into(),
+            serde_json::to_value(&self.id).unwrap_or(Value::Null),
+        );
+        for (key, change) in [
+            ("device_profile", &self.device_profile),
+            ("ip_profile", &self.ip_profile),
+        ] {
+            if let Some((b, a)) = change {
+                out.insert(key.into(), json!({"before": b, "after": a}));
+            }
+        }
+        if !self.gained.is_empty() || !self.lost.is_empty() {
+            out.insert(
+                "access_groups".into(),
+                json!({"gained": self.gained, "lost": self.lost}),
+            );
+        }
+        if let Some((b, a)) = &self.posture {
+            out.insert(
+                "posture".into(),
+                json!({"passed_before": b, "passed_after": a}),
+            );
+        }
+        Value::Object(out)
+    }
+}
+
+/// A profile as a diff names it: its name, `default pool` for the default IP pool.
+fn profile_name(p: Option<&ProfileOutcome<'_>>) -> String {
+    match p {
+        Some(p) => p
+            .selected
+            .name(p.kind)
+            .unwrap_or("default pool")
+            .to_string(),
+        None => String::new(),
+    }
+}
+
+fn passed(d: &Decision<'_>) -> Vec<String> {
+    d.posture
+        .as_ref()
+        .map(|p| p.passed.clone())
+        .unwrap_or_default()
+}
+
+/// Compares two decisions of one context; `None` when nothing changed.
+fn compare(
+    before: &Decision<'_>,
+    after: &Decision<'_>,
+    report: &mut DiffReport,
+) -> Option<ContextChange> {
+    let mut change = ContextChange {
+        id: after.id.clone(),
+        ..ContextChange::default()
+    };
+    let mut kinds = Vec::new();
+    for (key, b, a, slot) in [
+        (
+            "device_profile",
+            before.device_profile.as_ref(),
+            after.device_profile.as_ref(),
+            &mut change.device_profile,
+        ),
+        (
+            "ip_profile",
+            before.ip_profile.as_ref(),
+            after.ip_profile.as_ref(),
+            &mut change.ip_profile,
+        ),
+    ] {
+        let (b, a) = (profile_name(b), profile_name(a));
+        if b != a {
+            kinds.push((key.to_string(), b.clone(), a.clone()));
+            *slot = Some((b, a));
+        }
+    }
+    let (gb, ga) = (before.member_names(), after.member_names());
+    change.gained = ga
+        .iter()
+        .filter(|g| !gb.contains(g))
+        .map(|g| g.to_string())
+        .collect();
+    change.lost = gb
+        .iter()
+        .filter(|g| !ga.contains(g))
+        .map(|g| g.to_string())
+        .collect();
+    kinds.extend(
+        change
+            .gained
+            .iter()
+            .map(|g| ("access_group_gained".to_string(), g.clone(), String::new())),
+    );
+    kinds.extend(
+        change
+            .lost
+            .iter()
+            .map(|g| ("access_group_lost".to_string(), g.clone(), String::new())),
+    );
+    let (pb, pa) = (passed(before), passed(after));
+    if pb != pa {
+        kinds.push(("posture".to_string(), pb.join(","), pa.join(",")));
+        change.posture = Some((pb, pa));
+    }
+    if kinds.is_empty() {
+        return None;
+    }
+    for k in kinds {
+        *report.changes.entry(k).or_insert(0) += 1;
+    }
+    Some(change)
+}
+
+/// Decides every line under both configurations and reports what changed.
+pub fn diff<I: IntoIterator<Item = String>>(
+    before: &Engine,
+    after: &Engine,
+    lines: I,
+) -> DiffReport {
+    let mut report = DiffReport::default();
+    let (mut sb, mut sa) = (before.scratch(), after.scratch());
+    for (i, text) in lines.into_iter().enumerate() {
+        let (Some(b), Some(a)) = (
+            decide_line(before, &mut sb, i + 1, &text, false),
+            decide_line(after, &mut sa, i + 1, &text, false),
+        ) else {
+            continue;
+        };
+        report.contexts += 1;
+        match (b, a) {
+            (Record::Decision(b), Record::Decision(a)) => {
+                if let Some(c) = compare(&b, &a, &mut report) {
+                    report.changed += 1;
+                    report.changed_contexts.push(c);
+                }
+            }
+            _ => report.errors += 1,
+        }
+    }
+    report
+}
+
+impl DiffReport {
+    /// The summary object of `decision.md` §4.
+    pub fn summary_json(&self) -> Value {
+        let changes: Vec<Value> = self
+            .changes
+            .iter()
+            .map(|((kind, b, a), count)| match kind.as_str() {
+                "access_group_gained" | "access_group_lost" => {
+                    json!({"kind": kind, "group": b, "count": count})
+                }
+                _ => json!({"kind": kind, "before": b, "after": a, "count": count}),
+            })
+            .collect();
+        json!({"contexts": self.contexts, "changed": self.changed, "errors": self.errors, "changes": changes})
+    }
+
+    /// The whole report as JSON, with at most `limit` changed contexts.
+    pub fn to_json(&self, limit: usize) -> Value {
+        json!({"summary": self.summary_json(), "changed": self.changed_contexts.iter().take(limit).map(ContextChange::to_json).collect::<Vec<_>>()})
+    }
+
+    /// The text form: the summary, the counts, then up to `limit` examples.
+    pub fn to_text(&self, limit: usize) -> String {
+        use std::fmt::Write;
+        let mut out = format!("{} contexts, {} changed", self.contexts, self.changed);
+        if self.errors > 0 {
+            let _ = write!(out, ", {} could not be decided", self.errors);
+        }
+        out.push('\n');
+        let mut rows: Vec<(&(String, String, String), &usize)> = self.changes.iter().collect();
+        rows.sort_by(|a, b| b.1.cmp(a.1));
+        for ((kind, b, a), n) in rows {
+            let what = match kind.as_str() {
+                "access_group_gained" => format!("gained group {b}"),
+                "access_group_lost" => format!("lost group {b}"),
+                "posture" => format!("posture passed [{b}] -> [{a}]"),
+                k => format!("{} {b} -> {a}", k.replace('_', " ")),
+            };
+            let _ = writeln!(out, "  {n:>7}  {what}");
+        }
+        if !self.changed_contexts.is_empty() && limit > 0 {
+            let _ = writeln!(out, "examples:");
+            for c in self.changed_contexts.iter().take(limit) {
+                let id = c.id.as_ref().map(ToString::to_string).unwrap_or_default();
+                let mut parts = Vec::new();
+                for (key, change) in [
+                    ("device profile", &c.device_profile),
+                    ("ip profile", &c.ip_profile),
+                ] {
+                    if let Some((b, a)) = change {
+                        parts.push(format!("{key}: {b} -> {a}"));
+                    }
+                }
+                if !c.gained.is_empty() {
+                    parts.push(format!("gained {}", c.gained.join(", ")));
+                }
+                if !c.lost.is_empty() {
+                    parts.push(format!("lost {}", c.lost.join(", ")));
+                }
+                if c.posture.is_some() {
+                    parts.push("posture changed".into());
+                }
+                let _ = writeln!(out, "  {id}: {}", parts.join("; "));
+            }
+        }
+        out
+    }
+}

@@ -1,0 +1,12 @@
+//! What-if over populations, on top of the engine: `simulate` decides every line
+//! of a JSON Lines input (one record per line, in order), `diff` compares two
+//! configurations over one population, `sample` draws a synthetic population
+//! from a configuration's own values.
+
+mod diff;
+mod sample;
+mod simulate;
+
+pub use diff::{ContextChange, DiffReport, diff};
+pub use sample::{Sampler, sample};
+pub use simulate::{LineError, Record, decide_batch, decide_line, decide_line_into};

@@ -103,9 +103,9 @@ pub mod whatif;
 pub mod oracle;
 
 pub use diag::{Diagnostic, ErrorKind, Span};
-pub use engine::{ConfigError, Decision, Engine, EngineScratch, Outcome, Prepared, decision};
+pub use engine::{ConfigError, Decision, Engine, EngineScratch, Outcome, Pick, Prepared, decision};
 pub use expr::{Checked, Diagnostics, Limits, ast, check_expression, parse};
-pub use program::{Compiled, Explained, Scratch};
+pub use program::{Compiled, Explained, Scratch, Tri};
 pub use scheme::{Scheme, Type};
 pub use subject::{ContextError, Subject};
 pub use value::{Context, Value};

@@ -97,6 +97,9 @@ pub struct ListDef {
     pub ty: Type,
     /// Items as written (`"10.0.0.0/8"`, `"HQ-Wifi"`).
     pub items: Vec<String>,
+    /// Some items are not known (`config.md` §3): a value not among `items`
+    /// may still be in the list.
+    pub incomplete: bool,
 }
 
 /// Fields and lists an expression may use.
@@ -290,9 +293,17 @@ impl Scheme {
             name: name.into(),
             ty,
             items,
+            incomplete: false,
         });
         self.list_index.insert(name.into(), id);
         Ok(id)
+    }
+
+    /// Marks a list as incomplete: some of its items are not known.
+    pub(crate) fn mark_incomplete(&mut self, id: ListId) {
+        if let Some(def) = self.lists.get_mut(id.index()) {
+            def.incomplete = true;
+        }
     }
 
     /// The field of that name.

@@ -288,6 +288,14 @@ impl StrSet {
     /// Sets up to this size are scanned.
     const SMALL: usize = 4;
 
+    /// Every item, in no particular order.
+    pub fn iter(&self) -> Box<dyn Iterator<Item = &[u8]> + '_> {
+        match self {
+            StrSet::Small(items) => Box::new(items.iter().map(|b| &**b)),
+            StrSet::Hashed(set) => Box::new(set.iter()),
+        }
+    }
+
     /// A set of these items.
     pub fn new<'a>(items: impl IntoIterator<Item = &'a [u8]>) -> StrSet {
         StrSet::of(&BytesSet::new(items))

@@ -41,6 +41,9 @@ struct Expect {
     /// Names of the groups the context is a member of, in input order.
     #[serde(default)]
     access_groups: Option<Vec<String>>,
+    /// Names of the groups whose membership is unknown, in input order.
+    #[serde(default)]
+    access_groups_unknown: Option<Vec<String>>,
     /// `{"passed": [...], "failed": [...], "unknown": [...]}`
     #[serde(default)]
     posture: Option<Value>,
@@ -113,15 +116,28 @@ fn run_decide(engine: &Engine, case: &DecideCase) -> Result<(), String> {
             .and_then(Value::as_str)
             .map(String::from)
     };
+    // A profile's name; `default` for the default IP pool; an undetermined
+    // selection as `undetermined: A | B`.
+    let label = |v: Option<&Value>| -> Option<String> {
+        let one = |p: &Value| name(Some(p)).unwrap_or_else(|| "default".into());
+        let v = v?;
+        match v.get("candidates").and_then(Value::as_array) {
+            Some(c) => Some(format!(
+                "undetermined: {}",
+                c.iter().map(one).collect::<Vec<_>>().join(" | ")
+            )),
+            None => Some(one(v)),
+        }
+    };
     if let Some(e) = &case.expect {
         if let Some(want) = &e.device_profile {
-            let got = name(d.get("device_profile"));
+            let got = label(d.get("device_profile"));
             if got.as_ref() != Some(want) {
                 return Err(format!("device profile {got:?}, expected `{want}`"));
             }
         }
         if let Some(want) = &e.ip_profile {
-            let got = name(d.get("ip_profile")).unwrap_or_else(|| "default".into());
+            let got = label(d.get("ip_profile")).unwrap_or_else(|| "default".into());
             if &got != want {
                 return Err(format!("ip profile `{got}`, expected `{want}`"));
             }
@@ -136,6 +152,18 @@ fn run_decide(engine: &Engine, case: &DecideCase) -> Result<(), String> {
                 .collect();
             if &got != want {
                 return Err(format!("access groups {got:?}, expected {want:?}"));
+            }
+        }
+        if let Some(want) = &e.access_groups_unknown {
+            let got: Vec<String> = d
+                .get("access_groups_unknown")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(|g| name(Some(g)))
+                .collect();
+            if &got != want {
+                return Err(format!("unknown access groups {got:?}, expected {want:?}"));
             }
         }
         if let Some(want) = &e.posture {

@@ -1,11 +1,12 @@
 //! Decision -> text that reads like an answer (`cli.md`).
 
 use std::fmt::Write;
-use zt_eval::Decision;
 use zt_eval::decision::{ProfileOutcome, Selected};
+use zt_eval::{Decision, Tri};
 
 fn profile_line(p: &ProfileOutcome<'_>) -> String {
-    let profile = match p.selected {
+    let profile = match &p.selected {
+        Selected::Undetermined(_) => return p.selected.label(p.kind),
         Selected::Match(profile) | Selected::Default(Some(profile)) => profile,
         Selected::Default(None) => {
             return match p.selected.name(p.kind) {
@@ -47,7 +48,7 @@ pub fn decision(d: &Decision<'_>, explain: bool) -> String {
             }
         }
     }
-    if d.access_groups.is_some() {
+    if let Some(groups) = &d.access_groups {
         let names = d.member_names();
         let _ = writeln!(
             out,
@@ -59,6 +60,15 @@ pub fn decision(d: &Decision<'_>, explain: bool) -> String {
                 names.join(", ")
             }
         );
+        for g in &groups.unknown {
+            let _ = writeln!(
+                out,
+                "  {:<16} {}: {}",
+                "unknown group",
+                g.group.name,
+                g.because.join("; ")
+            );
+        }
     }
     if let Some(p) = &d.posture {
         let _ = writeln!(
@@ -73,7 +83,11 @@ pub fn decision(d: &Decision<'_>, explain: bool) -> String {
     if explain && let Some(why) = d.access_groups.as_ref().and_then(|g| g.why.as_ref()) {
         let _ = writeln!(out, "  why (groups)");
         for g in why {
-            let member = if g.member { "member" } else { "not a member" };
+            let member = match g.member {
+                Tri::True => "member",
+                Tri::False => "not a member",
+                Tri::Unknown => "membership unknown",
+            };
             let _ = writeln!(out, "    {}: {member}", g.group.name);
             for r in g.include.iter().chain(&g.require).chain(&g.exclude) {
                 let _ = writeln!(
@@ -84,6 +98,9 @@ pub fn decision(d: &Decision<'_>, explain: bool) -> String {
             }
             if !g.missing.is_empty() {
                 let _ = writeln!(out, "      missing: {}", g.missing.join(", "));
+            }
+            if !g.unknown.is_empty() {
+                let _ = writeln!(out, "      unknown: {}", g.unknown.join("; "));
             }
         }
     }

@@ -108,10 +108,20 @@ pub struct List {
     pub kind: String,
     /// Item values (EMAIL items lowercased).
     pub items: Vec<String>,
+    /// `count`, as the API reports it: how many items the list has, which may be
+    /// more than `items` holds (`GET …/gateway/lists` returns no items).
+    pub count: Option<usize>,
     /// `$.lists[0]`
     pub path: String,
     /// The file it came from.
     pub file: String,
+}
+
+impl List {
+    /// Some of the list's items are not known: `count` says more than `items` holds.
+    pub fn is_incomplete(&self) -> bool {
+        self.count.is_some_and(|c| c > self.items.len())
+    }
 }
 
 /// A device settings profile or an IP profile.
@@ -262,6 +272,9 @@ pub enum Rule {
     ExternalEvaluation(String),
     /// `linked_app_token`: app uid
     LinkedAppToken(String),
+    /// `cloudflare_account_member`: membership of a Cloudflare account, which
+    /// cannot be known offline; always unknown (`config.md` §9).
+    AccountMember,
     /// `group`: group id
     Group(String),
 }

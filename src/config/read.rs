@@ -194,11 +194,16 @@ impl Reader<'_> {
                 });
             }
         }
+        let count = obj
+            .get("count")
+            .and_then(Value::as_u64)
+            .and_then(|c| usize::try_from(c).ok());
         Some(List {
             id,
             name,
             kind,
             items,
+            count,
             path: path.to_string(),
             file: self.file.clone(),
         })
@@ -206,7 +211,13 @@ impl Reader<'_> {
 
     fn profile(&mut self, v: &Value, path: &str, ip: bool) -> Option<Profile> {
         let obj = self.object(v, path)?;
-        let name = self.string_in(obj, "name", path)?;
+        // The API's default profile (`GET …/devices/policy`) has no name.
+        let is_default = obj.get("default") == Some(&Value::Bool(true));
+        let name = match self.opt_string(obj, "name", path) {
+            Some(name) => name,
+            None if is_default => "Default".to_string(),
+            None => self.string_in(obj, "name", path)?,
+        };
         let id = self
             .opt_string(obj, "policy_id", path)
             .or_else(|| self.opt_string(obj, "id", path));

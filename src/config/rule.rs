@@ -33,6 +33,7 @@ const RULE_KINDS: &[&str] = &[
     "external_evaluation",
     "linked_app_token",
     "group",
+    "cloudflare_account_member",
 ];
 
 impl Reader<'_> {
@@ -143,6 +144,13 @@ impl Reader<'_> {
             }
             "linked_app_token" => Rule::LinkedAppToken(s(self, "app_uid")?),
             "group" => Rule::Group(s(self, "id")?),
+            "cloudflare_account_member" => {
+                self.warning(
+                    path,
+                    "a `cloudflare_account_member` rule cannot be known offline: it is unknown in every decision".into(),
+                );
+                Rule::AccountMember
+            }
             other => {
                 let hint = crate::diag::did_you_mean(other, RULE_KINDS.iter().copied())
                     .map(|k| format!(" (did you mean `{k}`?)"))

@@ -1,7 +1,7 @@
 //! Config -> Engine: lists into the schemes, groups in topological order, rules and
 //! profiles compiled into one program, every problem collected.
 
-use super::code::{Clause, GroupCode, ProfileCode};
+use super::code::{Clause, GroupCode, ProfileCode, UnknownInputs};
 use super::compiled::{ConfigError, Engine};
 use super::validate;
 use crate::config::{Config, Problem, Profile, Rule, Severity};
@@ -9,7 +9,7 @@ use crate::engine::rules::{Resolve, RuleCompiler, zero_trust_scheme};
 use crate::expr::check_expression;
 use crate::program::BlockId;
 use crate::program::compile::Builder;
-use crate::scheme::{ListId, Scheme, Type};
+use crate::scheme::{FieldId, ListId, Scheme, Type};
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -89,6 +89,13 @@ fn build(config: Config, mut problems: Vec<Problem>) -> Result<Engine, ConfigErr
         if let Ok(id) = scheme.add_list(&list.id, ty, list.items.clone()) {
             lists.insert(list.id.clone(), (id, list.kind.clone()));
         }
+        if list.is_incomplete() {
+            for s in [&mut device_scheme, &mut ip_scheme, &mut scheme] {
+                if let Some(id) = s.list(&list.id) {
+                    s.mark_incomplete(id);
+                }
+            }
+        }
     }
     let order = validate::group_order(&config, &mut problems);
     let posture_ids: std::collections::HashSet<&str> =
@@ -98,7 +105,7 @@ fn build(config: Config, mut problems: Vec<Problem>) -> Result<Engine, ConfigErr
 
     // Groups are explained rule by rule, by their JSON: no atom labels needed.
     let compiler = RuleCompiler::new(&scheme, false);
-    let mut builder = Builder::new(&scheme);
+    let mut builder = Builder::with_trees(&scheme);
     let mut resolver = Resolver {
         lists: &lists,
         groups: HashMap::new(),
@@ -183,12 +190,22 @@ fn build(config: Config, mut problems: Vec<Problem>) -> Result<Engine, ConfigErr
         }
     }
 
+    let posture_fields = [
+        scheme.field("device_posture.checks.passed"),
+        scheme.field("device_posture.checks.failed"),
+    ];
+    // Whether a profile reads posture results (then every result may matter).
+    let mut profiles_read_posture = false;
+    let mut reads_posture = |cond: &crate::expr::cond::Cond| {
+        cond.for_each_field(&mut |f| profiles_read_posture |= posture_fields.contains(&Some(f)));
+    };
     let device = profiles(
         &config.device_profiles,
         &device_scheme,
         "device_profiles",
         &mut builder,
         &mut guards,
+        &mut reads_posture,
         &mut problems,
     );
     let ip = profiles(
@@ -197,6 +214,7 @@ fn build(config: Config, mut problems: Vec<Problem>) -> Result<Engine, ConfigErr
         "ip_profiles",
         &mut builder,
         &mut guards,
+        &mut reads_posture,
         &mut problems,
     );
     let defaults: Vec<usize> = config
@@ -234,7 +252,29 @@ fn build(config: Config, mut problems: Vec<Problem>) -> Result<Engine, ConfigErr
             }
         }
     }
-    let slots = super::slots::Slots::new(&scheme, &program.fields_read(scheme.len()));
+    let read = program.fields_read(scheme.len());
+    let slots = super::slots::Slots::new(&scheme, &read);
+    let is_read = |f: Option<FieldId>| f.filter(|f| read.get(f.index()) == Some(&true));
+    let unknown_field = is_read(scheme.field(super::rules::UNKNOWN_FIELD));
+    let ruled: std::collections::HashSet<&str> = config
+        .groups
+        .iter()
+        .flat_map(|g| g.include.iter().chain(&g.require).chain(&g.exclude))
+        .filter_map(|r| match &r.rule {
+            Rule::DevicePosture(uid) => Some(uid.as_str()),
+            _ => None,
+        })
+        .collect();
+    let inputs = UnknownInputs {
+        posture_read: config
+            .posture_rules
+            .iter()
+            .map(|r| profiles_read_posture || ruled.contains(r.id.as_str()))
+            .collect(),
+        posture_fields: posture_fields.map(is_read),
+        unknown_field,
+        always: unknown_field.is_some() || program.lists_incomplete.contains(&true),
+    };
     let groups: Vec<GroupCode> = groups
         .into_iter()
         .map(|g| {
@@ -260,6 +300,7 @@ fn build(config: Config, mut problems: Vec<Problem>) -> Result<Engine, ConfigErr
         ip,
         fragments: Default::default(),
         slots,
+        inputs,
     };
     engine.fragments = super::fragments::Fragments::new(&engine.config, engine.device_default);
     Ok(engine)
@@ -273,6 +314,7 @@ fn profiles(
     kind: &str,
     builder: &mut Builder<'_>,
     guards: &mut crate::program::guard::KeyGuards,
+    reads_posture: &mut impl FnMut(&crate::expr::cond::Cond),
     problems: &mut Vec<Problem>,
 ) -> Vec<ProfileCode> {
     let mut out: Vec<(f64, ProfileCode)> = Vec::new();
@@ -286,6 +328,7 @@ fn profiles(
                 validate::expression_warnings(&checked.expr, src, p, problems);
                 let block = builder.add_root(&checked.cond);
                 guards.add(&checked.cond);
+                reads_posture(&checked.cond);
                 out.push((
                     p.precedence.unwrap_or(f64::MAX),
                     ProfileCode { index, block },

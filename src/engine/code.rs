@@ -2,6 +2,7 @@
 //! its rules as clauses, a profile's block.
 
 use crate::program::{BlockId, Operand};
+use crate::scheme::FieldId;
 
 /// A group: its block (for references and explanations), a block per rule (for
 /// explanations), and its rules as a decision evaluates them.
@@ -32,4 +33,21 @@ pub(super) struct ProfileCode {
     /// Index into the configuration's profile list.
     pub(super) index: usize,
     pub(super) block: BlockId,
+}
+
+/// Which unknown inputs (`config.md` §9) the compiled configuration reads, so
+/// that only a context with one of them takes the three-valued path.
+#[derive(Debug, Clone, Default)]
+pub(super) struct UnknownInputs {
+    /// Per posture rule (input order): some rule or profile reads its result.
+    pub(super) posture_read: Vec<bool>,
+    /// `device_posture.checks.passed` and `.failed` in the unified scheme, when
+    /// read.
+    pub(super) posture_fields: [Option<FieldId>; 2],
+    /// The field that is always unknown (a `cloudflare_account_member` rule
+    /// reads it), when read.
+    pub(super) unknown_field: Option<FieldId>,
+    /// Every decision is three-valued: the program reads an incomplete list or
+    /// an always-unknown input.
+    pub(super) always: bool,
 }

@@ -1,7 +1,7 @@
 //! `Engine`: a configuration loaded, validated and compiled, with the parts a
 //! decision reads. Building it is `build.rs`'s; deciding, `decide.rs`'s.
 
-use super::code::{GroupCode, ProfileCode};
+use super::code::{GroupCode, ProfileCode, UnknownInputs};
 use super::fragments::Fragments;
 use super::gate::Gates;
 use super::slots::Slots;
@@ -31,6 +31,8 @@ pub struct Engine {
     pub(super) fragments: Fragments,
     /// Where each context value goes.
     pub(super) slots: Slots,
+    /// The unknown inputs the program reads.
+    pub(super) inputs: UnknownInputs,
 }
 
 /// Why a configuration could not be used: every problem found (errors and warnings).

@@ -7,19 +7,21 @@ use super::code::{Clause, GroupCode, ProfileCode};
 use super::compiled::Engine;
 use super::decision::{
     ContextId, Decision, GroupsOutcome, PostureOutcome, ProfileKind, ProfileOutcome, Selected,
+    UnknownGroup, UnknownInput,
 };
+use super::prepare::Prepared;
 use crate::config::Profile;
-use crate::engine::posture::{self, PostureResult};
 use crate::program::Program;
 use crate::program::Scratch;
-use crate::subject::{ContextError, Subject};
+use crate::program::Tri;
+use crate::subject::ContextError;
 use crate::value::Context;
 use serde_json::Value as J;
 
 /// Per-thread working memory for decisions.
 #[derive(Debug, Clone)]
 pub struct EngineScratch {
-    eval: Scratch,
+    pub(super) eval: Scratch,
     /// The include rules that triggers fired in this context (`gate.rs`).
     fired: super::gate::Fired,
 }
@@ -33,24 +35,25 @@ impl EngineScratch {
     }
 }
 
-/// A context read and normalised for one configuration: slots and posture results.
-#[derive(Debug, Clone)]
-pub struct Prepared {
-    pub(super) subject: Subject,
-    ctx: Context,
-    pub(super) passed: Vec<String>,
-    pub(super) failed: Vec<String>,
-    pub(super) unknown: Vec<String>,
-    warnings: Vec<String>,
+/// The decision proper, as indices into the configuration's lists; group
+/// results stay in the scratch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outcome {
+    /// The device profile that applies.
+    pub device_profile: Pick,
+    /// The IP profile that applies.
+    pub ip_profile: Pick,
 }
 
-/// The decision proper, as indices into the configuration's lists.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Outcome {
-    /// The first matching enabled custom device profile; `None` means the default.
-    pub device_profile: Option<usize>,
-    /// The first matching enabled IP profile; `None` means the default pool.
-    pub ip_profile: Option<usize>,
+/// The result of a first-match selection.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Pick {
+    /// The first enabled custom profile whose `match` holds (an index into the
+    /// configuration's profiles), or `None`: the default.
+    One(Option<usize>),
+    /// A `match` was unknown before the first true one (`config.md` §9): any of
+    /// these could apply, in order (`None`: the default).
+    Undetermined(Vec<Option<usize>>),
 }
 
 impl Engine {
@@ -59,64 +62,12 @@ impl Engine {
         EngineScratch::new(&self.program, self.groups.len())
     }
 
-    /// Reads a context (`context.md`) into slots and posture results: the part of a
-    /// decision that depends only on the input.
-    ///
-    /// # Errors
-    /// The context's first problem, with its JSON path.
-    pub fn prepare(&self, json: &J) -> Result<Prepared, ContextError> {
-        let (subject, warnings) = Subject::from_json(json)?;
-        Ok(self.prepare_subject(subject, warnings))
-    }
-
-    /// Like `prepare`, from JSON text.
-    ///
-    /// # Errors
-    /// Malformed JSON or the context's first problem, with its JSON path.
-    pub fn prepare_str(&self, text: &str) -> Result<Prepared, ContextError> {
-        let (subject, warnings) = Subject::from_text(text)?;
-        Ok(self.prepare_subject(subject, warnings))
-    }
-
-    fn prepare_subject(&self, subject: Subject, warnings: Vec<String>) -> Prepared {
-        // Posture: given results win, then computed ones, else unknown.
-        let mut passed: Vec<String> = subject
-            .device
-            .posture
-            .as_ref()
-            .map(|p| p.passed.clone())
-            .unwrap_or_default();
-        let mut failed: Vec<String> = subject
-            .device
-            .posture
-            .as_ref()
-            .map(|p| p.failed.clone())
-            .unwrap_or_default();
-        let mut unknown = Vec::new();
-        let lists = &self.config.lists;
-        let find = |id: &str| lists.iter().find(|l| l.id == id);
-        for rule in &self.config.posture_rules {
-            match posture::evaluate(rule, &subject, &find) {
-                PostureResult::Passed if !passed.contains(&rule.id) => passed.push(rule.id.clone()),
-                PostureResult::Failed if !failed.contains(&rule.id) => failed.push(rule.id.clone()),
-                PostureResult::Unknown => unknown.push(rule.id.clone()),
-                _ => {}
-            }
-        }
-        let ctx = self.slots.context(&subject, &passed, &failed);
-        Prepared {
-            subject,
-            ctx,
-            passed,
-            failed,
-            unknown,
-            warnings,
-        }
-    }
-
     /// The decision proper: every group once, in order, then the first matching
     /// device and IP profiles. Allocates nothing; group results stay in `scratch`.
     pub fn decide_prepared(&self, p: &Prepared, scratch: &mut EngineScratch) -> Outcome {
+        if let Some(u) = &p.unknowns {
+            return self.decide_unknown(p, u, scratch);
+        }
         let s = &mut scratch.eval;
         let fired = &mut scratch.fired;
         self.program.prime(&p.ctx, s);
@@ -157,8 +108,8 @@ impl Engine {
                 .map(|c| c.index)
         };
         Outcome {
-            device_profile: first(&self.device, &self.config.device_profiles, s),
-            ip_profile: first(&self.ip, &self.config.ip_profiles, s),
+            device_profile: Pick::One(first(&self.device, &self.config.device_profiles, s)),
+            ip_profile: Pick::One(first(&self.ip, &self.config.ip_profiles, s)),
         }
     }
 
@@ -241,33 +192,76 @@ impl Engine {
     ) -> Decision<'_> {
         let outcome = self.decide_prepared(prepared, scratch);
         let present = &self.config.present;
-        let ctx = &prepared.ctx;
         let s = &mut scratch.eval;
-        let device_profile = present.device_profiles.then(|| ProfileOutcome {
-            kind: ProfileKind::Device,
-            selected: Selected::device(
-                &self.config.device_profiles,
-                self.device_default,
-                outcome.device_profile,
-            ),
-            checked: explain
-                .then(|| self.checked(&self.device, &self.config.device_profiles, ctx, s)),
+        let mut unknown = Vec::new();
+        let profiles = &self.config.device_profiles;
+        let device_profile = present.device_profiles.then(|| {
+            self.undetermined_inputs(
+                &outcome.device_profile,
+                &self.device,
+                prepared,
+                &mut unknown,
+            );
+            ProfileOutcome {
+                kind: ProfileKind::Device,
+                selected: Selected::of_pick(&outcome.device_profile, |hit| {
+                    Selected::device(profiles, self.device_default, hit)
+                }),
+                checked: explain.then(|| self.checked(&self.device, profiles, prepared, s)),
+            }
         });
-        let ip_profile = present.ip_profiles.then(|| ProfileOutcome {
-            kind: ProfileKind::Ip,
-            selected: Selected::ip(&self.config.ip_profiles, outcome.ip_profile),
-            checked: explain.then(|| self.checked(&self.ip, &self.config.ip_profiles, ctx, s)),
+        let ip_profiles = &self.config.ip_profiles;
+        let ip_profile = present.ip_profiles.then(|| {
+            self.undetermined_inputs(&outcome.ip_profile, &self.ip, prepared, &mut unknown);
+            ProfileOutcome {
+                kind: ProfileKind::Ip,
+                selected: Selected::of_pick(&outcome.ip_profile, |hit| {
+                    Selected::ip(ip_profiles, hit)
+                }),
+                checked: explain.then(|| self.checked(&self.ip, ip_profiles, prepared, s)),
+            }
         });
-        let access_groups = present.groups.then(|| GroupsOutcome {
-            members: self
-                .config
-                .groups
-                .iter()
-                .zip(&self.groups)
-                .filter(|(_, code)| s.block(code.block))
-                .map(|(g, _)| g)
-                .collect(),
-            why: explain.then(|| self.groups_why(&prepared.subject, ctx, s)),
+        let access_groups = present.groups.then(|| {
+            let mut members = Vec::new();
+            let mut undetermined = Vec::new();
+            for (i, group) in self.config.groups.iter().enumerate() {
+                match self.membership(s, i) {
+                    Tri::True => members.push(group),
+                    Tri::False => {}
+                    Tri::Unknown => {
+                        let mut groups = Vec::new();
+                        let mut inputs = Vec::new();
+                        let code = self.groups.get(i);
+                        let rules = group
+                            .include
+                            .iter()
+                            .chain(&group.require)
+                            .chain(&group.exclude);
+                        let blocks = code
+                            .into_iter()
+                            .flat_map(|c| c.include.iter().chain(&c.require).chain(&c.exclude));
+                        for (rule, b) in rules.zip(blocks) {
+                            if self.rule_tri(*b, prepared, s) == Tri::Unknown {
+                                self.rule_unknowns(rule, prepared, s, &mut inputs, &mut groups);
+                            }
+                        }
+                        let mut because: Vec<String> =
+                            inputs.iter().map(ToString::to_string).collect();
+                        because.append(&mut groups);
+                        for input in inputs {
+                            if !unknown.contains(&input) {
+                                unknown.push(input);
+                            }
+                        }
+                        undetermined.push(UnknownGroup { group, because });
+                    }
+                }
+            }
+            GroupsOutcome {
+                members,
+                unknown: undetermined,
+                why: explain.then(|| self.groups_why(prepared, s)),
+            }
         });
         let posture = present.posture_rules.then(|| PostureOutcome {
             passed: prepared.passed.clone(),
@@ -280,7 +274,27 @@ impl Engine {
             ip_profile,
             access_groups,
             posture,
+            unknown,
             warnings: prepared.warnings.clone(),
+        }
+    }
+
+    /// The unknown inputs behind an undetermined selection: those its unknown
+    /// candidates' `match` read.
+    fn undetermined_inputs<'e>(
+        &'e self,
+        pick: &Pick,
+        codes: &[ProfileCode],
+        p: &Prepared,
+        out: &mut Vec<UnknownInput<'e>>,
+    ) {
+        let Pick::Undetermined(candidates) = pick else {
+            return;
+        };
+        for code in codes {
+            if candidates.contains(&Some(code.index)) {
+                self.block_unknowns(code.block, p, out);
+            }
         }
     }
 }

@@ -4,7 +4,9 @@
 //! the contract's JSON; the batch writer (`write.rs`) writes the same bytes
 //! without building it.
 
-use crate::config::{Group, Profile, RuleAt};
+use super::decide::Pick;
+use crate::config::{Group, List, PostureRule, Profile, RuleAt};
+use crate::program::Tri;
 use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
 
 /// The pool a device gets when no IP profile matches (`config.md` §6).
@@ -24,8 +26,73 @@ pub struct Decision<'e> {
     pub access_groups: Option<GroupsOutcome<'e>>,
     /// Posture rule results, by rule id.
     pub posture: Option<PostureOutcome>,
+    /// Every unknown input behind an undetermined part of the decision
+    /// (`config.md` §9); empty when the decision is fully determined.
+    pub unknown: Vec<UnknownInput<'e>>,
     /// Warnings about the context (e.g. an unknown OS name).
     pub warnings: Vec<String>,
+}
+
+/// An input that cannot be known offline and that a part of the decision read.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum UnknownInput<'e> {
+    /// A posture rule whose result the context neither gives nor lets zt-eval
+    /// compute; `reason` says what the context lacks.
+    Posture {
+        /// The rule.
+        rule: &'e PostureRule,
+        /// What the context lacks.
+        reason: String,
+    },
+    /// A list some of whose items are not known, read with a value not among
+    /// the known ones.
+    List(&'e List),
+    /// A `cloudflare_account_member` rule.
+    AccountMember,
+}
+
+/// The same input: the same record (by address) and reason.
+impl PartialEq for UnknownInput<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (
+                UnknownInput::Posture { rule: a, reason: x },
+                UnknownInput::Posture { rule: b, reason: y },
+            ) => std::ptr::eq(*a, *b) && x == y,
+            (UnknownInput::List(a), UnknownInput::List(b)) => std::ptr::eq(*a, *b),
+            (UnknownInput::AccountMember, UnknownInput::AccountMember) => true,
+            _ => false,
+        }
+    }
+}
+
+impl std::fmt::Display for UnknownInput<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            UnknownInput::Posture { rule, reason } => {
+                write!(f, "posture rule {} ({}): {reason}", rule.name, rule.id)
+            }
+            UnknownInput::List(l) => write!(
+                f,
+                "list {} ({}) is incomplete: {}",
+                l.name,
+                l.id,
+                list_reason(l)
+            ),
+            UnknownInput::AccountMember => {
+                f.write_str("a `cloudflare_account_member` rule cannot be known offline")
+            }
+        }
+    }
+}
+
+fn list_reason(l: &List) -> String {
+    format!(
+        "{} of {} items known",
+        l.items.len(),
+        l.count.unwrap_or(l.items.len())
+    )
 }
 
 /// A context's `id`: a string or a number, as written.
@@ -67,13 +134,16 @@ pub enum ProfileKind {
 }
 
 /// Which profile of a kind applies.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub enum Selected<'e> {
     /// The first enabled custom profile whose `match` holds.
     Match(&'e Profile),
     /// None matched: the default profile (`None`: the implicit `Default`
     /// device profile, or the default IP pool).
     Default(Option<&'e Profile>),
+    /// A `match` was unknown before the first true one (`config.md` §9): any
+    /// of these could apply, in order.
+    Undetermined(Vec<Selected<'e>>),
 }
 
 impl<'e> Selected<'e> {
@@ -98,13 +168,41 @@ impl<'e> Selected<'e> {
         }
     }
 
+    /// The selection a `Pick` names, by `one` (`device` or `ip` above).
+    pub(crate) fn of_pick(
+        pick: &Pick,
+        one: impl Fn(Option<usize>) -> Selected<'e>,
+    ) -> Selected<'e> {
+        match pick {
+            Pick::One(hit) => one(*hit),
+            Pick::Undetermined(candidates) => {
+                Selected::Undetermined(candidates.iter().map(|c| one(*c)).collect())
+            }
+        }
+    }
+
     /// The selected profile's name: the default's name, `Default` for the
     /// implicit device profile, `None` for the default IP pool.
     pub fn name(&self, kind: ProfileKind) -> Option<&'e str> {
         match (self, kind) {
             (Selected::Match(p) | Selected::Default(Some(p)), _) => Some(&p.name),
             (Selected::Default(None), ProfileKind::Device) => Some("Default"),
-            (Selected::Default(None), ProfileKind::Ip) => None,
+            (Selected::Default(None), ProfileKind::Ip) | (Selected::Undetermined(_), _) => None,
+        }
+    }
+
+    /// How a person reads it: the name, `default pool`, or `undetermined: A | B`.
+    pub fn label(&self, kind: ProfileKind) -> String {
+        match self {
+            Selected::Undetermined(candidates) => format!(
+                "undetermined: {}",
+                candidates
+                    .iter()
+                    .map(|c| c.label(kind))
+                    .collect::<Vec<_>>()
+                    .join(" | ")
+            ),
+            other => other.name(kind).unwrap_or("default pool").to_string(),
         }
     }
 }
@@ -142,6 +240,8 @@ pub enum ProfileResult {
     Match,
     /// Its `match` does not hold.
     NoMatch,
+    /// Its `match` reads an unknown input and could be either.
+    Unknown,
 }
 
 impl ProfileResult {
@@ -151,6 +251,7 @@ impl ProfileResult {
             ProfileResult::Disabled => "disabled",
             ProfileResult::Match => "match",
             ProfileResult::NoMatch => "no_match",
+            ProfileResult::Unknown => "unknown",
         }
     }
 }
@@ -160,8 +261,19 @@ impl ProfileResult {
 pub struct GroupsOutcome<'e> {
     /// Every group the context is a member of, in input order.
     pub members: Vec<&'e Group>,
+    /// Every group whose membership cannot be known (`config.md` §9), with why.
+    pub unknown: Vec<UnknownGroup<'e>>,
     /// With explanation: every group, rule by rule.
     pub why: Option<Vec<GroupWhy<'e>>>,
+}
+
+/// A group whose membership cannot be known.
+#[derive(Debug, Clone)]
+pub struct UnknownGroup<'e> {
+    /// The group.
+    pub group: &'e Group,
+    /// The unknown inputs (and unknown groups) its rules read.
+    pub because: Vec<String>,
 }
 
 /// Why a context is or is not a member of one group (`decision.md` §2).
@@ -169,8 +281,8 @@ pub struct GroupsOutcome<'e> {
 pub struct GroupWhy<'e> {
     /// The group.
     pub group: &'e Group,
-    /// Whether the context is a member.
-    pub member: bool,
+    /// Whether the context is a member (or unknown).
+    pub member: Tri,
     /// Each `include` rule's result.
     pub include: Vec<RuleResult<'e>>,
     /// Each `require` rule's result.
@@ -179,6 +291,8 @@ pub struct GroupWhy<'e> {
     pub exclude: Vec<RuleResult<'e>>,
     /// Context values that were absent and that a rule needed.
     pub missing: Vec<&'static str>,
+    /// The unknown inputs (and unknown groups) behind an unknown rule.
+    pub unknown: Vec<String>,
 }
 
 /// One rule and its result for the context.
@@ -186,8 +300,8 @@ pub struct GroupWhy<'e> {
 pub struct RuleResult<'e> {
     /// The rule, with its path and JSON as written.
     pub rule: &'e RuleAt,
-    /// Whether it holds.
-    pub result: bool,
+    /// Whether it holds (or is unknown).
+    pub result: Tri,
 }
 
 /// Posture rule results, by rule id.
@@ -244,12 +358,18 @@ impl Serialize for Decision<'_> {
         }
         if let Some(g) = &self.access_groups {
             m.serialize_entry("access_groups", &GroupList(&g.members))?;
+            if !g.unknown.is_empty() {
+                m.serialize_entry("access_groups_unknown", &g.unknown)?;
+            }
             if let Some(why) = &g.why {
                 m.serialize_entry("access_groups_why", why)?;
             }
         }
         if let Some(p) = &self.posture {
             m.serialize_entry("posture", p)?;
+        }
+        if !self.unknown.is_empty() {
+            m.serialize_entry("unknown", &self.unknown)?;
         }
         m.end()
     }
@@ -292,12 +412,35 @@ impl Serialize for GroupRef<'_> {
 impl Serialize for ProfileOutcome<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_map(None)?;
-        match (self.kind, self.selected) {
+        match &self.selected {
+            Selected::Undetermined(candidates) => {
+                m.serialize_entry("undetermined", &true)?;
+                let candidates: Vec<ProfileObject<'_, '_>> = candidates
+                    .iter()
+                    .map(|c| ProfileObject(self.kind, c))
+                    .collect();
+                m.serialize_entry("candidates", &candidates)?;
+            }
+            one => ProfileObject(self.kind, one).entries(&mut m)?,
+        }
+        if let Some(checked) = &self.checked {
+            m.serialize_entry("why", &Checked(checked))?;
+        }
+        m.end()
+    }
+}
+
+/// One profile as a decision renders it.
+struct ProfileObject<'a, 'e>(ProfileKind, &'a Selected<'e>);
+
+impl ProfileObject<'_, '_> {
+    fn entries<M: SerializeMap>(&self, m: &mut M) -> Result<(), M::Error> {
+        match (self.0, self.1) {
             (ProfileKind::Device, Selected::Match(p) | Selected::Default(Some(p))) => {
                 m.serialize_entry("id", &p.id)?;
                 m.serialize_entry("name", &p.name)?;
                 m.serialize_entry("precedence", &precedence(p.precedence))?;
-                m.serialize_entry("default", &matches!(self.selected, Selected::Default(_)))?;
+                m.serialize_entry("default", &matches!(self.1, Selected::Default(_)))?;
                 m.serialize_entry("settings", &p.settings)?;
             }
             (ProfileKind::Device, Selected::Default(None)) => {
@@ -318,10 +461,17 @@ impl Serialize for ProfileOutcome<'_> {
                 m.serialize_entry("default", &true)?;
                 m.serialize_entry("subnet", DEFAULT_IP_POOL)?;
             }
+            // Candidates are single profiles.
+            (_, Selected::Undetermined(_)) => {}
         }
-        if let Some(checked) = &self.checked {
-            m.serialize_entry("why", &Checked(checked))?;
-        }
+        Ok(())
+    }
+}
+
+impl Serialize for ProfileObject<'_, '_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(None)?;
+        self.entries(&mut m)?;
         m.end()
     }
 }
@@ -356,11 +506,14 @@ impl Serialize for GroupWhy<'_> {
         let mut m = s.serialize_map(None)?;
         m.serialize_entry("id", &self.group.id)?;
         m.serialize_entry("name", &self.group.name)?;
-        m.serialize_entry("member", &self.member)?;
+        m.serialize_entry("member", &self.member.to_json())?;
         m.serialize_entry("include", &self.include)?;
         m.serialize_entry("require", &self.require)?;
         m.serialize_entry("exclude", &self.exclude)?;
         m.serialize_entry("missing", &self.missing)?;
+        if !self.unknown.is_empty() {
+            m.serialize_entry("unknown", &self.unknown)?;
+        }
         m.end()
     }
 }
@@ -370,7 +523,7 @@ impl Serialize for RuleResult<'_> {
         let mut m = s.serialize_map(Some(3))?;
         m.serialize_entry("path", &self.rule.path)?;
         m.serialize_entry("rule", &self.rule.json)?;
-        m.serialize_entry("result", &self.result)?;
+        m.serialize_entry("result", &self.result.to_json())?;
         m.end()
     }
 }
@@ -381,6 +534,42 @@ impl Serialize for PostureOutcome {
         m.serialize_entry("passed", &self.passed)?;
         m.serialize_entry("failed", &self.failed)?;
         m.serialize_entry("unknown", &self.unknown)?;
+        m.end()
+    }
+}
+
+impl Serialize for UnknownGroup<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(Some(3))?;
+        m.serialize_entry("id", &self.group.id)?;
+        m.serialize_entry("name", &self.group.name)?;
+        m.serialize_entry("because", &self.because)?;
+        m.end()
+    }
+}
+
+impl Serialize for UnknownInput<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(None)?;
+        match self {
+            UnknownInput::Posture { rule, reason } => {
+                m.serialize_entry("kind", "posture_rule")?;
+                m.serialize_entry("id", &rule.id)?;
+                m.serialize_entry("name", &rule.name)?;
+                m.serialize_entry("reason", reason)?;
+            }
+            UnknownInput::List(l) => {
+                m.serialize_entry("kind", "list")?;
+                m.serialize_entry("id", &l.id)?;
+                m.serialize_entry("name", &l.name)?;
+                m.serialize_entry("reason", &format!("incomplete: {}", list_reason(l)))?;
+            }
+            UnknownInput::AccountMember => {
+                m.serialize_entry("kind", "rule")?;
+                m.serialize_entry("rule", "cloudflare_account_member")?;
+                m.serialize_entry("reason", "account membership cannot be known offline")?;
+            }
+        }
         m.end()
     }
 }

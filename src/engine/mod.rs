@@ -19,12 +19,15 @@ pub mod decision;
 mod fragments;
 mod gate;
 pub(crate) mod posture;
+mod prepare;
 mod rules;
 mod slots;
+mod undetermined;
 mod validate;
 mod why;
 mod write;
 
 pub use compiled::{ConfigError, Engine};
-pub use decide::{EngineScratch, Outcome, Prepared};
+pub use decide::{EngineScratch, Outcome, Pick};
 pub use decision::{ContextId, Decision, ProfileOutcome};
+pub use prepare::Prepared;

@@ -1,104 +1,275 @@
-//! Posture rule + context -> passed, failed or unknown (`config.md` §5): a result
-//! the context names wins; else it is computed from device facts for the types
-//! that allow it; else it is unknown (and does not pass).
+//! Posture rule + context -> passed, failed or unknown, and why (`config.md` §5).
+//!
+//! A result the context names (`device.posture`) wins. Otherwise the types that
+//! can be computed from device facts are, reading **every** condition of the
+//! rule's `input`: a condition the context cannot show (a Linux distribution,
+//! `os_version_extra`, a disk by name, a value not among the known items of an
+//! incomplete list) or one this reader does not know makes the result unknown,
+//! never passed. Every other type is unknown unless the context names it.
 
 use crate::config::{List, PostureRule};
 use crate::subject::Subject;
+use serde_json::Value;
 use std::cmp::Ordering;
 
 /// The outcome of one posture rule for one device.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PostureResult {
     /// Passes.
     Passed,
     /// Fails.
     Failed,
-    /// Neither given nor computable: does not pass.
-    Unknown,
+    /// Cannot be known from the context; the reason names what it lacks.
+    Unknown(String),
 }
 
-fn from_bool(b: Option<bool>) -> PostureResult {
-    match b {
-        Some(true) => PostureResult::Passed,
-        Some(false) => PostureResult::Failed,
-        None => PostureResult::Unknown,
+/// One posture rule's result and how it was reached.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PostureCheck {
+    /// Passed, failed or unknown (with the reason).
+    pub result: PostureResult,
+    /// `given` (named by the context), `computed` (from device facts) or
+    /// `unknown`, and for a computed result, what it was computed from.
+    pub how: String,
+}
+
+/// Builds results, with their reasons only when asked for: a decision without
+/// explanation allocates no text per posture rule.
+#[derive(Clone, Copy)]
+struct Say(bool);
+
+impl Say {
+    fn text(self, f: impl FnOnce() -> String) -> String {
+        if self.0 { f() } else { String::new() }
+    }
+
+    fn given(self, result: PostureResult) -> PostureCheck {
+        PostureCheck {
+            result,
+            how: self.text(|| "given by the context's `device.posture`".into()),
+        }
+    }
+
+    fn computed(self, passed: bool, from: impl FnOnce() -> String) -> PostureCheck {
+        PostureCheck {
+            result: if passed {
+                PostureResult::Passed
+            } else {
+                PostureResult::Failed
+            },
+            how: self.text(from),
+        }
+    }
+
+    fn unknown(self, why: impl FnOnce() -> String) -> PostureCheck {
+        let why = self.text(why);
+        PostureCheck {
+            how: why.clone(),
+            result: PostureResult::Unknown(why),
+        }
     }
 }
 
-/// Decides one posture rule for one context. `list` finds a configuration list by id.
+/// The posture types whose result can be computed from device facts, with the
+/// `input` keys each reads. Any other key makes the result unknown.
+const COMPUTED: &[(&str, &[&str])] = &[
+    ("firewall", &["enabled", "operating_system"]),
+    (
+        "disk_encryption",
+        &["requireAll", "checkDisks", "operating_system"],
+    ),
+    ("domain_joined", &["domain", "operating_system"]),
+    ("serial_number", &["id", "operating_system"]),
+    ("warp", &["operating_system"]),
+    ("gateway", &["operating_system"]),
+    (
+        "os_version",
+        &[
+            "version",
+            "operator",
+            "operating_system",
+            "os_distro_name",
+            "os_distro_revision",
+            "os_version_extra",
+        ],
+    ),
+];
+
+/// Whether zt-eval computes a rule of this `type` from the context's device
+/// facts; the others come from an integration and only the context's
+/// `device.posture` can give their result.
+pub fn is_computed(kind: &str) -> bool {
+    COMPUTED.iter().any(|(k, _)| *k == kind)
+}
+
+/// `os_version` conditions a context cannot show: present, they make it unknown.
+const UNSHOWABLE: &[&str] = &["os_distro_name", "os_distro_revision", "os_version_extra"];
+
+/// Decides one posture rule for one context. `list` finds a configuration list
+/// by id. With `detail`, the result says how it was reached (and an unknown one
+/// why); without, its texts are empty and nothing is allocated for them.
 pub fn evaluate<'c>(
     rule: &PostureRule,
     s: &Subject,
     list: &dyn Fn(&str) -> Option<&'c List>,
-) -> PostureResult {
+    detail: bool,
+) -> PostureCheck {
+    let say = Say(detail);
     if let Some(p) = &s.device.posture {
         if p.passed.contains(&rule.id) {
-            return PostureResult::Passed;
+            return say.given(PostureResult::Passed);
         }
         if p.failed.contains(&rule.id) {
-            return PostureResult::Failed;
+            return say.given(PostureResult::Failed);
+        }
+    }
+    let kind = rule.kind.as_str();
+    let Some((_, keys)) = COMPUTED.iter().find(|(k, _)| *k == kind) else {
+        return say.unknown(|| format!(
+            "a `{kind}` result comes from its integration: the context's `device.posture` does not name it"
+        ));
+    };
+    let input = |k: &str| present(rule.input.get(k));
+    if let Value::Object(obj) = &rule.input {
+        for (key, v) in obj {
+            if !keys.contains(&key.as_str()) && present(Some(v)).is_some() {
+                return say
+                    .unknown(|| format!("the rule's `input.{key}` cannot be checked offline"));
+            }
         }
     }
     let os = s.device.os.as_ref().and_then(|o| o.name.as_deref());
-    let computable = matches!(
-        rule.kind.as_str(),
-        "os_version"
-            | "firewall"
-            | "disk_encryption"
-            | "domain_joined"
-            | "serial_number"
-            | "warp"
-            | "gateway"
-    );
-    if !computable {
-        return PostureResult::Unknown;
-    }
-    if !rule.platforms.is_empty() {
+    // The platforms the rule applies to: `input.operating_system`, else its
+    // `match` platforms (as the API usually has it for `os_version`).
+    let explicit = input("operating_system").and_then(Value::as_str);
+    let platforms = || explicit.map_or_else(|| rule.platforms.join(", "), str::to_string);
+    let applies = |os: &str| match explicit {
+        Some(one) => platform_matches(one, os),
+        None => rule.platforms.iter().any(|p| platform_matches(p, os)),
+    };
+    if explicit.is_some() || !rule.platforms.is_empty() {
         match os {
-            Some(os) if !rule.platforms.iter().any(|p| platform_matches(p, os)) => {
-                return PostureResult::Failed;
+            None => {
+                return say.unknown(|| {
+                    format!(
+                        "the rule applies to {} and the context gives no `device.os.name`",
+                        platforms()
+                    )
+                });
             }
-            None => return PostureResult::Unknown,
+            Some(os) if !applies(os) => {
+                return say.computed(false, || {
+                    format!("the rule applies to {}, not to {os}", platforms())
+                });
+            }
             Some(_) => {}
         }
     }
     let facts = &s.device.facts;
-    let input = |k: &str| rule.input.get(k).and_then(serde_json::Value::as_str);
-    match rule.kind.as_str() {
-        "firewall" => from_bool(facts.firewall),
-        "disk_encryption" => from_bool(facts.disk_encrypted),
-        "warp" => from_bool(facts.warp),
-        "gateway" => from_bool(facts.gateway),
-        "domain_joined" => match (&facts.domain, input("domain")) {
-            (Some(d), Some(want)) => from_bool(Some(d.eq_ignore_ascii_case(want))),
-            _ => PostureResult::Unknown,
-        },
-        "serial_number" => match (&s.device.serial_number, input("id").and_then(list)) {
-            (Some(serial), Some(l)) => from_bool(Some(l.items.iter().any(|i| i == serial))),
-            _ => PostureResult::Unknown,
-        },
-        "os_version" => {
-            let version = s.device.os.as_ref().and_then(|o| o.version.as_deref());
-            match (
-                os,
-                version,
-                input("operating_system"),
-                input("version"),
-                input("operator"),
-            ) {
-                (Some(os), Some(have), Some(want_os), Some(want), Some(op)) => {
-                    if !platform_matches(want_os, os) {
-                        return PostureResult::Failed;
-                    }
-                    match (semver(have), semver(want)) {
-                        (Some(a), Some(b)) => from_bool(compare(op, a.cmp(&b))),
-                        _ => PostureResult::Unknown,
-                    }
-                }
-                _ => PostureResult::Unknown,
-            }
+    let fact = |v: Option<bool>, name: &str, want: bool| match v {
+        Some(have) => say.computed(have == want, || {
+            format!("computed from `device.facts.{name}`: {have}")
+        }),
+        None => say.unknown(|| format!("the context gives no `device.facts.{name}`")),
+    };
+    match kind {
+        "firewall" => {
+            let want = input("enabled").and_then(Value::as_bool).unwrap_or(true);
+            fact(facts.firewall, "firewall", want)
         }
-        _ => PostureResult::Unknown,
+        "warp" => fact(facts.warp, "warp", true),
+        "gateway" => fact(facts.gateway, "gateway", true),
+        "disk_encryption" => disk_encryption(say, rule, facts.disk_encrypted),
+        "domain_joined" => match (&facts.domain, input("domain").and_then(Value::as_str)) {
+            (_, None) => say.unknown(|| "the rule's `input.domain` is missing".into()),
+            (None, _) => say.unknown(|| "the context gives no `device.facts.domain`".into()),
+            (Some(d), Some(want)) => say.computed(d.eq_ignore_ascii_case(want), || {
+                format!("computed from `device.facts.domain`: {d}")
+            }),
+        },
+        "serial_number" => serial_number(say, rule, s, list),
+        "os_version" => os_version(say, rule, s, os),
+        _ => say.unknown(|| format!("a `{kind}` result cannot be computed")),
+    }
+}
+
+/// A JSON value that says something: not null, not an empty string.
+fn present(v: Option<&Value>) -> Option<&Value> {
+    v.filter(|v| !v.is_null() && v.as_str() != Some(""))
+}
+
+/// `device.facts.disk_encrypted` says every disk is encrypted. A rule that
+/// needs only some disks, or named ones, is unknown when it says not.
+fn disk_encryption(say: Say, rule: &PostureRule, encrypted: Option<bool>) -> PostureCheck {
+    let require_all = present(rule.input.get("requireAll"))
+        .and_then(Value::as_bool)
+        .unwrap_or(true);
+    let named = present(rule.input.get("checkDisks"))
+        .and_then(Value::as_array)
+        .is_some_and(|d| !d.is_empty());
+    match encrypted {
+        None => say.unknown(|| "the context gives no `device.facts.disk_encrypted`".into()),
+        Some(true) => say.computed(true, || "computed from `device.facts.disk_encrypted`: true".into()),
+        Some(false) if named => say.unknown(|| "the rule checks named disks and the context says only that not every disk is encrypted".into()),
+        Some(false) if !require_all => say.unknown(|| "the rule needs some disk encrypted and the context says only that not every disk is".into()),
+        Some(false) => say.computed(false, || "computed from `device.facts.disk_encrypted`: false".into()),
+    }
+}
+
+fn serial_number<'c>(
+    say: Say,
+    rule: &PostureRule,
+    s: &Subject,
+    list: &dyn Fn(&str) -> Option<&'c List>,
+) -> PostureCheck {
+    let Some(id) = present(rule.input.get("id")).and_then(Value::as_str) else {
+        return say.unknown(|| "the rule's `input.id` (a serial number list) is missing".into());
+    };
+    let Some(l) = list(id) else {
+        return say.unknown(|| format!("the list `{id}` is not in the configuration"));
+    };
+    let Some(serial) = &s.device.serial_number else {
+        return say.unknown(|| "the context gives no `device.serial_number`".into());
+    };
+    if l.items.iter().any(|i| i == serial) {
+        return say.computed(true, || format!("`{serial}` is in the list {}", l.name));
+    }
+    match l.count {
+        Some(count) if count > l.items.len() => say.unknown(|| format!(
+            "`{serial}` is not among the {} known items of the incomplete list {} ({count} items)",
+            l.items.len(),
+            l.name
+        )),
+        _ => say.computed(false, || format!("`{serial}` is not in the list {}", l.name)),
+    }
+}
+
+fn os_version(say: Say, rule: &PostureRule, s: &Subject, os: Option<&str>) -> PostureCheck {
+    for key in UNSHOWABLE {
+        if present(rule.input.get(*key)).is_some() {
+            return say
+                .unknown(|| format!("the rule's `input.{key}` cannot be shown by a context"));
+        }
+    }
+    let input = |k: &str| present(rule.input.get(k)).and_then(Value::as_str);
+    let (Some(want), Some(op)) = (input("version"), input("operator")) else {
+        return say.unknown(|| "the rule's `input.version` or `input.operator` is missing".into());
+    };
+    if os.is_none() {
+        return say.unknown(|| "the context gives no `device.os.name`".into());
+    }
+    let Some(have) = s.device.os.as_ref().and_then(|o| o.version.as_deref()) else {
+        return say.unknown(|| "the context gives no `device.os.version`".into());
+    };
+    match (semver(have), semver(want), compare(op)) {
+        (Some(a), Some(b), Some(test)) => say.computed(test(a.cmp(&b)), || {
+            format!("computed from `device.os.version`: {have} {op} {want}")
+        }),
+        (None, _, _) => say.unknown(|| format!("`device.os.version` `{have}` is not a version")),
+        (_, None, _) => say.unknown(|| format!("the rule's version `{want}` is not a version")),
+        (_, _, None) => {
+            say.unknown(|| format!("the rule's operator `{op}` is not one of < <= > >= =="))
+        }
     }
 }
 
@@ -107,7 +278,7 @@ fn platform_matches(platform: &str, os: &str) -> bool {
     platform.eq_ignore_ascii_case(os) || (platform.eq_ignore_ascii_case("macos") && os == "mac")
 }
 
-/// `1.2` -> `[1, 2, 0]`; a non-numeric component makes it unknown.
+/// `1.2` -> `[1, 2, 0]`; a non-numeric component makes it no version.
 pub fn semver(v: &str) -> Option<[u64; 3]> {
     let mut out = [0u64; 3];
     let mut parts = v.trim().split('.');
@@ -120,13 +291,13 @@ pub fn semver(v: &str) -> Option<[u64; 3]> {
     parts.next().is_none().then_some(out)
 }
 
-fn compare(op: &str, ord: Ordering) -> Option<bool> {
+fn compare(op: &str) -> Option<fn(Ordering) -> bool> {
     Some(match op {
-        "<" => ord.is_lt(),
-        "<=" => ord.is_le(),
-        ">" => ord.is_gt(),
-        ">=" => ord.is_ge(),
-        "==" => ord.is_eq(),
+        "<" => Ordering::is_lt,
+        "<=" => Ordering::is_le,
+        ">" => Ordering::is_gt,
+        ">=" => Ordering::is_ge,
+        "==" => Ordering::is_eq,
         _ => return None,
     })
 }

@@ -25,7 +25,13 @@ pub const ACCESS_FIELDS: &[(&str, &str)] = &[
     ("request.service_token.id", "Bytes"),
     ("request.linked_app_token.app_uid", "Bytes"),
     ("request.external_evaluation", "Map<Bool>"),
+    // Never filled: an input that cannot be known offline (`config.md` §9).
+    // Two-valued it reads nil; three-valued it is unknown.
+    (UNKNOWN_FIELD, "Bool"),
 ];
+
+/// The field of inputs that cannot be known offline.
+pub const UNKNOWN_FIELD: &str = "unknown.input";
 
 /// The unified scheme: the device scheme (same ids) plus `ACCESS_FIELDS`.
 pub fn zero_trust_scheme() -> Scheme {
@@ -244,6 +250,7 @@ impl<'s> RuleCompiler<'s> {
                 )
             }
             Rule::LinkedAppToken(uid) => self.eq("request.linked_app_token.app_uid", uid.clone()),
+            Rule::AccountMember => self.is_true(UNKNOWN_FIELD),
             Rule::Group(id) => {
                 let (block, name) = resolve.group_block(id)?;
                 Cond::Ref {

@@ -5,18 +5,20 @@
 use super::code::ProfileCode;
 use super::compiled::Engine;
 use super::decision::{CheckedProfile, GroupWhy, ProfileResult, RuleResult};
+use super::prepare::Prepared;
 use crate::config::{Profile, RuleAt};
-use crate::program::{BlockId, Scratch};
+use crate::program::{BlockId, Scratch, Tri};
 use crate::subject::Subject;
-use crate::value::Context;
 
 impl Engine {
-    /// The profiles checked, in order, up to and including the first match.
+    /// The profiles checked, in order, up to and including the first match
+    /// (three-valued when the context has unknown inputs: an unknown match does
+    /// not stop the walk).
     pub(super) fn checked<'e>(
         &'e self,
         codes: &[ProfileCode],
         list: &'e [Profile],
-        ctx: &Context,
+        p: &Prepared,
         s: &mut Scratch,
     ) -> Vec<CheckedProfile<'e>> {
         let mut checked = Vec::new();
@@ -32,18 +34,23 @@ impl Engine {
                 });
                 continue;
             }
-            let e = self.program.explain(code.block, ctx, s);
-            let matched = e.result;
+            let (result, because) = match &p.unknowns {
+                Some(u) => self.program.explain_tri(code.block, &p.ctx, s, u),
+                None => {
+                    let e = self.program.explain(code.block, &p.ctx, s);
+                    (Tri::from(e.result), e.because)
+                }
+            };
             checked.push(CheckedProfile {
                 profile,
-                result: if matched {
-                    ProfileResult::Match
-                } else {
-                    ProfileResult::NoMatch
+                result: match result {
+                    Tri::True => ProfileResult::Match,
+                    Tri::False => ProfileResult::NoMatch,
+                    Tri::Unknown => ProfileResult::Unknown,
                 },
-                because: e.because,
+                because,
             });
-            if matched {
+            if result == Tri::True {
                 break;
             }
         }
@@ -51,56 +58,70 @@ impl Engine {
     }
 
     /// Every group, rule by rule.
-    pub(super) fn groups_why(
-        &self,
-        subject: &Subject,
-        ctx: &Context,
-        s: &mut Scratch,
-    ) -> Vec<GroupWhy<'_>> {
+    pub(super) fn groups_why<'e>(&'e self, p: &Prepared, s: &mut Scratch) -> Vec<GroupWhy<'e>> {
         let mut out = Vec::new();
-        for (group, code) in self.config.groups.iter().zip(&self.groups) {
+        for (i, (group, code)) in self.config.groups.iter().zip(&self.groups).enumerate() {
             let mut missing = Vec::new();
+            let mut unknown = Vec::new();
             let mut rules = |blocks: &[BlockId], rules| {
-                self.rules_why(blocks, rules, subject, ctx, s, &mut missing)
+                self.rules_why(blocks, rules, p, s, &mut missing, &mut unknown)
             };
             let include = rules(&code.include, &group.include);
             let require = rules(&code.require, &group.require);
             let exclude = rules(&code.exclude, &group.exclude);
             out.push(GroupWhy {
                 group,
-                member: s.block(code.block),
+                member: self.membership(s, i),
                 include,
                 require,
                 exclude,
                 missing,
+                unknown,
             });
         }
         out
     }
 
-    /// Each rule's result, noting the context values a rule needed and lacked.
+    /// Each rule's result, noting the context values a rule needed and lacked
+    /// and, for an unknown rule, the unknown inputs behind it.
     fn rules_why<'e>(
-        &self,
+        &'e self,
         blocks: &[BlockId],
         rules: &'e [RuleAt],
-        subject: &Subject,
-        ctx: &Context,
+        p: &Prepared,
         s: &mut Scratch,
         missing: &mut Vec<&'static str>,
+        unknown: &mut Vec<String>,
     ) -> Vec<RuleResult<'e>> {
         rules
             .iter()
             .zip(blocks)
             .map(|(rule, b)| {
-                let result = self.program.run(*b, ctx, s);
+                let result = self.rule_tri(*b, p, s);
                 for need in needs(&rule.rule) {
-                    if absent(subject, need) && !missing.contains(need) {
+                    if absent(&p.subject, need) && !missing.contains(need) {
                         missing.push(need);
+                    }
+                }
+                if result == Tri::Unknown {
+                    for why in self.rule_because(rule, p, s) {
+                        if !unknown.contains(&why) {
+                            unknown.push(why);
+                        }
                     }
                 }
                 RuleResult { rule, result }
             })
             .collect()
+    }
+
+    /// The unknown inputs and unknown groups behind an unknown rule, as text.
+    pub(super) fn rule_because(&self, rule: &RuleAt, p: &Prepared, s: &Scratch) -> Vec<String> {
+        let (mut inputs, mut groups) = (Vec::new(), Vec::new());
+        self.rule_unknowns(rule, p, s, &mut inputs, &mut groups);
+        let mut out: Vec<String> = inputs.iter().map(ToString::to_string).collect();
+        out.append(&mut groups);
+        out
     }
 }
 
@@ -126,6 +147,7 @@ fn needs(rule: &crate::config::Rule) -> &'static [&'static str] {
         UserRiskScore(_) => &["identity.risk_score"],
         ExternalEvaluation(_) => &["request.external_evaluation"],
         LinkedAppToken(_) => &["request.linked_app_token"],
+        AccountMember => &[],
     }
 }
 

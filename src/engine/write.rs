@@ -3,7 +3,8 @@
 //! written here, so the bytes equal the `Decision` serialized.
 
 use super::compiled::Engine;
-use super::decide::{EngineScratch, Prepared};
+use super::decide::{EngineScratch, Pick};
+use super::prepare::Prepared;
 use serde_json::Value as J;
 
 /// Appends `s` as a JSON string. Ids and names rarely need escaping: those that
@@ -41,7 +42,19 @@ impl Engine {
     /// without explanation) to `out`: the same bytes as the `Decision`
     /// serialized, without building it.
     pub fn write_decision(&self, p: &Prepared, scratch: &mut EngineScratch, out: &mut Vec<u8>) {
+        if p.unknowns.is_some() {
+            // Three-valued decisions are rare and carry parts no fragment has.
+            // Serializing a decision into memory cannot fail.
+            let _ = serde_json::to_writer(&mut *out, &self.decision(p, scratch, false));
+            return;
+        }
         let outcome = self.decide_prepared(p, scratch);
+        // A context without unknown inputs is decided two-valued: one pick each.
+        let one = |pick: Pick| match pick {
+            Pick::One(hit) => hit,
+            Pick::Undetermined(_) => None,
+        };
+        let (device, ip) = (one(outcome.device_profile), one(outcome.ip_profile));
         let f = &self.fragments;
         let present = &self.config.present;
         out.extend_from_slice(b"{\"id\":");
@@ -55,12 +68,12 @@ impl Engine {
         }
         if present.device_profiles {
             out.extend_from_slice(b",\"device_profile\":");
-            let hit = outcome.device_profile.and_then(|i| f.device.get(i));
+            let hit = device.and_then(|i| f.device.get(i));
             out.extend_from_slice(hit.unwrap_or(&f.device_fallback));
         }
         if present.ip_profiles {
             out.extend_from_slice(b",\"ip_profile\":");
-            let hit = outcome.ip_profile.and_then(|i| f.ip.get(i));
+            let hit = ip.and_then(|i| f.ip.get(i));
             out.extend_from_slice(hit.unwrap_or(&f.ip_fallback));
         }
         if present.groups {

@@ -203,6 +203,23 @@ impl Hash for Pattern {
 }
 
 impl Cond {
+    /// Calls `f` with every field the condition reads, quantifier sources and
+    /// bodies included.
+    pub fn for_each_field(&self, f: &mut impl FnMut(FieldId)) {
+        match self {
+            Cond::Const(_) | Cond::Ref { .. } => {}
+            Cond::Logic(_, items) => items.iter().for_each(|c| c.for_each_field(f)),
+            Cond::Not(inner) => inner.for_each_field(f),
+            Cond::Atom { atom, .. } => atom.lhs.for_each_field(f),
+            Cond::Quant { quant, .. } => {
+                for src in &quant.sources {
+                    src.base.for_each_field(f);
+                }
+                quant.body.for_each_field(f);
+            }
+        }
+    }
+
     /// Calls `f` with every label, quantifier bodies included, in order.
     pub fn for_each_label(&self, f: &mut impl FnMut(&crate::expr::label::Label)) {
         match self {

@@ -9,6 +9,8 @@
 use crate::config::{Config, Group, IdpRule, List, Profile, Rule};
 use crate::engine::posture::{self, PostureResult};
 use crate::expr::check_expression;
+use crate::oracle::expr::UnknownField;
+use crate::program::Tri;
 use crate::scheme::{Scheme, Type};
 use crate::subject::Subject;
 use crate::value::{Context, Value};
@@ -18,13 +20,17 @@ use std::net::IpAddr;
 /// What the configuration decides for one subject, by name.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RefDecision {
-    /// The device profile's name (`Default` for the implicit default); `None` when
-    /// the configuration has no device profiles at all.
+    /// The device profile's name (`Default` for the implicit default), or
+    /// `undetermined: A | B` (`config.md` §9); `None` when the configuration
+    /// has no device profiles at all.
     pub device_profile: Option<String>,
-    /// The IP profile's name; `None` for the default pool (or no IP profiles).
+    /// The IP profile's name, `undetermined: A | default pool`, or `None` for
+    /// the default pool (or no IP profiles).
     pub ip_profile: Option<String>,
     /// The names of the groups the subject is a member of, in input order.
     pub access_groups: Vec<String>,
+    /// The names of the groups whose membership is unknown, in input order.
+    pub access_groups_unknown: Vec<String>,
     /// Posture rule ids that pass: those the context names, then computed ones.
     pub posture_passed: Vec<String>,
     /// Posture rule ids that fail: those the context names, then computed ones.
@@ -48,31 +54,59 @@ pub fn decide(config: &Config, subject: &Subject) -> RefDecision {
             PostureResult::Failed if !out.posture_failed.contains(&rule.id) => {
                 out.posture_failed.push(rule.id.clone());
             }
-            PostureResult::Unknown => out.posture_unknown.push(rule.id.clone()),
+            PostureResult::Unknown(_) => out.posture_unknown.push(rule.id.clone()),
             _ => {}
         }
     }
 
     let access = Access { config, subject };
-    out.access_groups = config
-        .groups
-        .iter()
-        .filter(|g| access.member(g, &mut Vec::new()))
-        .map(|g| g.name.clone())
-        .collect();
+    for g in &config.groups {
+        match access.member(g, &mut Vec::new()) {
+            Tri::True => out.access_groups.push(g.name.clone()),
+            Tri::Unknown => out.access_groups_unknown.push(g.name.clone()),
+            Tri::False => {}
+        }
+    }
 
     let (passed, failed) = (&out.posture_passed, &out.posture_failed);
+    // The posture fields may hold any unknown result beyond the known ones.
+    let candidates: Vec<Value> = out.posture_unknown.iter().map(|id| bytes(id)).collect();
+    let unknown_fields = |scheme: &Scheme| -> Vec<UnknownField> {
+        [
+            "device_posture.checks.passed",
+            "device_posture.checks.failed",
+        ]
+        .iter()
+        .filter_map(|name| scheme.field(name))
+        .map(|f| (f, Some(candidates.clone())))
+        .collect()
+    };
     if config.present.device_profiles {
         let scheme = with_lists(Scheme::device(), config);
         let ctx = flat_context(&scheme, subject, passed, failed);
-        let chosen = first_match(&config.device_profiles, &scheme, &ctx)
-            .or_else(|| config.device_profiles.iter().find(|p| p.default));
-        out.device_profile = Some(chosen.map_or_else(|| "Default".to_string(), |p| p.name.clone()));
+        let default = config
+            .device_profiles
+            .iter()
+            .find(|p| p.default)
+            .map_or("Default", |p| p.name.as_str());
+        out.device_profile = first_match(
+            &config.device_profiles,
+            &scheme,
+            &ctx,
+            &unknown_fields(&scheme),
+            Some(default),
+        );
     }
     if config.present.ip_profiles {
         let scheme = with_lists(Scheme::ip(), config);
         let ctx = flat_context(&scheme, subject, passed, failed);
-        out.ip_profile = first_match(&config.ip_profiles, &scheme, &ctx).map(|p| p.name.clone());
+        out.ip_profile = first_match(
+            &config.ip_profiles,
+            &scheme,
+            &ctx,
+            &unknown_fields(&scheme),
+            None,
+        );
     }
     out
 }
@@ -81,8 +115,8 @@ pub fn decide(config: &Config, subject: &Subject) -> RefDecision {
 fn posture_of(config: &Config, subject: &Subject, id: &str) -> PostureResult {
     let find_list = |id: &str| config.lists.iter().find(|l| l.id == id);
     match config.posture_rules.iter().find(|r| r.id == id) {
-        Some(rule) => posture::evaluate(rule, subject, &find_list),
-        None => PostureResult::Unknown,
+        Some(rule) => posture::evaluate(rule, subject, &find_list, false).result,
+        None => PostureResult::Unknown(String::new()),
     }
 }
 
@@ -95,20 +129,70 @@ impl Access<'_> {
     /// `any(include) and all(require) and not any(exclude)` (§2). `visiting` holds
     /// the groups on the current reference path: a cycle (a configuration error)
     /// makes nobody a member rather than recursing forever.
-    fn member(&self, group: &Group, visiting: &mut Vec<String>) -> bool {
+    /// Kleene's logic (§9): an unknown rule makes the group unknown unless the
+    /// others decide it.
+    fn member(&self, group: &Group, visiting: &mut Vec<String>) -> Tri {
         if visiting.contains(&group.id) {
-            return false;
+            return Tri::False;
         }
         visiting.push(group.id.clone());
-        let include = group.include.iter().any(|r| self.rule(&r.rule, visiting));
-        let require = group.require.iter().all(|r| self.rule(&r.rule, visiting));
-        let exclude = group.exclude.iter().any(|r| self.rule(&r.rule, visiting));
+        let results = |rules: &[crate::config::RuleAt], visiting: &mut Vec<String>| -> Vec<Tri> {
+            rules.iter().map(|r| self.rule(&r.rule, visiting)).collect()
+        };
+        let include = results(&group.include, visiting)
+            .into_iter()
+            .fold(Tri::False, Tri::or);
+        let require = results(&group.require, visiting)
+            .into_iter()
+            .fold(Tri::True, Tri::and);
+        let exclude = results(&group.exclude, visiting)
+            .into_iter()
+            .fold(Tri::False, Tri::or);
         visiting.pop();
-        include && require && !exclude
+        include.and(require).and(exclude.not())
     }
 
-    /// One rule of §2.1; a context value that is absent makes it false.
-    fn rule(&self, rule: &Rule, visiting: &mut Vec<String>) -> bool {
+    /// One rule of §2.1, three-valued (§9): unknown for an unknown posture
+    /// result, a value not among the known items of an incomplete list, and
+    /// `cloudflare_account_member`.
+    fn rule(&self, rule: &Rule, visiting: &mut Vec<String>) -> Tri {
+        match rule {
+            Rule::AccountMember => Tri::Unknown,
+            Rule::DevicePosture(uid) => match posture_of(self.config, self.subject, uid) {
+                PostureResult::Passed => Tri::True,
+                PostureResult::Failed => Tri::False,
+                PostureResult::Unknown(_) => Tri::Unknown,
+            },
+            Rule::EmailList(list) => {
+                let email = self.subject.identity.email.as_deref();
+                match (email, self.list(list, "EMAIL")) {
+                    (Some(e), Some(l)) if l.items.iter().any(|i| i.eq_ignore_ascii_case(e)) => {
+                        Tri::True
+                    }
+                    (Some(_), Some(l)) if l.is_incomplete() => Tri::Unknown,
+                    _ => Tri::False,
+                }
+            }
+            Rule::IpList(list) => match (self.subject.ip(), self.list(list, "IP")) {
+                (Some(ip), Some(l)) if l.items.iter().any(|item| ip_item_contains(item, ip)) => {
+                    Tri::True
+                }
+                (Some(_), Some(l)) if l.is_incomplete() => Tri::Unknown,
+                _ => Tri::False,
+            },
+            Rule::Group(gid) => self
+                .config
+                .groups
+                .iter()
+                .find(|g| g.id == *gid)
+                .map_or(Tri::False, |g| self.member(g, visiting)),
+            known => Tri::from(self.known_rule(known)),
+        }
+    }
+
+    /// A rule that reads no unknown input; a context value that is absent makes
+    /// it false.
+    fn known_rule(&self, rule: &Rule) -> bool {
         let s = self.subject;
         let id = &s.identity;
         let req = &s.request;
@@ -119,15 +203,9 @@ impl Access<'_> {
             Rule::EmailDomain(want) => email
                 .and_then(|e| e.rsplit_once('@'))
                 .is_some_and(|(_, domain)| domain.eq_ignore_ascii_case(want)),
-            Rule::EmailList(list) => match (email, self.list(list, "EMAIL")) {
-                (Some(e), Some(l)) => l.items.iter().any(|i| i.eq_ignore_ascii_case(e)),
-                _ => false,
-            },
+
             Rule::Ip(net) => s.ip().is_some_and(|ip| net.contains(&ip)),
-            Rule::IpList(list) => match (s.ip(), self.list(list, "IP")) {
-                (Some(ip), Some(l)) => l.items.iter().any(|item| ip_item_contains(item, ip)),
-                _ => false,
-            },
+
             Rule::Geo(want) => req
                 .country
                 .as_deref()
@@ -176,22 +254,22 @@ impl Access<'_> {
             Rule::Saml(r) => self.idp_is(&r.idp) && has_value(&id.saml_attributes, r),
             Rule::Oidc(r) => self.idp_is(&r.idp) && has_value(&id.oidc_claims, r),
             Rule::AuthContext(r) => self.idp_is(&r.idp) && id.auth_contexts.contains(&r.value),
-            Rule::DevicePosture(uid) => posture_of(self.config, s, uid) == PostureResult::Passed,
+
             Rule::UserRiskScore(scores) => {
                 id.risk_score.as_ref().is_some_and(|r| scores.contains(r))
             }
             Rule::ExternalEvaluation(url) => req.external_evaluation.get(url) == Some(&true),
+
             Rule::LinkedAppToken(want) => req
                 .linked_app_token
                 .as_ref()
                 .and_then(|t| t.app_uid.as_deref())
                 .is_some_and(|a| a == want),
-            Rule::Group(gid) => self
-                .config
-                .groups
-                .iter()
-                .find(|g| g.id == *gid)
-                .is_some_and(|g| self.member(g, visiting)),
+            Rule::EmailList(_)
+            | Rule::IpList(_)
+            | Rule::DevicePosture(_)
+            | Rule::AccountMember
+            | Rule::Group(_) => false,
         }
     }
 
@@ -233,14 +311,26 @@ fn with_lists(mut scheme: Scheme, config: &Config) -> Scheme {
         } else {
             Type::Bytes
         };
-        let _ = scheme.add_list(&list.id, ty, list.items.clone());
+        if let Ok(id) = scheme.add_list(&list.id, ty, list.items.clone())
+            && list.is_incomplete()
+        {
+            scheme.mark_incomplete(id);
+        }
     }
     scheme
 }
 
-/// Selection (§4, §6): enabled custom profiles in ascending precedence, ties in
-/// input order; the first whose `match` is true.
-fn first_match<'p>(profiles: &'p [Profile], scheme: &Scheme, ctx: &Context) -> Option<&'p Profile> {
+/// Selection (§4, §6, §9): enabled custom profiles in ascending precedence,
+/// ties in input order; the first whose `match` is true. Unknown matches before
+/// it make the answer `undetermined: A | B | …`, the last candidate being the
+/// first true one or the default (`default`, `None`: the default IP pool).
+fn first_match(
+    profiles: &[Profile],
+    scheme: &Scheme,
+    ctx: &Context,
+    unknown: &[UnknownField],
+    default: Option<&str>,
+) -> Option<String> {
     let mut custom: Vec<(usize, &Profile)> = profiles
         .iter()
         .enumerate()
@@ -250,16 +340,33 @@ fn first_match<'p>(profiles: &'p [Profile], scheme: &Scheme, ctx: &Context) -> O
         let by_precedence = a.precedence.partial_cmp(&b.precedence);
         by_precedence.unwrap_or(Ordering::Equal).then(i.cmp(j))
     });
-    custom
-        .into_iter()
-        .map(|(_, p)| p)
-        .find(|p| matches(p, scheme, ctx))
+    let mut candidates: Vec<String> = Vec::new();
+    let mut chosen = None;
+    for (_, p) in custom {
+        match matches(p, scheme, ctx, unknown) {
+            Tri::True => {
+                chosen = Some(p.name.clone());
+                break;
+            }
+            Tri::Unknown => candidates.push(p.name.clone()),
+            Tri::False => {}
+        }
+    }
+    let last = chosen.or_else(|| default.map(String::from));
+    if candidates.is_empty() {
+        return last;
+    }
+    candidates.push(last.unwrap_or_else(|| "default pool".to_string()));
+    Some(format!("undetermined: {}", candidates.join(" | ")))
 }
 
-fn matches(p: &Profile, scheme: &Scheme, ctx: &Context) -> bool {
-    let Some(src) = &p.expr else { return false };
-    check_expression(src, scheme, &Default::default())
-        .is_ok_and(|checked| crate::oracle::expr::eval(&checked, ctx, scheme))
+fn matches(p: &Profile, scheme: &Scheme, ctx: &Context, unknown: &[UnknownField]) -> Tri {
+    let Some(src) = &p.expr else {
+        return Tri::False;
+    };
+    check_expression(src, scheme, &Default::default()).map_or(Tri::False, |checked| {
+        crate::oracle::expr::eval_tri(&checked, ctx, scheme, unknown)
+    })
 }
 
 fn bytes(s: &str) -> Value {

@@ -7,6 +7,8 @@ use crate::expr::ast::{CmpOp, LogicOp};
 use crate::expr::cond::{AtomOp, Cond, PathStep, Quant, Scalar, Val};
 use crate::literal::parse_int;
 use crate::literal::parse_ip_item;
+use crate::program::Tri;
+use crate::scheme::FieldId;
 use crate::scheme::{ListId, Scheme, Type};
 use crate::value::{Context, Value};
 use std::cmp::Ordering;
@@ -24,6 +26,31 @@ pub(crate) fn eval_cond(cond: &Cond, ctx: &Context, scheme: &Scheme) -> bool {
         elems: Vec::new(),
     }
     .cond(cond)
+}
+
+/// A field a context does not fully know: it may hold these elements beyond
+/// its value (`None`: anything).
+pub type UnknownField = (FieldId, Option<Vec<Value>>);
+
+/// Evaluates a checked expression three-valued (`config.md` §9, Kleene's
+/// logic), read straight from the contract: an atom that reads an unknown
+/// field is unknown; `any`/`all` over `field[*]` take each possible extra
+/// element as present-or-not (so it can make the answer unknown, never decide
+/// it); a value that is not among the known items of an incomplete list (the
+/// scheme's `incomplete`) may or may not be in it. Any other quantifier over an
+/// unknown input is unknown.
+pub fn eval_tri(
+    checked: &crate::expr::Checked,
+    ctx: &Context,
+    scheme: &Scheme,
+    unknown: &[UnknownField],
+) -> Tri {
+    let mut r = Reference {
+        ctx,
+        scheme,
+        elems: Vec::new(),
+    };
+    r.cond_tri(&checked.cond, unknown)
 }
 
 struct Reference<'a> {
@@ -50,6 +77,99 @@ impl Reference<'_> {
             Cond::Quant { quant, .. } => self.quant(quant),
             // Group references are answered by the configuration-level reference.
             Cond::Ref { .. } => false,
+        }
+    }
+
+    fn cond_tri(&mut self, cond: &Cond, unknown: &[UnknownField]) -> Tri {
+        match cond {
+            Cond::Const(b) => Tri::from(*b),
+            Cond::Not(c) => self.cond_tri(c, unknown).not(),
+            Cond::Logic(op, items) => {
+                let values: Vec<Tri> = items.iter().map(|c| self.cond_tri(c, unknown)).collect();
+                let first = values.first().copied().unwrap_or(Tri::False);
+                values.into_iter().skip(1).fold(first, |acc, v| match op {
+                    LogicOp::And => acc.and(v),
+                    LogicOp::Or => acc.or(v),
+                    LogicOp::Xor => acc.xor(v),
+                })
+            }
+            Cond::Atom { atom, .. } => {
+                if reads(&atom.lhs, unknown) {
+                    return Tri::Unknown;
+                }
+                let v = self.value(&atom.lhs);
+                let known = self.test(&atom.op, v.as_ref());
+                match (&atom.op, v) {
+                    (AtomOp::InList(id), Some(_)) if !known && self.incomplete(*id) => Tri::Unknown,
+                    _ => Tri::from(known),
+                }
+            }
+            Cond::Quant { quant, .. } => self.quant_tri(quant, unknown),
+            Cond::Ref { .. } => Tri::False,
+        }
+    }
+
+    fn incomplete(&self, id: ListId) -> bool {
+        self.scheme.list_def(id).is_some_and(|d| d.incomplete)
+    }
+
+    fn quant_tri(&mut self, q: &Quant, unknown: &[UnknownField]) -> Tri {
+        let unknown_source = q.sources.iter().any(|s| reads(&s.base, unknown));
+        if !unknown_source && !self.body_incomplete(&q.body) {
+            return Tri::from(self.quant(q));
+        }
+        let ([source], None) = (q.sources.as_slice(), None::<()>) else {
+            return Tri::Unknown;
+        };
+        let (Val::Field(field), [PathStep::Each]) = (&source.base, &*source.steps) else {
+            return Tri::Unknown;
+        };
+        let extras = unknown.iter().find(|(f, _)| f == field).map(|(_, e)| e);
+        let value = self.ctx.get(*field).cloned();
+        if value.is_none() && extras.is_none() {
+            return Tri::from(q.all && !q.nil_is_false);
+        }
+        let known = value
+            .map(|v| leaves_of(&v, &source.steps))
+            .unwrap_or_default();
+        let saved = std::mem::take(&mut self.elems);
+        // Each known element is present; each possible extra one is present
+        // or not: `presence and body`.
+        let mut terms: Vec<Tri> = Vec::new();
+        for v in known {
+            self.elems = vec![Some(v)];
+            terms.push(self.cond_tri(&q.body, unknown));
+        }
+        match extras {
+            None => {}
+            Some(None) => terms.push(Tri::Unknown),
+            Some(Some(values)) => {
+                for v in values {
+                    self.elems = vec![Some(v.clone())];
+                    let body = self.cond_tri(&q.body, unknown);
+                    // `any`: present and body; `all`: absent or body.
+                    terms.push(if q.all {
+                        Tri::Unknown.not().or(body)
+                    } else {
+                        Tri::Unknown.and(body)
+                    });
+                }
+            }
+        }
+        self.elems = saved;
+        if q.all {
+            terms.into_iter().fold(Tri::True, Tri::and)
+        } else {
+            terms.into_iter().fold(Tri::False, Tri::or)
+        }
+    }
+
+    fn body_incomplete(&self, c: &Cond) -> bool {
+        match c {
+            Cond::Atom { atom, .. } => matches!(atom.op, AtomOp::InList(id) if self.incomplete(id)),
+            Cond::Not(inner) => self.body_incomplete(inner),
+            Cond::Logic(_, items) => items.iter().any(|i| self.body_incomplete(i)),
+            Cond::Const(_) | Cond::Quant { .. } | Cond::Ref { .. } => false,
         }
     }
 
@@ -241,4 +361,11 @@ fn leaves_of(v: &Value, steps: &[PathStep]) -> Vec<Value> {
         .into_iter()
         .flat_map(|c| leaves_of(c, rest))
         .collect()
+}
+
+/// Whether a value reads one of the unknown fields.
+fn reads(v: &Val, unknown: &[UnknownField]) -> bool {
+    let mut hit = false;
+    v.for_each_field(&mut |f| hit |= unknown.iter().any(|(u, _)| *u == f));
+    hit
 }

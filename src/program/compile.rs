@@ -20,6 +20,9 @@ pub struct Builder<'s> {
     atom_ids: HashMap<Atom, AtomId>,
     quant_ids: HashMap<Quant, QuantId>,
     list_ids: HashMap<ListId, u32>,
+    /// Keep a `Why` tree for every block, not only explained roots: the engine
+    /// evaluates blocks three-valued from their trees (`tri.rs`).
+    trees: bool,
 }
 
 impl<'s> Builder<'s> {
@@ -35,6 +38,8 @@ impl<'s> Builder<'s> {
                 atoms: Vec::with_capacity(8),
                 quants: Vec::new(),
                 lists: Vec::new(),
+                lists_incomplete: Vec::new(),
+                lists_name: Vec::new(),
                 regexes: Vec::new(),
                 registers: 0,
                 index: None,
@@ -43,6 +48,16 @@ impl<'s> Builder<'s> {
             atom_ids: HashMap::with_capacity_and_hasher(8, Default::default()),
             quant_ids: HashMap::default(),
             list_ids: HashMap::default(),
+            trees: false,
+        }
+    }
+
+    /// An empty program that keeps a `Why` tree for every block it compiles
+    /// (the engine's: its blocks are also evaluated three-valued).
+    pub fn with_trees(scheme: &'s Scheme) -> Builder<'s> {
+        Builder {
+            trees: true,
+            ..Builder::new(scheme)
         }
     }
 
@@ -57,10 +72,15 @@ impl<'s> Builder<'s> {
         id
     }
 
-    /// Adds a root condition that is run but never explained (an Access group or
-    /// one of its rules): no `Why` tree is built for it.
+    /// Adds a root condition that is run but never explained atom by atom (an
+    /// Access group or one of its rules): its `Why` tree is kept only when the
+    /// builder keeps trees.
     pub fn add_unexplained(&mut self, cond: &Cond) -> BlockId {
-        self.block(cond)
+        if self.trees {
+            self.add_root(cond)
+        } else {
+            self.block(cond)
+        }
     }
 
     /// The finished program.
@@ -272,6 +292,13 @@ impl<'s> Builder<'s> {
             .map_or(ListSet::Bytes(StrSet::new([])), compile_list);
         let i = u32::try_from(self.program.lists.len()).unwrap_or(u32::MAX);
         self.program.lists.push(set);
+        let def = self.scheme.list_def(id);
+        self.program
+            .lists_incomplete
+            .push(def.is_some_and(|d| d.incomplete));
+        self.program
+            .lists_name
+            .push(def.map_or_else(|| "".into(), |d| d.name.clone()));
         self.list_ids.insert(id, i);
         i
     }
@@ -284,7 +311,7 @@ impl<'s> Builder<'s> {
             Cond::Atom { atom, .. } if quant.sources.len() == 1 && atom.lhs == Val::Elem(0) => {
                 Body::Atom(self.atom(atom))
             }
-            other => Body::Block(self.block(other)),
+            other => Body::Block(self.add_unexplained(other)),
         };
         let sources = quant
             .sources

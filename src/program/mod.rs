@@ -31,6 +31,7 @@ mod fuse;
 pub(crate) mod guard;
 mod index;
 mod scratch;
+mod tri;
 mod val;
 
 pub(crate) use code::{
@@ -40,6 +41,8 @@ pub(crate) use code::{
 pub use compiled::Compiled;
 pub use explain::Explained;
 pub use scratch::Scratch;
+pub use tri::Tri;
+pub(crate) use tri::{Extras, Unknowns};
 
 use crate::scheme::FieldId;
 use std::fmt;
@@ -61,6 +64,11 @@ pub struct Program {
     pub(crate) atoms: Vec<AtomCode>,
     pub(crate) quants: Vec<QuantCode>,
     pub(crate) lists: Vec<ListSet>,
+    /// Per list: some of its items are not known (`config.md` §3), so a value
+    /// not among the known ones may or may not be in it (`tri.rs`).
+    pub(crate) lists_incomplete: Vec<bool>,
+    /// Per list: its name in the scheme (a configuration list's id).
+    pub(crate) lists_name: Vec<Box<str>>,
     pub(crate) regexes: Vec<crate::matcher::Matcher>,
     pub(crate) registers: u32,
     /// Membership quantifiers answered per context by one walk of their array.

@@ -6,6 +6,10 @@ use super::Program;
 use super::code::{AtomId, BlockId, QuantId};
 use std::ops::Range;
 
+/// The stamp bit of an unknown block result. Generations stay below it
+/// (invariant 5), so an unknown stamp never reads as true.
+const UNKNOWN: u32 = 1 << 31;
+
 /// Per-thread working memory, made once and reused for every context.
 #[derive(Debug, Clone)]
 pub struct Scratch {
@@ -52,6 +56,29 @@ impl Scratch {
     pub(crate) fn set_block(&mut self, block: BlockId, value: bool) {
         if let Some(slot) = self.blocks.get_mut(block.0 as usize) {
             *slot = if value { self.generation } else { 0 };
+        }
+    }
+
+    /// Records a block's three-valued result (`tri.rs`): the generation for
+    /// true, the generation with the top bit for unknown.
+    pub(crate) fn set_block_tri(&mut self, block: BlockId, value: super::tri::Tri) {
+        use super::tri::Tri;
+        if let Some(slot) = self.blocks.get_mut(block.0 as usize) {
+            *slot = match value {
+                Tri::True => self.generation,
+                Tri::Unknown => self.generation | UNKNOWN,
+                Tri::False => 0,
+            };
+        }
+    }
+
+    /// A block's three-valued result recorded in this context; false if none was.
+    pub(crate) fn block_tri(&self, block: BlockId) -> super::tri::Tri {
+        use super::tri::Tri;
+        match self.blocks.get(block.0 as usize) {
+            Some(&g) if g == self.generation => Tri::True,
+            Some(&g) if g == self.generation | UNKNOWN => Tri::Unknown,
+            _ => Tri::False,
         }
     }
 

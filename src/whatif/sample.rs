@@ -117,6 +117,7 @@ fn collect(config: &Config) -> Pools {
                 Rule::UserRiskScore(s) => s.iter().for_each(|v| p.add("risk", v.clone())),
                 Rule::ExternalEvaluation(u) => p.add("external", u.clone()),
                 Rule::LinkedAppToken(u) => p.add("app", u.clone()),
+                Rule::AccountMember => {}
                 Rule::DevicePosture(id) => p.add("posture", id.clone()),
                 Rule::Everyone
                 | Rule::EmailList(_)
@@ -139,6 +140,9 @@ fn collect(config: &Config) -> Pools {
     }
     for r in &config.posture_rules {
         p.add("posture", r.id.clone());
+        if !crate::engine::posture::is_computed(&r.kind) {
+            p.add("integration", r.id.clone());
+        }
         if let Some(v) = r.input.get("version").and_then(Value::as_str) {
             p.add("os_version", v.to_string());
         }
@@ -264,13 +268,33 @@ fn context(d: &mut Draw<'_>, n: usize) -> Value {
     if d.chance(0.5) {
         device.insert("serial_number".into(), d.pick("serial", "SN").into());
     }
+    // Integration results (CrowdStrike, Intune, ...) can only come from the
+    // context; a real population has them for most devices, so most draws
+    // give each one, passed or failed, and a few leave it unknown.
+    let (mut passed, mut failed) = (Vec::new(), Vec::new());
+    let pools = d.pools;
+    for id in pools.get("integration") {
+        if d.chance(0.9) {
+            if d.chance(0.7) {
+                passed.push(id.clone())
+            } else {
+                failed.push(id.clone())
+            }
+        }
+    }
     if d.chance(0.3) {
-        let passed = d.some("posture", "posture", 2);
-        device.insert("posture".into(), json!({"passed": passed, "failed": []}));
+        passed.extend(d.some("posture", "posture", 2));
+    }
+    if !passed.is_empty() || !failed.is_empty() {
+        device.insert(
+            "posture".into(),
+            json!({"passed": passed, "failed": failed}),
+        );
     }
     let mut facts = Map::new();
     for fact in ["firewall", "disk_encrypted", "warp", "gateway"] {
-        if d.chance(0.7) {
+        // Mostly present: a missing fact makes the rules on it unknown.
+        if d.chance(0.9) {
             facts.insert(fact.into(), d.chance(0.6).into());
         }
     }

@@ -7,7 +7,7 @@ use serde::ser::{Serialize, SerializeMap, Serializer};
 #[derive(Debug, Clone)]
 pub enum Record<'e> {
     /// The decision (`decision.md` §1).
-    Decision(Decision<'e>),
+    Decision(Box<Decision<'e>>),
     /// A line that could not be decided (`decision.md` §3).
     Error(LineError),
 }
@@ -74,7 +74,7 @@ pub fn decide_line<'e>(
         return None;
     }
     Some(match engine.decide_str(text, scratch, explain) {
-        Ok(d) => Record::Decision(d),
+        Ok(d) => Record::Decision(Box::new(d)),
         Err(e) => Record::Error(error_record(line, text, e)),
     })
 }

@@ -1,0 +1,101 @@
+//! Context JSON -> `Prepared`: the subject read and normalised, posture results
+//! given, computed or unknown, slots filled, and what the context leaves unknown
+//! of what the configuration reads.
+
+use super::compiled::Engine;
+use crate::engine::posture::{self, PostureResult};
+use crate::program::{Extras, Unknowns};
+use crate::subject::{ContextError, Subject};
+use crate::value::{Context, Value};
+use serde_json::Value as J;
+
+/// A context read and normalised for one configuration: slots and posture results.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    pub(super) subject: Subject,
+    pub(super) ctx: Context,
+    pub(super) passed: Vec<String>,
+    pub(super) failed: Vec<String>,
+    pub(super) unknown: Vec<String>,
+    /// What the context leaves unknown of what the configuration reads: when
+    /// there is any, the decision is three-valued (`undetermined.rs`); a context
+    /// without it pays nothing for unknowns.
+    pub(super) unknowns: Option<Box<Unknowns>>,
+    pub(super) warnings: Vec<String>,
+}
+
+impl Engine {
+    /// Reads a context (`context.md`) into slots and posture results: the part of a
+    /// decision that depends only on the input.
+    ///
+    /// # Errors
+    /// The context's first problem, with its JSON path.
+    pub fn prepare(&self, json: &J) -> Result<Prepared, ContextError> {
+        let (subject, warnings) = Subject::from_json(json)?;
+        Ok(self.prepare_subject(subject, warnings))
+    }
+
+    /// Like `prepare`, from JSON text.
+    ///
+    /// # Errors
+    /// Malformed JSON or the context's first problem, with its JSON path.
+    pub fn prepare_str(&self, text: &str) -> Result<Prepared, ContextError> {
+        let (subject, warnings) = Subject::from_text(text)?;
+        Ok(self.prepare_subject(subject, warnings))
+    }
+
+    fn prepare_subject(&self, subject: Subject, warnings: Vec<String>) -> Prepared {
+        // Posture: given results win, then computed ones, else unknown.
+        let mut passed: Vec<String> = subject
+            .device
+            .posture
+            .as_ref()
+            .map(|p| p.passed.clone())
+            .unwrap_or_default();
+        let mut failed: Vec<String> = subject
+            .device
+            .posture
+            .as_ref()
+            .map(|p| p.failed.clone())
+            .unwrap_or_default();
+        let mut unknown = Vec::new();
+        let lists = &self.config.lists;
+        let find = |id: &str| lists.iter().find(|l| l.id == id);
+        // The unknown results some rule or profile reads: candidates for the
+        // posture fields.
+        let mut candidates = Vec::new();
+        for (i, rule) in self.config.posture_rules.iter().enumerate() {
+            match posture::evaluate(rule, &subject, &find, false).result {
+                PostureResult::Passed if !passed.contains(&rule.id) => passed.push(rule.id.clone()),
+                PostureResult::Failed if !failed.contains(&rule.id) => failed.push(rule.id.clone()),
+                PostureResult::Unknown(_) => {
+                    unknown.push(rule.id.clone());
+                    if self.inputs.posture_read.get(i) == Some(&true) {
+                        candidates.push(Value::Bytes(rule.id.as_bytes().into()));
+                    }
+                }
+                _ => {}
+            }
+        }
+        let ctx = self.slots.context(&subject, &passed, &failed);
+        let unknowns = (self.inputs.always || !candidates.is_empty()).then(|| {
+            let mut u = Unknowns::default();
+            for field in self.inputs.posture_fields.into_iter().flatten() {
+                u.set(field, Extras::Values(candidates.clone()));
+            }
+            if let Some(field) = self.inputs.unknown_field {
+                u.set(field, Extras::Any);
+            }
+            Box::new(u)
+        });
+        Prepared {
+            subject,
+            ctx,
+            passed,
+            failed,
+            unknown,
+            unknowns,
+            warnings,
+        }
+    }
+}

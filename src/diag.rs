@@ -310,6 +310,15 @@ pub(crate) fn json_kind(v: &serde_json::Value) -> &'static str {
     }
 }
 
+/// `.key` for simple keys, `["github-organization"]` for others.
+pub fn path_key(k: &str) -> String {
+    if k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') && !k.is_empty() {
+        format!(".{k}")
+    } else {
+        format!("[{}]", serde_json::Value::from(k))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

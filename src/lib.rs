@@ -80,6 +80,7 @@
 // Leaves shared by both pipelines.
 mod bytes;
 pub mod diag;
+pub mod json;
 mod literal;
 mod matcher;
 pub mod scheme;

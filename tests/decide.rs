@@ -71,6 +71,9 @@ struct ProblemSpec {
     severity: String,
     path: String,
     message: String,
+    /// `line:column` in the file, for malformed JSON.
+    #[serde(default)]
+    at: Option<String>,
 }
 
 fn corpus() -> PathBuf {
@@ -206,7 +209,11 @@ fn run_check(case: &CheckCase) -> Result<(), String> {
                 Severity::Error => "error",
                 Severity::Warning => "warning",
             };
-            sev == want.severity && p.path == want.path && p.message.contains(&want.message)
+            let at = p.position.map(|(l, c)| format!("{l}:{c}"));
+            sev == want.severity
+                && p.path == want.path
+                && p.message.contains(&want.message)
+                && (want.at.is_none() || want.at == at)
         });
         if !found {
             return Err(format!(

@@ -1,19 +1,31 @@
 //! Zero Trust configuration JSON -> `Config` | every problem found, each with its
-//! file and JSON path (`config.md` §1–§6, §8).
+//! file and JSON path (`config.md` §1–§8).
 //!
 //! ```text
-//! path --load_path--> bundle file | folder of per-kind files
-//!      --read.rs (bare arrays, API envelopes; reader.rs records problems)--> Config (model.rs)
+//! path --load.rs--> bundle file | folder of <kind>.json, <kind>/ pages, <key>/<id>.json
+//!      --json.rs (strict: a key twice is an error)--> Value
+//!      --envelope.rs (bare arrays, one resource, API envelopes, paging)--> resources
+//!      --read.rs, access.rs, directory.rs (reader.rs records problems)--> Config (model.rs)
 //!      rule objects --rule.rs--> Rule
+//!      --attach.rs (list items, split tunnel, fallback domains)
+//!      --finish.rs (application policy entries, incomplete lists)--> Config
 //! ```
 
+mod access;
+mod attach;
+mod directory;
+mod envelope;
+mod finish;
+mod load;
 mod model;
 mod read;
 mod reader;
 mod rule;
 
+pub use access::{APP_TYPES, who};
+pub use load::{LoadOptions, load_path, load_path_with, load_str, read_file};
 pub use model::{
-    Config, Group, IdpRule, KINDS, List, PostureRule, Present, Problem, Profile, Rule, RuleAt,
-    Severity,
+    ATTACHED, AppPolicy, Application, Config, Group, IdentityProvider, IdpRule, KINDS, List,
+    ManagedNetwork, Policy, PolicyDecision, PostureRule, Present, Problem, Profile, Rule, RuleAt,
+    ServiceToken, Severity,
 };
-pub use read::{load_path, load_str};

@@ -28,6 +28,8 @@ pub struct Problem {
     pub message: String,
     /// For an expression: its text and the expression diagnostic (rendered with carets).
     pub expr: Option<(String, Diagnostic)>,
+    /// Line and column in the file (1-based), when known (malformed JSON).
+    pub position: Option<(usize, usize)>,
 }
 
 impl Problem {
@@ -47,10 +49,16 @@ impl Problem {
                     Severity::Warning => text.replacen("error:", "warning:", 1),
                 }
             }
-            None => format!(
-                "{label}: {}\n --> {}: {}\n",
-                self.message, self.file, self.path
-            ),
+            None => match self.position {
+                Some((line, column)) => format!(
+                    "{label}: {}\n --> {}:{line}:{column}: {}\n",
+                    self.message, self.file, self.path
+                ),
+                None => format!(
+                    "{label}: {}\n --> {}: {}\n",
+                    self.message, self.file, self.path
+                ),
+            },
         }
     }
 
@@ -59,6 +67,10 @@ impl Problem {
         let mut v = serde_json::json!({
             "severity": self.severity, "file": self.file, "path": self.path, "message": self.message,
         });
+        if let (Some((line, column)), Some(obj)) = (self.position, v.as_object_mut()) {
+            obj.insert("line".into(), line.into());
+            obj.insert("column".into(), column.into());
+        }
         if let (Some((src, d)), Some(obj)) = (&self.expr, v.as_object_mut()) {
             obj.insert("expression".into(), src.clone().into());
             obj.insert("error".into(), d.to_json(src));
@@ -181,6 +193,18 @@ pub struct Config {
     pub ip_profiles: Vec<Profile>,
     /// `posture_rules`
     pub posture_rules: Vec<PostureRule>,
+    /// `access_policies`: reusable Access policies.
+    pub policies: Vec<Policy>,
+    /// `access_applications`
+    pub applications: Vec<Application>,
+    /// `identity_providers`
+    pub identity_providers: Vec<IdentityProvider>,
+    /// `device_managed_networks`
+    pub managed_networks: Vec<ManagedNetwork>,
+    /// `access_service_tokens`
+    pub service_tokens: Vec<ServiceToken>,
+    /// `organization`: its fields as given (`config.md` §7).
+    pub organization: Option<serde_json::Map<String, serde_json::Value>>,
     /// Which kinds were present at all (a key of the decision is omitted otherwise).
     pub present: Present,
 }
@@ -196,19 +220,168 @@ pub struct Present {
     pub ip_profiles: bool,
     /// `posture_rules`
     pub posture_rules: bool,
+    /// `identity_providers`
+    pub identity_providers: bool,
+    /// `device_managed_networks`
+    pub managed_networks: bool,
 }
 
 /// The resource kinds of a bundle, in the order they are read.
 pub const KINDS: &[&str] = &[
     "lists",
     "posture_rules",
+    "identity_providers",
+    "device_managed_networks",
+    "access_service_tokens",
+    "organization",
     "access_groups",
     "device_profiles",
+    "device_default_profile",
     "ip_profiles",
     "access_policies",
     "access_applications",
-    "identity_providers",
 ];
+
+/// Keys beside the kinds: what a list's or a profile's own endpoint returns,
+/// by list or profile id (`default` for the default profile), `config.md` §1.
+pub const ATTACHED: &[&str] = &[
+    "list_items",
+    "split_tunnel_include",
+    "split_tunnel_exclude",
+    "fallback_domains",
+];
+
+/// What an Access policy decides when it matches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PolicyDecision {
+    /// `allow`
+    Allow,
+    /// `deny`
+    Deny,
+    /// `bypass`: no identity, no login.
+    Bypass,
+    /// `non_identity`: Service Auth.
+    NonIdentity,
+}
+
+impl PolicyDecision {
+    /// The API's word.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PolicyDecision::Allow => "allow",
+            PolicyDecision::Deny => "deny",
+            PolicyDecision::Bypass => "bypass",
+            PolicyDecision::NonIdentity => "non_identity",
+        }
+    }
+}
+
+/// An Access policy: reusable (`access_policies`) or inline in an application.
+#[derive(Debug, Clone)]
+pub struct Policy {
+    /// `id` (an inline policy may have none).
+    pub id: Option<String>,
+    /// `name`
+    pub name: String,
+    /// `decision`
+    pub decision: PolicyDecision,
+    /// `precedence`, when given.
+    pub precedence: Option<f64>,
+    /// `include`, as a group's.
+    pub include: Vec<RuleAt>,
+    /// `require`
+    pub require: Vec<RuleAt>,
+    /// `exclude`
+    pub exclude: Vec<RuleAt>,
+    /// Every other field (`approval_required`, `session_duration`, ...), as given.
+    pub settings: serde_json::Map<String, serde_json::Value>,
+    /// `$.access_policies[0]`
+    pub path: String,
+    /// The file it came from.
+    pub file: String,
+}
+
+/// One entry of an application's `policies`, as written; which policy it is
+/// (a link to a reusable one, or the application's own) is resolved against
+/// `access_policies` once everything is read (`config.md` §7).
+#[derive(Debug, Clone)]
+pub struct AppPolicy {
+    /// The entry's `id` (a bare string entry is an id).
+    pub id: Option<String>,
+    /// The entry's `precedence`.
+    pub precedence: Option<f64>,
+    /// Per-application overrides a link may carry.
+    pub overrides: serde_json::Map<String, serde_json::Value>,
+    /// The policy body the entry holds (inline, or what `GET …/access/apps`
+    /// embeds beside the id).
+    pub body: Option<Policy>,
+    /// `$.access_applications[0].policies[1]`
+    pub path: String,
+    /// After loading: the index in `Config::policies` of the reusable policy
+    /// this entry links to; `None` for the application's own policy (`body`).
+    pub reusable: Option<usize>,
+}
+
+/// An Access application.
+#[derive(Debug, Clone)]
+pub struct Application {
+    /// `id` (or `uid`).
+    pub id: Option<String>,
+    /// `name`
+    pub name: String,
+    /// `type`
+    pub kind: String,
+    /// `policies`, in input order.
+    pub policies: Vec<AppPolicy>,
+    /// Every other field (`destinations`, `domain`, `allowed_idps`, ...), as given.
+    pub settings: serde_json::Map<String, serde_json::Value>,
+    /// `$.access_applications[0]`
+    pub path: String,
+    /// The file it came from.
+    pub file: String,
+}
+
+/// An identity provider (`GET …/access/identity_providers`).
+#[derive(Debug, Clone)]
+pub struct IdentityProvider {
+    /// `id`
+    pub id: String,
+    /// `name`
+    pub name: String,
+    /// `type` (`okta`, `azureAD`, `google-apps`, `github`, `saml`, `oidc`, ...).
+    pub kind: String,
+    /// `$.identity_providers[0]`
+    pub path: String,
+    /// The file it came from.
+    pub file: String,
+}
+
+/// A managed network (`GET …/devices/networks`).
+#[derive(Debug, Clone)]
+pub struct ManagedNetwork {
+    /// `network_id`
+    pub id: String,
+    /// `name`: what `network == "…"` compares with.
+    pub name: String,
+    /// `type` (`tls`).
+    pub kind: String,
+    /// `$.device_managed_networks[0]`
+    pub path: String,
+}
+
+/// An Access service token (`GET …/access/service_tokens`).
+#[derive(Debug, Clone)]
+pub struct ServiceToken {
+    /// `id`: what `service_token` rules name.
+    pub id: String,
+    /// `client_id`: what Cloudflare's identity records carry.
+    pub client_id: Option<String>,
+    /// `name`
+    pub name: String,
+    /// `$.access_service_tokens[0]`
+    pub path: String,
+}
 
 /// An identity-provider group rule: the provider must match, then the group test.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,54 +1,66 @@
 //! JSON values -> configuration records, recording every problem with its path.
 
-use super::model::{Config, Group, KINDS, List, PostureRule, Problem, Profile, RuleAt, Severity};
+use super::envelope::{Expect, Paging};
+use super::model::{Config, Group, List, PostureRule, Profile, RuleAt};
 use super::reader::Reader;
 use serde_json::Value;
-use std::path::Path;
+
+/// Cloudflare's posture rule types (`config.md` §5).
+pub const POSTURE_TYPES: &[&str] = &[
+    "file",
+    "application",
+    "tanium",
+    "gateway",
+    "warp",
+    "disk_encryption",
+    "serial_number",
+    "sentinelone",
+    "carbonblack",
+    "firewall",
+    "os_version",
+    "domain_joined",
+    "client_certificate",
+    "client_certificate_v2",
+    "antivirus",
+    "unique_client_id",
+    "kolide",
+    "tanium_s2s",
+    "crowdstrike_s2s",
+    "intune",
+    "workspace_one",
+    "sentinelone_s2s",
+    "custom_s2s",
+];
 
 impl Reader<'_> {
-    /// The array of a kind: a bare array or an API envelope.
-    fn records<'v>(&mut self, v: &'v Value, path: &str) -> Option<(&'v [Value], String)> {
-        match v {
-            Value::Array(items) => Some((items, path.to_string())),
-            Value::Object(env) if env.contains_key("result") => {
-                if env.get("success") == Some(&Value::Bool(false)) {
-                    let errs = env.get("errors").map(Value::to_string).unwrap_or_default();
-                    self.error(
-                        path,
-                        format!("the API envelope says `\"success\": false` (errors: {errs})"),
-                    );
-                    return None;
-                }
-                match env.get("result") {
-                    Some(Value::Array(items)) => Some((items, format!("{path}.result"))),
-                    _ => {
-                        self.error(&format!("{path}.result"), "expected an array".to_string());
-                        None
-                    }
-                }
-            }
-            other => {
-                self.error(
-                    path,
-                    format!(
-                        "expected an array or an API envelope, found {}",
-                        crate::diag::json_kind(other)
-                    ),
-                );
-                None
-            }
+    /// Reads one kind's value (array, resource or envelope) into `cfg`.
+    pub fn kind(
+        &mut self,
+        cfg: &mut Config,
+        kind: &str,
+        v: &Value,
+        path: &str,
+        paging: &mut Paging,
+    ) {
+        let expect = match kind {
+            "organization" | "device_default_profile" => Expect::One,
+            _ => Expect::Many,
+        };
+        match kind {
+            "access_groups" => cfg.present.groups = true,
+            "device_profiles" | "device_default_profile" => cfg.present.device_profiles = true,
+            "ip_profiles" => cfg.present.ip_profiles = true,
+            "posture_rules" => cfg.present.posture_rules = true,
+            "identity_providers" => cfg.present.identity_providers = true,
+            "device_managed_networks" => cfg.present.managed_networks = true,
+            _ => {}
         }
-    }
-
-    fn kind(&mut self, cfg: &mut Config, kind: &str, v: &Value, path: &str) {
-        let Some((items, base)) = self.records(v, path) else {
+        let Some(items) = self.records(v, path, expect, paging) else {
             return;
         };
-        for (i, item) in items.iter().enumerate() {
-            let p = format!("{base}[{i}]");
+        for (item, p) in items {
             match kind {
                 "access_groups" => {
-                    cfg.present.groups = true;
                     if let Some(g) = self.group(item, &p) {
                         cfg.groups.push(g);
                     }
@@ -59,37 +71,107 @@ impl Reader<'_> {
                     }
                 }
                 "device_profiles" => {
-                    cfg.present.device_profiles = true;
                     if let Some(prof) = self.profile(item, &p, false) {
                         cfg.device_profiles.push(prof);
                     }
                 }
+                "device_default_profile" => {
+                    if let Some(mut prof) = self.profile(item, &p, false) {
+                        prof.default = true;
+                        cfg.device_profiles.push(prof);
+                    }
+                }
                 "ip_profiles" => {
-                    cfg.present.ip_profiles = true;
                     if let Some(prof) = self.profile(item, &p, true) {
                         cfg.ip_profiles.push(prof);
                     }
                 }
                 "posture_rules" => {
-                    cfg.present.posture_rules = true;
                     if let Some(r) = self.posture(item, &p) {
                         cfg.posture_rules.push(r);
                     }
                 }
-                // Applications, policies and identity providers come with a later issue:
-                // read without error, not yet evaluated.
+                "access_policies" => {
+                    if let Some(pol) = self.policy(item, &p, None) {
+                        cfg.policies.push(pol);
+                    }
+                }
+                "access_applications" => {
+                    if let Some(app) = self.application(item, &p) {
+                        cfg.applications.push(app);
+                    }
+                }
+                "identity_providers" => {
+                    if let Some(idp) = self.identity_provider(item, &p) {
+                        cfg.identity_providers.push(idp);
+                    }
+                }
+                "device_managed_networks" => {
+                    if let Some(n) = self.managed_network(item, &p) {
+                        cfg.managed_networks.push(n);
+                    }
+                }
+                "access_service_tokens" => {
+                    if let Some(t) = self.service_token(item, &p) {
+                        cfg.service_tokens.push(t);
+                    }
+                }
+                "organization" => {
+                    if let Some(obj) = self.object(item, &p) {
+                        if cfg.organization.is_some() {
+                            self.error(
+                                &p,
+                                "a second `organization`: there is one per account".into(),
+                            );
+                        }
+                        cfg.organization = Some(obj.clone());
+                    }
+                }
                 _ => {}
             }
         }
-        if items.is_empty() {
-            match kind {
-                "access_groups" => cfg.present.groups = true,
-                "device_profiles" => cfg.present.device_profiles = true,
-                "ip_profiles" => cfg.present.ip_profiles = true,
-                "posture_rules" => cfg.present.posture_rules = true,
-                _ => {}
+    }
+
+    /// The rules of an `include`, `require` or `exclude` array.
+    pub fn rules_in(
+        &mut self,
+        obj: &serde_json::Map<String, Value>,
+        key: &str,
+        path: &str,
+    ) -> Vec<RuleAt> {
+        let mut out = Vec::new();
+        let p = format!("{path}.{key}");
+        let items = match obj.get(key) {
+            None | Some(Value::Null) => return out,
+            Some(Value::Array(items)) => items,
+            Some(other) => {
+                self.error(
+                    &p,
+                    format!(
+                        "expected an array of rules, found {}",
+                        crate::diag::json_kind(other)
+                    ),
+                );
+                return out;
+            }
+        };
+        for (i, item) in items.iter().enumerate() {
+            let rp = format!("{p}[{i}]");
+            if let Some((rule, host_bits)) = self.rule(item, &rp) {
+                if host_bits {
+                    self.warning(
+                        &format!("{rp}.ip.ip"),
+                        "the cidr has host bits set; they are ignored".to_string(),
+                    );
+                }
+                out.push(RuleAt {
+                    rule,
+                    path: format!("{key}[{i}]"),
+                    json: item.clone(),
+                });
             }
         }
+        out
     }
 
     fn group(&mut self, v: &Value, path: &str) -> Option<Group> {
@@ -98,41 +180,9 @@ impl Reader<'_> {
         let id = self
             .opt_string(obj, "id", path)
             .unwrap_or_else(|| name.clone());
-        let mut lists = [Vec::new(), Vec::new(), Vec::new()];
-        for (slot, key) in lists.iter_mut().zip(["include", "require", "exclude"]) {
-            let p = format!("{path}.{key}");
-            let items = match obj.get(key) {
-                None | Some(Value::Null) => continue,
-                Some(Value::Array(items)) => items,
-                Some(other) => {
-                    self.error(
-                        &p,
-                        format!(
-                            "expected an array of rules, found {}",
-                            crate::diag::json_kind(other)
-                        ),
-                    );
-                    continue;
-                }
-            };
-            for (i, item) in items.iter().enumerate() {
-                let rp = format!("{p}[{i}]");
-                if let Some((rule, host_bits)) = self.rule(item, &rp) {
-                    if host_bits {
-                        self.warning(
-                            &format!("{rp}.ip.ip"),
-                            "the cidr has host bits set; they are ignored".to_string(),
-                        );
-                    }
-                    slot.push(RuleAt {
-                        rule,
-                        path: format!("{key}[{i}]"),
-                        json: item.clone(),
-                    });
-                }
-            }
-        }
-        let [include, require, exclude] = lists;
+        let include = self.rules_in(obj, "include", path);
+        let require = self.rules_in(obj, "require", path);
+        let exclude = self.rules_in(obj, "exclude", path);
         let include_empty = match obj.get("include") {
             None | Some(Value::Null) => true,
             Some(Value::Array(items)) => items.is_empty(),
@@ -165,33 +215,9 @@ impl Reader<'_> {
         let mut items = Vec::new();
         if let Some(arr) = obj.get("items").and_then(Value::as_array) {
             for (i, item) in arr.iter().enumerate() {
-                let value = match item {
-                    Value::String(s) => Some(s.clone()),
-                    Value::Object(o) => self.string_in(o, "value", &format!("{path}.items[{i}]")),
-                    other => {
-                        self.error(
-                            &format!("{path}.items[{i}]"),
-                            format!(
-                                "expected a string or `{{\"value\": …}}`, found {}",
-                                crate::diag::json_kind(other)
-                            ),
-                        );
-                        None
-                    }
-                };
-                let Some(value) = value else { continue };
-                if kind == "IP" && crate::literal::parse_ip_item(&value).is_none() {
-                    self.error(
-                        &format!("{path}.items[{i}]"),
-                        format!("invalid ip address or cidr `{value}`"),
-                    );
-                    continue;
+                if let Some(v) = self.list_item(item, &format!("{path}.items[{i}]"), &kind) {
+                    items.push(v);
                 }
-                items.push(if kind == "EMAIL" {
-                    value.to_ascii_lowercase()
-                } else {
-                    value
-                });
             }
         }
         let count = obj
@@ -206,6 +232,34 @@ impl Reader<'_> {
             count,
             path: path.to_string(),
             file: self.file.clone(),
+        })
+    }
+
+    /// One list item (a string or `{"value": …}`), checked and normalised for
+    /// the list's type.
+    pub fn list_item(&mut self, item: &Value, path: &str, kind: &str) -> Option<String> {
+        let value = match item {
+            Value::String(s) => s.clone(),
+            Value::Object(o) => self.string_in(o, "value", path)?,
+            other => {
+                self.error(
+                    path,
+                    format!(
+                        "expected a string or `{{\"value\": …}}`, found {}",
+                        crate::diag::json_kind(other)
+                    ),
+                );
+                return None;
+            }
+        };
+        if kind == "IP" && crate::literal::parse_ip_item(&value).is_none() {
+            self.error(path, format!("invalid ip address or cidr `{value}`"));
+            return None;
+        }
+        Some(if kind == "EMAIL" {
+            value.to_ascii_lowercase()
+        } else {
+            value
         })
     }
 
@@ -309,17 +363,52 @@ impl Reader<'_> {
             .opt_string(obj, "name", path)
             .unwrap_or_else(|| id.clone());
         let kind = self.string_in(obj, "type", path)?;
+        if !POSTURE_TYPES.contains(&kind.as_str()) {
+            let hint = crate::diag::did_you_mean(&kind, POSTURE_TYPES.iter().copied())
+                .map(|k| format!(" (did you mean `{k}`?)"))
+                .unwrap_or_default();
+            self.error(
+                &format!("{path}.type"),
+                format!(
+                    "posture rule {}: unknown type `{kind}`{hint}",
+                    super::access::who(&name, Some(&id))
+                ),
+            );
+        }
         let input = obj.get("input").cloned().unwrap_or(Value::Null);
-        let platforms = obj
-            .get("match")
-            .and_then(Value::as_array)
-            .map(|m| {
-                m.iter()
-                    .filter_map(|p| p.get("platform").and_then(Value::as_str))
-                    .map(|p| p.to_ascii_lowercase())
-                    .collect()
-            })
-            .unwrap_or_default();
+        let mut platforms = Vec::new();
+        match obj.get("match") {
+            None | Some(Value::Null) => {}
+            Some(Value::Array(m)) => {
+                for (i, entry) in m.iter().enumerate() {
+                    let p = format!("{path}.match[{i}]");
+                    let Some(o) = self.object(entry, &p) else {
+                        continue;
+                    };
+                    let Some(platform) = self.string_in(o, "platform", &p) else {
+                        continue;
+                    };
+                    if crate::subject::OS_NAMES.contains(&platform.as_str()) {
+                        platforms.push(platform);
+                    } else {
+                        self.error(
+                            &format!("{p}.platform"),
+                            format!(
+                                "unknown platform `{platform}`: expected one of {}",
+                                crate::subject::OS_NAMES.join(", ")
+                            ),
+                        );
+                    }
+                }
+            }
+            Some(other) => self.error(
+                &format!("{path}.match"),
+                format!(
+                    "expected an array of `{{\"platform\": …}}`, found {}",
+                    crate::diag::json_kind(other)
+                ),
+            ),
+        }
         Some(PostureRule {
             id,
             name,
@@ -330,136 +419,4 @@ impl Reader<'_> {
             file: self.file.clone(),
         })
     }
-}
-
-fn parse_json(text: &str, file: &str, problems: &mut Vec<Problem>) -> Option<Value> {
-    match serde_json::from_str(text) {
-        Ok(v) => Some(v),
-        Err(e) => {
-            problems.push(Problem {
-                severity: Severity::Error,
-                file: file.to_string(),
-                path: format!("{}:{}", e.line(), e.column()),
-                message: format!(
-                    "malformed JSON at line {}, column {}: {e}",
-                    e.line(),
-                    e.column()
-                ),
-                expr: None,
-            });
-            None
-        }
-    }
-}
-
-/// A bundle: one object whose keys are resource kinds.
-pub fn load_bundle(text: &str, file: &str) -> (Config, Vec<Problem>) {
-    let mut problems = Vec::new();
-    let mut cfg = Config::default();
-    let Some(v) = parse_json(text, file, &mut problems) else {
-        return (cfg, problems);
-    };
-    let mut r = Reader {
-        file: file.to_string(),
-        problems: &mut problems,
-    };
-    let Some(obj) = r.object(&v, "$") else {
-        return (cfg, problems);
-    };
-    for key in obj.keys() {
-        if !KINDS.contains(&key.as_str()) {
-            let hint = crate::diag::did_you_mean(key, KINDS.iter().copied())
-                .map(|k| format!(" (did you mean `{k}`?)"))
-                .unwrap_or_default();
-            r.error(
-                &format!("${}", super::reader::path_key(key)),
-                format!("unknown resource kind `{key}`{hint}"),
-            );
-        }
-    }
-    for kind in KINDS {
-        if let Some(value) = obj.get(*kind) {
-            r.kind(&mut cfg, kind, value, &format!("$.{kind}"));
-        }
-    }
-    (cfg, problems)
-}
-
-/// A folder of `<kind>.json` files; other files are ignored with a warning.
-pub fn load_folder(dir: &Path) -> (Config, Vec<Problem>) {
-    let mut problems = Vec::new();
-    let mut cfg = Config::default();
-    let mut entries: Vec<_> = std::fs::read_dir(dir)
-        .map(|d| d.filter_map(Result::ok).map(|e| e.path()).collect())
-        .unwrap_or_default();
-    entries.sort();
-    for path in entries.iter().filter(|p| !p.is_dir()) {
-        let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("");
-        let is_json = path.extension().is_some_and(|e| e == "json");
-        if !is_json || !KINDS.contains(&stem) {
-            problems.push(Problem {
-                severity: Severity::Warning,
-                file: path.display().to_string(),
-                path: "$".into(),
-                message: "not a configuration file (expected `<kind>.json`, e.g. `access_groups.json`); ignored".into(),
-                expr: None,
-            });
-        }
-    }
-    for kind in KINDS {
-        let path = dir.join(format!("{kind}.json"));
-        if !path.exists() {
-            continue;
-        }
-        let file = path.display().to_string();
-        let text = match std::fs::read_to_string(&path) {
-            Ok(t) => t,
-            Err(e) => {
-                problems.push(Problem {
-                    severity: Severity::Error,
-                    file,
-                    path: "$".into(),
-                    message: format!("cannot read the file: {e}"),
-                    expr: None,
-                });
-                continue;
-            }
-        };
-        let Some(v) = parse_json(&text, &file, &mut problems) else {
-            continue;
-        };
-        let mut r = Reader {
-            file,
-            problems: &mut problems,
-        };
-        r.kind(&mut cfg, kind, &v, "$");
-    }
-    (cfg, problems)
-}
-
-/// Reads a configuration from a bundle file or a folder of per-kind files.
-/// Returns the configuration (possibly partial) and every problem found while reading.
-pub fn load_path(path: &Path) -> (Config, Vec<Problem>) {
-    if path.is_dir() {
-        return load_folder(path);
-    }
-    let file = path.display().to_string();
-    match std::fs::read_to_string(path) {
-        Ok(text) => load_str(&text, &file),
-        Err(e) => (
-            Config::default(),
-            vec![Problem {
-                severity: Severity::Error,
-                file,
-                path: "$".into(),
-                message: format!("cannot read the file: {e}"),
-                expr: None,
-            }],
-        ),
-    }
-}
-
-/// Reads a bundle from JSON text; `file` names it in problems.
-pub fn load_str(text: &str, file: &str) -> (Config, Vec<Problem>) {
-    load_bundle(text, file)
 }

@@ -26,6 +26,7 @@ impl Reader<'_> {
             path: path.to_string(),
             message,
             expr: None,
+            position: None,
         });
     }
 
@@ -98,11 +99,4 @@ impl Reader<'_> {
     }
 }
 
-/// `.key` for simple keys, `["github-organization"]` for others.
-pub fn path_key(k: &str) -> String {
-    if k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') && !k.is_empty() {
-        format!(".{k}")
-    } else {
-        format!("[{}]", Value::from(k))
-    }
-}
+pub use crate::diag::path_key;

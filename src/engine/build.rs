@@ -103,6 +103,17 @@ fn build(config: Config, mut problems: Vec<Problem>) -> Result<Engine, ConfigErr
     let group_ids: std::collections::HashSet<&str> =
         config.groups.iter().map(|g| g.id.as_str()).collect();
 
+    super::validate_access::access(
+        &config,
+        &super::validate_access::Known {
+            lists: &lists,
+            posture: &posture_ids,
+            groups: &group_ids,
+        },
+        &mut problems,
+    );
+    super::validate_access::directory(&config, &mut problems);
+
     // Groups are explained rule by rule, by their JSON: no atom labels needed.
     let compiler = RuleCompiler::new(&scheme, false);
     let mut builder = Builder::with_trees(&scheme);
@@ -236,9 +247,11 @@ fn build(config: Config, mut problems: Vec<Problem>) -> Result<Engine, ConfigErr
                 p.name
             ),
             expr: None,
+            position: None,
         });
     }
     if problems.iter().any(|p| p.severity == Severity::Error) {
+        super::validate_access::name_owners(&config, &mut problems);
         return Err(ConfigError { problems });
     }
     let program = builder.finish_indexed(&guards);
@@ -303,6 +316,7 @@ fn build(config: Config, mut problems: Vec<Problem>) -> Result<Engine, ConfigErr
         inputs,
     };
     engine.fragments = super::fragments::Fragments::new(&engine.config, engine.device_default);
+    super::validate_access::name_owners(&engine.config, &mut engine.warnings);
     Ok(engine)
 }
 
@@ -342,6 +356,7 @@ fn profiles(
                         path: format!("{}.match", p.path),
                         message: d.message.clone(),
                         expr: Some((src.clone(), d)),
+                        position: None,
                     });
                 }
             }

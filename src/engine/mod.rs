@@ -24,6 +24,7 @@ mod rules;
 mod slots;
 mod undetermined;
 mod validate;
+mod validate_access;
 mod why;
 mod write;
 

@@ -14,6 +14,7 @@ fn push(problems: &mut Vec<Problem>, severity: Severity, file: &str, path: &str,
         path: path.to_string(),
         message,
         expr: None,
+        position: None,
     });
 }
 
@@ -239,6 +240,7 @@ pub fn expression_warnings(expr: &Expr, src: &str, p: &Profile, problems: &mut V
             path: format!("{}.match", p.path),
             message: d.message.clone(),
             expr: Some((src.to_string(), d)),
+            position: None,
         });
     };
     expr.walk(&mut |e| {

@@ -1,0 +1,80 @@
+//! What a list's or a profile's own endpoint returns, attached to it:
+//! `list_items` (`GET …/gateway/lists/{id}/items`), `split_tunnel_include`,
+//! `split_tunnel_exclude` and `fallback_domains` (`GET …/devices/policy/{id}/…`,
+//! `default` for the default profile), `config.md` §1, §3, §4.
+
+use super::envelope::{Expect, Paging};
+use super::model::Config;
+use super::reader::Reader;
+use serde_json::Value;
+
+impl Reader<'_> {
+    /// Attaches one endpoint's value for list or profile `id`.
+    pub fn attach(&mut self, cfg: &mut Config, key: &str, id: &str, v: &Value, path: &str) {
+        let expect = if key == "list_items" {
+            Expect::Pages
+        } else {
+            Expect::Many
+        };
+        let mut paging = Paging::default();
+        let Some(items) = self.records(v, path, expect, &mut paging) else {
+            return;
+        };
+        if key == "list_items" {
+            let Some(list) = cfg.lists.iter_mut().find(|l| l.id == id) else {
+                self.warning(
+                    path,
+                    format!("items for list `{id}`, which is not among the lists; ignored"),
+                );
+                return;
+            };
+            let kind = list.kind.clone();
+            let mut got = Vec::new();
+            for (item, p) in items {
+                if let Some(v) = self.list_item(item, &p, &kind) {
+                    got.push(v);
+                }
+            }
+            for v in got {
+                if !list.items.contains(&v) {
+                    list.items.push(v);
+                }
+            }
+            return;
+        }
+        let setting = match key {
+            "split_tunnel_include" => "include",
+            "split_tunnel_exclude" => "exclude",
+            _ => "fallback_domains",
+        };
+        let profile = cfg.device_profiles.iter_mut().find(|p| {
+            if id == "default" {
+                p.default
+            } else {
+                p.id.as_deref() == Some(id)
+            }
+        });
+        let Some(profile) = profile else {
+            self.warning(
+                path,
+                format!("`{setting}` for device profile `{id}`, which is not among the profiles; ignored"),
+            );
+            return;
+        };
+        let list: Vec<Value> = items.into_iter().map(|(v, _)| v.clone()).collect();
+        if let Some(old) = profile.settings.get(setting)
+            && old.as_array() != Some(&list)
+        {
+            self.warning(
+                path,
+                format!(
+                    "device profile `{}` also has `{setting}` in its own body; the endpoint's list replaces it",
+                    profile.name
+                ),
+            );
+        }
+        profile
+            .settings
+            .insert(setting.to_string(), Value::Array(list));
+    }
+}

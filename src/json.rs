@@ -218,6 +218,9 @@ mod tests {
         let text = r#"{"n": [1, -2, 3.5, 18446744073709551615], "s": "\u00e9", "z": null, "b": true, "o": {}}"#;
         assert_eq!(parse(text).ok(), serde_json::from_str::<Value>(text).ok());
         let big = "[1e400]";
-        assert_eq!(parse(big).is_ok(), serde_json::from_str::<Value>(big).is_ok());
+        assert_eq!(
+            parse(big).is_ok(),
+            serde_json::from_str::<Value>(big).is_ok()
+        );
     }
 }

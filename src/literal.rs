@@ -64,8 +64,44 @@ pub fn parse_int(t: &str) -> Result<i64, TokenError> {
 /// # Errors
 /// When the token is not an address.
 pub fn parse_ip(t: &str) -> Result<IpAddr, TokenError> {
-    t.parse::<IpAddr>()
-        .map_err(|_| format!("invalid ip address `{t}`"))
+    match t.parse::<IpAddr>() {
+        Ok(ip) => Ok(normalize_ip(ip)),
+        Err(_) if leading_zero_ipv4(t).is_some() => Err(format!(
+            "invalid ip address `{t}`: an octet has a leading zero (Cloudflare rejects it in a single address)"
+        )),
+        Err(_) => Err(format!("invalid ip address `{t}`")),
+    }
+}
+
+/// `1.1.1.01`: four decimal octets, some with leading zeros, read as decimal
+/// the way wirefilter reads a set item (its `cidr` parser falls back to
+/// per-octet `u8` parsing). `None` for anything else.
+pub fn leading_zero_ipv4(t: &str) -> Option<std::net::Ipv4Addr> {
+    let mut octets = [0u8; 4];
+    let mut parts = t.split('.');
+    let mut zero_led = false;
+    for o in &mut octets {
+        let p = parts.next()?;
+        if p.is_empty() || p.len() > 3 || !p.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        zero_led |= p.len() > 1 && p.starts_with('0');
+        *o = p.parse().ok()?;
+    }
+    (parts.next().is_none() && zero_led).then(|| std::net::Ipv4Addr::from(octets))
+}
+
+/// An IPv4-mapped IPv6 network (`::ffff:10.0.0.0/104`) with a prefix of at
+/// least 96 is the IPv4 network (`10.0.0.0/8`), as a mapped address is its
+/// IPv4 address everywhere in zt-eval (contexts, rules, lists, literals).
+pub fn normalize_net(net: IpNet) -> IpNet {
+    match net {
+        IpNet::V6(v6) if v6.prefix_len() >= 96 => match v6.addr().to_ipv4_mapped() {
+            Some(v4) => ipnet::Ipv4Net::new(v4, v6.prefix_len() - 96).map_or(net, IpNet::V4),
+            None => net,
+        },
+        other => other,
+    }
 }
 
 /// Reads a CIDR whose host bits are zero.
@@ -77,7 +113,7 @@ pub fn parse_net(t: &str) -> Result<IpNet, TokenError> {
     if net.trunc() != net {
         return Err(format!("cidr `{t}` has host bits set"));
     }
-    Ok(net)
+    Ok(normalize_net(net))
 }
 
 /// For a CIDR with host bits set, the network it probably means.
@@ -108,12 +144,10 @@ pub fn looks_like_net(t: &str) -> bool {
 /// When the token is not hex bytes.
 pub fn parse_hex_bytes(t: &str) -> Result<Vec<u8>, TokenError> {
     let bad = || format!("invalid hex bytes `{t}`");
-    let sep = t
-        .bytes()
-        .find(|b| matches!(b, b':' | b'-' | b'.'))
-        .ok_or_else(bad)?;
+    // As wirefilter: pairs of hex digits, each gap one of `:` `-` `.`, mixed
+    // freely (`01:2e:f3-77.12`), at least two bytes.
     let mut out = Vec::new();
-    for pair in t.split(char::from(sep)) {
+    for pair in t.split([':', '-', '.']) {
         if pair.len() != 2 {
             return Err(bad());
         }
@@ -194,7 +228,9 @@ pub fn parse_ip_item(item: &str) -> Option<(IpAddr, IpAddr)> {
     let item = item.trim();
     if item.contains('/') {
         let net: IpNet = item.parse().ok()?;
-        return Some(crate::sets::IpRanges::net_range(&net.trunc()));
+        return Some(crate::sets::IpRanges::net_range(&normalize_net(
+            net.trunc(),
+        )));
     }
     let ip = normalize_ip(item.parse().ok()?);
     Some((ip, ip))
@@ -217,7 +253,13 @@ mod tests {
     #[test]
     fn tokens() {
         assert_eq!(parse_hex_bytes("61:6c:69"), Ok(vec![0x61, 0x6c, 0x69]));
-        assert!(parse_hex_bytes("61:6c-69").is_err());
+        assert_eq!(parse_hex_bytes("61:6c-69"), Ok(vec![0x61, 0x6c, 0x69]));
+        assert_eq!(
+            parse_hex_bytes("01:2e:f3-77.12"),
+            Ok(vec![0x01, 0x2e, 0xf3, 0x77, 0x12])
+        );
+        assert!(parse_hex_bytes("61::6c").is_err());
+        assert!(parse_hex_bytes("61").is_err());
         assert!(parse_net("10.0.0.1/8").is_err());
         assert!(validate("windows").is_err());
         // Read by the left-hand type: a bad address for an Ip, a version for Bytes.

@@ -32,6 +32,14 @@ struct ExprCase {
     because: Option<Vec<String>>,
     #[serde(default)]
     context_error: Option<String>,
+    /// Ported cases: rejected with any error (the kinds are wirefilter's own).
+    #[serde(default)]
+    rejected: bool,
+    /// Where zt-eval deliberately differs from wirefilter, why (the case then
+    /// states zt-eval's behaviour).
+    #[serde(default)]
+    #[allow(dead_code, reason = "documentation for the reader of the case")]
+    differs: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -147,6 +155,15 @@ pub fn round_trip(src: &str) -> Result<(), String> {
 
 fn run_case(scheme: &Scheme, case: &ExprCase) -> Result<(), String> {
     let result = check_expression(&case.expr, scheme, &Limits::default());
+    if case.rejected {
+        return match result {
+            Err(_) => Ok(()),
+            Ok(c) => Err(format!(
+                "expected it to be rejected, but it checked as `{}`",
+                c.canonical()
+            )),
+        };
+    }
     match (&case.errors, result) {
         (Some(want), Err(got)) => compare_errors(&case.expr, &got, want),
         (Some(_), Ok(c)) => Err(format!(

@@ -63,7 +63,10 @@ fn regex_lit() -> impl Strategy<Value = Literal> {
             Just("\\.".to_string()),
             Just("\"".to_string()),
             Just("\\\\".to_string()),
-            Just("[0-9]+".to_string())
+            Just("[0-9]+".to_string()),
+            // A `"` inside a class is the class's (wirefilter regex/mod.rs).
+            Just("[a\"]".to_string()),
+            Just("[\\]\"]".to_string())
         ],
         0..5,
     )
@@ -131,7 +134,13 @@ fn operand(expr: BoxedStrategy<Expr>) -> impl Strategy<Value = Operand> {
     ];
     let base = prop_oneof![
         3 => ident().prop_map(Base::Field),
-        1 => (ident(), prop::collection::vec(arg, 0..3)).prop_map(|(name, args)| Base::Call { name, args }),
+        1 => (ident(), prop::collection::vec(arg.clone(), 0..3)).prop_map(|(name, args)| Base::Call { name, args }),
+        // Quantifiers print their logic and bare `x[*]` arguments in doubled
+        // parentheses, the only form wirefilter parses.
+        1 => (prop::sample::select(vec!["any", "all"]), arg).prop_map(|(name, a)| Base::Call {
+            name: Ident { name: name.into(), span: Span::default() },
+            args: vec![a],
+        }),
     ];
     (base, prop::collection::vec(step, 0..3)).prop_map(|(base, steps)| Operand {
         base,

@@ -82,7 +82,7 @@ impl Reader<'_> {
             "ip" => {
                 let text = s(self, "ip")?;
                 let net = match text.parse::<ipnet::IpNet>() {
-                    Ok(n) => n,
+                    Ok(n) => crate::literal::normalize_net(n),
                     Err(_) => match text.parse::<std::net::IpAddr>() {
                         Ok(ip) => ipnet::IpNet::from(crate::literal::normalize_ip(ip)),
                         Err(_) => {

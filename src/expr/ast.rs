@@ -412,7 +412,25 @@ impl fmt::Display for Operand {
                     if i > 0 {
                         f.write_str(", ")?;
                     }
+                    // wirefilter reads an argument as one comparison unless it
+                    // starts with `(` or `not`: logic, and a bare `x[*]` under a
+                    // quantifier, print in their own parentheses.
+                    let own_parens = match arg {
+                        Arg::Expr(Expr {
+                            kind: ExprKind::Logic { .. },
+                            ..
+                        }) => true,
+                        Arg::Expr(Expr {
+                            kind: ExprKind::Test(op),
+                            ..
+                        }) => {
+                            matches!(&*name.name, "any" | "all")
+                                && op.steps.last().is_some_and(|s| s.kind == StepKind::Each)
+                        }
+                        _ => false,
+                    };
                     match arg {
+                        Arg::Expr(e) if own_parens => write!(f, "({e})")?,
                         Arg::Expr(e) => write!(f, "{e}")?,
                         Arg::Lit(l) => write!(f, "{l}")?,
                     }
@@ -466,11 +484,23 @@ impl fmt::Display for Literal {
                 write!(f, "r{h}\"{text}\"{h}")
             }
             LitKind::Regex(text) => {
+                // The reverse of `lex::quoted_regex`: a `"` is escaped outside
+                // a `[…]` class and written as is inside one.
                 f.write_char('"')?;
+                let mut in_class = false;
                 let mut chars = text.chars();
                 while let Some(c) = chars.next() {
                     match c {
+                        '"' if in_class => f.write_char('"')?,
                         '"' => f.write_str("\\\"")?,
+                        '[' if !in_class => {
+                            in_class = true;
+                            f.write_char('[')?;
+                        }
+                        ']' if in_class => {
+                            in_class = false;
+                            f.write_char(']')?;
+                        }
                         // A backslash and the character after it pass through as a pair,
                         // so `\\"` is never read back as an escaped quote.
                         '\\' => {
@@ -487,6 +517,13 @@ impl fmt::Display for Literal {
             LitKind::Token(t) => f.write_str(t),
         }
     }
+}
+
+/// Bytes as a quoted string literal.
+pub(crate) fn quoted_text(bytes: &[u8]) -> String {
+    let mut s = String::new();
+    let _ = write_quoted(&mut s, bytes);
+    s
 }
 
 /// Writes bytes as a quoted string: printable text as is, `"` and `\` escaped,

@@ -146,6 +146,9 @@ pub enum Escapes {
 /// A `"…"` string at the start of `i` (which starts with `"`); returns the rest and
 /// the decoded bytes.
 pub fn quoted(i: &str, escapes: Escapes) -> Result<(&str, Vec<u8>), StrError> {
+    if escapes == Escapes::Regex {
+        return quoted_regex(i);
+    }
     // Most strings have no escape: copy them in one go.
     let body = i.get(1..).unwrap_or("");
     if let Some(end) = memchr::memchr2(b'"', b'\\', body.as_bytes())
@@ -200,6 +203,40 @@ pub fn quoted(i: &str, escapes: Escapes) -> Result<(&str, Vec<u8>), StrError> {
                         return Err(StrError::BadEscape(at, at + 1 + e.len_utf8()));
                     }
                 }
+            }
+            c => push_char(&mut out, c),
+        }
+    }
+    Err(StrError::Unterminated)
+}
+
+/// A quoted regex, read as wirefilter reads it since 0.6.1: outside a `[…]`
+/// class `\"` is `"` and `"` ends the string; inside a class `"` is a literal
+/// quote and `\"` keeps its backslash; every other backslash pair passes
+/// through to the regex engine. A class ends at its first unescaped `]`.
+fn quoted_regex(i: &str) -> Result<(&str, Vec<u8>), StrError> {
+    let mut out = Vec::new();
+    let mut in_class = false;
+    let mut chars = i.char_indices().skip(1);
+    while let Some((at, c)) = chars.next() {
+        match c {
+            '"' if !in_class => return Ok((i.get(at + 1..).unwrap_or(""), out)),
+            '\\' => {
+                let Some((_, e)) = chars.next() else {
+                    return Err(StrError::Unterminated);
+                };
+                if e != '"' || in_class {
+                    out.push(b'\\');
+                }
+                push_char(&mut out, e);
+            }
+            '[' if !in_class => {
+                in_class = true;
+                out.push(b'[');
+            }
+            ']' if in_class => {
+                in_class = false;
+                out.push(b']');
             }
             c => push_char(&mut out, c),
         }

@@ -184,6 +184,36 @@ impl Checker<'_> {
                 },
                 mapped: v.mapped,
             }),
+            // Inside `any`/`all`, an `Array<Bool>` is read element by element,
+            // as wirefilter reads `any(not at)` and `any((at and af))`.
+            Operandish::Value(v)
+                if !self.frames.is_empty()
+                    && !v.pending
+                    && matches!(v.ty, Type::Array(ref t) if **t == Type::Bool) =>
+            {
+                let mut each = operand.clone();
+                each.steps.push(crate::expr::ast::Step {
+                    kind: StepKind::Each,
+                    span: crate::diag::Span {
+                        start: operand.span.end,
+                        end: operand.span.end,
+                    },
+                });
+                // The label stays what was written (`at`), not `at[*]`.
+                match self.operand(&each)? {
+                    Operandish::Cond(c) => Some(c),
+                    Operandish::Value(v) => Some(Checked {
+                        cond: Cond::Atom {
+                            atom: Atom {
+                                lhs: v.val,
+                                op: AtomOp::IsTrue,
+                            },
+                            label: self.label(e.span, false, || e.to_string()),
+                        },
+                        mapped: v.mapped,
+                    }),
+                }
+            }
             Operandish::Value(v) => {
                 let d = if matches!(v.ty, Type::Array(ref t) if **t == Type::Bool)
                     || v.pending && v.ty == Type::Bool
@@ -325,6 +355,9 @@ fn op_accepts(op: CmpOp, ty: &Type) -> bool {
 
 /// Whether an operand uses `[*]` outside a nested `any`/`all`.
 fn has_each(op: &Operand) -> bool {
+    if let Some(direct) = operand::index_of_mapped_call(op) {
+        return has_each(&direct);
+    }
     op.steps.iter().any(|s| s.kind == StepKind::Each)
         || match &op.base {
             Base::Field(_) => false,

@@ -10,6 +10,9 @@ use crate::scheme::Type;
 
 impl Checker<'_> {
     pub(super) fn operand(&mut self, op: &Operand) -> Option<Operandish> {
+        if let Some(direct) = index_of_mapped_call(op) {
+            return self.operand(&direct);
+        }
         let base = match &op.base {
             Base::Field(id) => Operandish::Value(self.field(id)?),
             Base::Call { name, args } => self.call(op, name, args)?,
@@ -538,4 +541,53 @@ fn arg_text(arg: &Arg) -> String {
         Arg::Expr(e) => e.to_string(),
         Arg::Lit(l) => l.to_string(),
     }
+}
+
+/// `f(x[*], …)[n]` is `f(x[n], …)`: the call maps the elements of its first
+/// argument one by one, so element `n` of its result comes from element `n`
+/// (wirefilter types the call as an array and indexes it; both are nil when
+/// `x` has no element `n`). `None` unless `op` has that shape.
+pub(super) fn index_of_mapped_call(op: &Operand) -> Option<Operand> {
+    let Base::Call { name, args } = &op.base else {
+        return None;
+    };
+    if matches!(&*name.name, "any" | "all") {
+        return None;
+    }
+    let first_step = op.steps.first()?;
+    let StepKind::Index(n) = first_step.kind else {
+        return None;
+    };
+    let Some(Arg::Expr(Expr {
+        kind: ExprKind::Test(inner),
+        span,
+    })) = args.first()
+    else {
+        return None;
+    };
+    let mut eaches = inner.steps.iter().filter(|s| s.kind == StepKind::Each);
+    let (Some(_), None) = (eaches.next(), eaches.next()) else {
+        return None;
+    };
+    let mut inner = inner.clone();
+    for s in &mut inner.steps {
+        if s.kind == StepKind::Each {
+            s.kind = StepKind::Index(n);
+        }
+    }
+    let mut args = args.clone();
+    if let Some(first) = args.first_mut() {
+        *first = Arg::Expr(Expr {
+            kind: ExprKind::Test(inner),
+            span: *span,
+        });
+    }
+    Some(Operand {
+        base: Base::Call {
+            name: name.clone(),
+            args,
+        },
+        steps: op.steps.get(1..).unwrap_or(&[]).to_vec(),
+        span: op.span,
+    })
 }

@@ -168,6 +168,17 @@ impl Checker<'_> {
                             Ok(net) => ranges.push(IpRanges::net_range(&net)),
                             Err(m) => self.token_error(l, ErrorKind::InvalidCidr, m),
                         },
+                        // `1.1.1.01` in a set is `1.1.1.1`, as wirefilter reads
+                        // it (a lint warns; docs/expressions.md).
+                        SetItem::One(Literal {
+                            kind: LitKind::Token(t),
+                            ..
+                        }) if literal::leading_zero_ipv4(t).is_some() => {
+                            if let Some(v4) = literal::leading_zero_ipv4(t) {
+                                let ip = std::net::IpAddr::V4(v4);
+                                ranges.push((ip, ip));
+                            }
+                        }
                         SetItem::One(l) => {
                             if let Some(ip) = self.ip(l) {
                                 ranges.push((ip, ip));

@@ -286,7 +286,7 @@ impl<'s> Parser<'s> {
         let (mut rest, base) = match ws(rest).strip_prefix('(') {
             Some(args_start) => {
                 self.enter(ws(rest), 1)?;
-                let (r, args) = self.args(args_start)?;
+                let (r, args) = self.args(args_start, name)?;
                 self.leave();
                 (r, Base::Call { name: ident, args })
             }
@@ -356,14 +356,14 @@ impl<'s> Parser<'s> {
         })
     }
 
-    fn args(&mut self, i: &'s str) -> PResult<'s, Vec<Arg>> {
+    fn args(&mut self, i: &'s str, call: &str) -> PResult<'s, Vec<Arg>> {
         let mut args = Vec::new();
         let mut i = ws(i);
         if let Some(rest) = i.strip_prefix(')') {
             return Ok((rest, args));
         }
         loop {
-            let (rest, arg) = self.arg(ws(i))?;
+            let (rest, arg) = self.arg(ws(i), call)?;
             args.push(arg);
             let rest = ws(rest);
             if let Some(r) = rest.strip_prefix(',') {
@@ -376,7 +376,11 @@ impl<'s> Parser<'s> {
         }
     }
 
-    fn arg(&mut self, i: &'s str) -> PResult<'s, Arg> {
+    /// One argument, read as wirefilter reads it: a literal; a whole logical
+    /// expression when it starts with `(` or `not`; otherwise one operand with
+    /// at most one comparison, so that logic inside a call needs its own
+    /// parentheses (`any((a[*] == "x" or a[*] == "y"))`), as Cloudflare requires.
+    fn arg(&mut self, i: &'s str, call: &str) -> PResult<'s, Arg> {
         let literal_start = i.starts_with(['"', '-', '\''])
             || i.starts_with(|c: char| c.is_ascii_digit())
             || lex::raw(i).is_some();
@@ -384,7 +388,51 @@ impl<'s> Parser<'s> {
             let (rest, lit) = self.literal(i, Escapes::Bytes)?;
             return Ok((rest, Arg::Lit(lit)));
         }
-        let (rest, e) = self.expr(i)?;
+        let logical = i.starts_with('(')
+            || keyword(i, "not").is_some()
+            || i.starts_with('!') && !i.starts_with("!=");
+        if logical {
+            let (rest, e) = self.expr(i)?;
+            return Ok((rest, Arg::Expr(e)));
+        }
+        let (rest, e) = self.primary(i)?;
+        let j = ws(rest);
+        let logic_follows = [LogicOp::Or, LogicOp::Xor, LogicOp::And]
+            .iter()
+            .flat_map(|op| op.spellings().iter())
+            .any(|s| keyword(j, s).is_some());
+        if logic_follows {
+            // Read the whole expression only to show the accepted form.
+            let whole = self
+                .expr(i)
+                .ok()
+                .map(|(r, _)| i.get(..i.len() - r.len()).unwrap_or(i).trim_end());
+            let d = Diagnostic::new(
+                ErrorKind::UnexpectedToken,
+                self.span(i, whole.map_or(j, |w| i.get(w.len()..).unwrap_or(""))),
+                "logic inside a function call needs its own parentheses",
+            );
+            return Err(match whole {
+                Some(w) => d.with_help(format!(
+                    "write `{call}(({w}))`, the form Cloudflare accepts"
+                )),
+                None => d,
+            });
+        }
+        if matches!(call, "any" | "all")
+            && let ExprKind::Test(op) = &e.kind
+            && op.steps.last().is_some_and(|s| s.kind == StepKind::Each)
+        {
+            let text = i.get(..i.len() - rest.len()).unwrap_or("").trim_end();
+            return Err(Diagnostic::new(
+                ErrorKind::TypeMismatch,
+                e.span,
+                format!("`{text}` alone is not a condition inside `{call}(…)`"),
+            )
+            .with_help(format!(
+                "compare each element, e.g. `{call}({text} == …)`; for an array of booleans write `{call}(({text}))`"
+            )));
+        }
         Ok((rest, Arg::Expr(e)))
     }
 

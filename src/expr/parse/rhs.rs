@@ -118,7 +118,27 @@ impl<'s> Parser<'s> {
                     )
                     .with_help(format!("write `in ${name}`")));
                 }
-                // Contains and wildcard take Bytes: a string or hex bytes (`61:62`).
+                // Wildcard patterns are strings only, as wirefilter has them.
+                if matches!(op, CmpOp::Wildcard | CmpOp::StrictWildcard)
+                    && !(i.starts_with(['"', '\'']) || lex::raw(i).is_some())
+                {
+                    let d =
+                        self.unexpected(i, &format!("a quoted or raw string after `{op_text}`"));
+                    return Err(match lex::token(i) {
+                        Some((_, t)) if !t.is_empty() => {
+                            let text = literal::parse_hex_bytes(t)
+                                .ok()
+                                .map(|b| String::from_utf8_lossy(&b).into_owned())
+                                .unwrap_or_else(|| t.to_string());
+                            d.with_help(format!(
+                                "write the pattern as a string: `{op_text} {}`",
+                                crate::expr::ast::quoted_text(text.as_bytes())
+                            ))
+                        }
+                        _ => d,
+                    });
+                }
+                // Contains takes Bytes: a string or hex bytes (`61:62`).
                 let what = match op {
                     CmpOp::Contains | CmpOp::Wildcard | CmpOp::StrictWildcard => "a string",
                     _ => "a value",
@@ -210,9 +230,30 @@ impl<'s> Parser<'s> {
                 }
                 _ => (rest, SetItem::One(low)),
             };
+            // As in wirefilter, a delimited item (`"a"`, `r"a"`) needs no space
+            // before the next: `{"a""b"}`. Two unquoted tokens do.
+            let delimited = matches!(
+                &item,
+                SetItem::One(Literal {
+                    kind: LitKind::Str(_) | LitKind::Raw { .. },
+                    ..
+                }) | SetItem::Range(
+                    _,
+                    Literal {
+                        kind: LitKind::Str(_) | LitKind::Raw { .. },
+                        ..
+                    }
+                )
+            );
             items.push(item);
             let next = ws(rest);
-            if next.len() == rest.len() && !next.is_empty() && !next.starts_with(['}', ',']) {
+            if next.len() == rest.len()
+                && !next.is_empty()
+                && !next.starts_with(['}', ','])
+                && !delimited
+                && !next.starts_with('"')
+                && lex::raw(next).is_none()
+            {
                 return Err(self.unexpected(next, "a space between set items"));
             }
             i = next;

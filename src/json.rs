@@ -30,6 +30,19 @@ impl fmt::Display for JsonError {
     }
 }
 
+/// The message with its position: `malformed JSON at line L, column C: …`,
+/// or for a repeated key `… (line L, column C)`.
+pub fn located(e: &JsonError) -> String {
+    if e.message.contains("given twice") {
+        format!("{} (line {}, column {})", e.message, e.line, e.column)
+    } else {
+        format!(
+            "malformed JSON at line {}, column {}: {}",
+            e.line, e.column, e.message
+        )
+    }
+}
+
 enum Seg {
     Key(String),
     Index(usize),
@@ -161,7 +174,7 @@ impl<'de> Visitor<'de> for ValueSeed<'_> {
         while let Some(key) = map.next_key::<String>()? {
             if out.contains_key(&key) {
                 let message = format!(
-                    "the key `{key}` is given twice in one object (the API never does; the last would silently win)"
+                    "the key `{key}` is given twice in one object (the last would silently win)"
                 );
                 self.stack.borrow_mut().push(Seg::Key(key));
                 return Err(de::Error::custom(message));

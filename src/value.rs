@@ -60,14 +60,27 @@ pub struct Context {
 
 /// A context that could not be read (`context.md`, or a flat context of
 /// `expressions.md`), with the JSON path of the problem.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{path}: {message}")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ContextError {
     /// `$["os.build"]`, `$.request.ip`
     pub path: String,
     /// What is wrong.
     pub message: String,
+    /// Every further error of the same context: `(JSON path, message)`.
+    pub also: Vec<(String, String)>,
 }
+
+impl std::fmt::Display for ContextError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.path, self.message)?;
+        for (path, message) in &self.also {
+            write!(f, "\n{path}: {message}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ContextError {}
 
 impl Context {
     /// A context for `scheme` with every field nil.
@@ -120,6 +133,7 @@ impl Context {
         let obj = json.as_object().ok_or_else(|| ContextError {
             path: "$".into(),
             message: "expected an object mapping field names to values".into(),
+            also: Vec::new(),
         })?;
         let mut ctx = Context::new(scheme);
         for (name, v) in obj {
@@ -130,10 +144,12 @@ impl Context {
                     Some(s) => format!("unknown field `{name}` (did you mean `{s}`?)"),
                     None => format!("unknown field `{name}`"),
                 },
+                also: Vec::new(),
             })?;
             let (_, ty) = scheme.field_info(field).ok_or_else(|| ContextError {
                 path: path.clone(),
                 message: "field without a type".into(),
+                also: Vec::new(),
             })?;
             let value = if v.is_null() {
                 None
@@ -159,6 +175,7 @@ pub(crate) fn value_from_json(
     let bad = |expected: &str| ContextError {
         path: path.to_string(),
         message: format!("expected {expected}, found {}", crate::diag::json_kind(v)),
+        also: Vec::new(),
     };
     Ok(match (ty, v) {
         (Type::Bool, J::Bool(b)) => Value::Bool(*b),
@@ -171,6 +188,7 @@ pub(crate) fn value_from_json(
             let ip: IpAddr = s.parse().map_err(|_| ContextError {
                 path: path.to_string(),
                 message: format!("invalid ip address `{s}`"),
+                also: Vec::new(),
             })?;
             Value::Ip(crate::literal::normalize_ip(ip))
         }

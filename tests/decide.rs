@@ -106,7 +106,16 @@ fn run_decide(engine: &Engine, case: &DecideCase) -> Result<(), String> {
         engine.decide(&case.context, &mut scratch, explain),
         &case.context_error,
     ) {
-        (Err(e), Some(want)) if e.to_string().contains(want.as_str()) => return Ok(()),
+        (Err(e), Some(want)) if e.to_string().contains(want.as_str()) => {
+            // The batch path (text straight into the context) says the same.
+            return match engine.prepare_str(&case.context.to_string()) {
+                Err(e) if e.to_string().contains(want.as_str()) => Ok(()),
+                Err(e) => Err(format!(
+                    "batch path: context error `{e}`, expected `{want}`"
+                )),
+                Ok(_) => Err(format!("batch path: accepted, expected `{want}`")),
+            };
+        }
         (Err(e), _) => return Err(format!("context error: {e}")),
         (Ok(_), Some(want)) => return Err(format!("expected a context error containing `{want}`")),
         (Ok(d), None) => serde_json::to_value(&d).map_err(|e| e.to_string())?,

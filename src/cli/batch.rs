@@ -114,6 +114,7 @@ fn decide_lines(
                     id: None,
                     path: "$".into(),
                     message: format!("the line is not UTF-8 text: {e}"),
+                    also: Vec::new(),
                 };
                 // Serializing a record into memory cannot fail.
                 let _ = serde_json::to_writer(&mut out, &record);

@@ -67,18 +67,32 @@ pub fn load(path: &Path) -> Result<Engine, CliError> {
 pub fn run_eval(args: EvalArgs, out: &mut impl Write) -> Result<u8, CliError> {
     let engine = load(&args.config)?;
     let text = read_input(&args.context)?;
-    let json: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
-        CliError::Input(format!(
-            "{}: malformed JSON at line {}, column {}: {e}",
-            args.context.display(),
-            e.line(),
-            e.column()
-        ))
+    // Strict: a key given twice is an error here as in batch.
+    let json = zt_eval::json::parse(&text).map_err(|e| {
+        CliError::Input(if e.line == 0 {
+            format!("{}: {}", args.context.display(), e.message)
+        } else {
+            format!(
+                "{}: {}: {}",
+                args.context.display(),
+                e.path,
+                zt_eval::json::located(&e)
+            )
+        })
     })?;
     let mut scratch = engine.scratch();
     let decision = engine
         .decide(&json, &mut scratch, args.explain)
-        .map_err(|e| CliError::Input(format!("{}: {e}", args.context.display())))?;
+        .map_err(|e| {
+            let file = args.context.display();
+            CliError::Input(
+                e.to_string()
+                    .lines()
+                    .map(|l| format!("{file}: {l}"))
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+            )
+        })?;
     for w in &decision.warnings {
         eprintln!("warning: {}: {w}", args.context.display());
     }

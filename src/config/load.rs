@@ -114,10 +114,7 @@ impl Loader {
                 let message = if e.line == 0 {
                     e.message
                 } else {
-                    format!(
-                        "malformed JSON at line {}, column {}: {}",
-                        e.line, e.column, e.message
-                    )
+                    crate::json::located(&e)
                 };
                 self.problems.push(Problem {
                     severity: Severity::Error,

@@ -6,8 +6,7 @@ use serde::Deserialize;
 use serde::de::{self, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use std::fmt;
 
-/// name -> values, in input order. A repeated name keeps its first place and its
-/// last values, as a JSON object read into a map would.
+/// name -> values, in input order. A name given twice is an error.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Attributes(Vec<(String, Values)>);
 
@@ -56,10 +55,12 @@ impl<'de> Deserialize<'de> for Attributes {
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Attributes, A::Error> {
                 let mut out: Vec<(String, Values)> = Vec::new();
                 while let Some((name, values)) = map.next_entry::<String, Values>()? {
-                    match out.iter_mut().find(|(n, _)| *n == name) {
-                        Some(slot) => slot.1 = values,
-                        None => out.push((name, values)),
+                    if out.iter().any(|(n, _)| *n == name) {
+                        return Err(de::Error::custom(format!(
+                            "the key `{name}` is given twice in one object"
+                        )));
                     }
+                    out.push((name, values));
                 }
                 Ok(Attributes(out))
             }
@@ -142,6 +143,34 @@ impl<'de> Deserialize<'de> for Shape {
     }
 }
 
+/// A map in which a key given twice is an error (serde's maps keep the last).
+pub fn unique_map<'de, D, V>(d: D) -> Result<std::collections::BTreeMap<String, V>, D::Error>
+where
+    D: de::Deserializer<'de>,
+    V: Deserialize<'de>,
+{
+    struct Unique<V>(std::marker::PhantomData<V>);
+    impl<'de, V: Deserialize<'de>> Visitor<'de> for Unique<V> {
+        type Value = std::collections::BTreeMap<String, V>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("an object")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            let mut out = std::collections::BTreeMap::new();
+            while let Some((k, v)) = map.next_entry::<String, V>()? {
+                if out.contains_key(&k) {
+                    return Err(de::Error::custom(format!(
+                        "the key `{k}` is given twice in one object"
+                    )));
+                }
+                out.insert(k, v);
+            }
+            Ok(out)
+        }
+    }
+    d.deserialize_map(Unique(std::marker::PhantomData))
+}
+
 #[cfg(test)]
 mod tests {
     use super::Attributes;
@@ -152,7 +181,8 @@ mod tests {
 
     #[test]
     fn strings_arrays_repeats_and_invalid_values() -> Result<(), String> {
-        let a = read(r#"{"dept": "Eng", "teams": ["a", "b"], "dept": ["Ops"]}"#)?;
+        assert!(read(r#"{"dept": "Eng", "teams": ["a", "b"], "dept": ["Ops"]}"#).is_err());
+        let a = read(r#"{"dept": ["Ops"], "teams": ["a", "b"]}"#)?;
         let got: Vec<(&str, Vec<&str>)> = a
             .iter()
             .map(|(n, v)| (n, v.iter().map(String::as_str).collect()))

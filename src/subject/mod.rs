@@ -3,6 +3,7 @@
 //! that rules compare case-insensitively are normalised here, once.
 
 mod attributes;
+mod validate;
 
 pub use attributes::Attributes;
 use serde::Deserialize;
@@ -166,7 +167,7 @@ pub struct Request {
     /// The linked app token, when one was presented.
     pub linked_app_token: Option<LinkedAppToken>,
     /// evaluate URL -> verdict
-    #[serde(default)]
+    #[serde(default, deserialize_with = "attributes::unique_map")]
     pub external_evaluation: std::collections::BTreeMap<String, bool>,
 }
 
@@ -203,11 +204,33 @@ impl Subject {
     /// # Errors
     /// Unknown keys, wrong JSON types and invalid values, with their JSON path.
     pub fn from_json(v: &serde_json::Value) -> Result<(Subject, Vec<String>), ContextError> {
+        if let Some(e) = all_errors(v) {
+            return Err(e);
+        }
         let s: Subject = serde_path_to_error::deserialize(v).map_err(|e| ContextError {
             path: json_path(&e.path().to_string()),
-            message: e.inner().to_string(),
+            message: tidy(&e.inner().to_string()),
+            also: Vec::new(),
         })?;
         s.normalise()
+    }
+
+    /// Reads a context from JSON text as a person gives it (`eval`): strictly
+    /// (a key given twice is an error), with every error reported.
+    ///
+    /// # Errors
+    /// Malformed JSON with its line and column; every error of the context.
+    pub fn from_text_strict(text: &str) -> Result<(Subject, Vec<String>), ContextError> {
+        let v = crate::json::parse(text).map_err(|e| ContextError {
+            path: e.path.clone(),
+            message: if e.line == 0 {
+                e.message.clone()
+            } else {
+                crate::json::located(&e)
+            },
+            also: Vec::new(),
+        })?;
+        Subject::from_json(&v)
     }
 
     /// Reads a context straight from JSON text (no intermediate tree: the batch path).
@@ -216,10 +239,22 @@ impl Subject {
     /// Malformed JSON (path `$`), unknown keys, wrong JSON types and invalid values.
     pub fn from_text(text: &str) -> Result<(Subject, Vec<String>), ContextError> {
         // Tracking the path costs as much as the parse itself: read without it, and
-        // read again with it only to say where a bad context is wrong.
+        // read again, strictly, only to say everything that is wrong with a bad one.
+        // serde would read `[…]` as a struct by position: a context is an object.
+        if !text.trim_start().starts_with('{') {
+            return Subject::from_text_strict(text);
+        }
         match serde_json::from_str::<Subject>(text) {
-            Ok(s) => s.normalise(),
-            Err(_) => Subject::from_text_tracked(text),
+            // A value of the right JSON type but the wrong form: say all that
+            // is wrong, as for any other bad context.
+            Ok(s) => match s.normalise() {
+                Err(first) => Subject::from_text_strict(text).and(Err(first)),
+                ok => ok,
+            },
+            Err(_) => match Subject::from_text_strict(text) {
+                Err(e) => Err(e),
+                Ok(_) => Subject::from_text_tracked(text),
+            },
         }
     }
 
@@ -231,17 +266,20 @@ impl Subject {
                 ContextError {
                     path: "$".into(),
                     message: format!("malformed JSON at column {}: {inner}", inner.column()),
+                    also: Vec::new(),
                 }
             } else {
                 ContextError {
                     path: json_path(&e.path().to_string()),
-                    message: inner.to_string(),
+                    message: tidy(&inner.to_string()),
+                    also: Vec::new(),
                 }
             }
         })?;
         de.end().map_err(|e| ContextError {
             path: "$".into(),
             message: format!("malformed JSON at column {}: {e}", e.column()),
+            also: Vec::new(),
         })?;
         s.normalise()
     }
@@ -255,6 +293,7 @@ impl Subject {
             return Err(ContextError {
                 path: "$.id".into(),
                 message: "expected a string or a number".into(),
+                also: Vec::new(),
             });
         }
         if let Some(ip) = &s.request.ip
@@ -263,6 +302,7 @@ impl Subject {
             return Err(ContextError {
                 path: "$.request.ip".into(),
                 message: format!("invalid ip address `{ip}`"),
+                also: Vec::new(),
             });
         }
         for (key, field) in [
@@ -273,6 +313,7 @@ impl Subject {
                 return Err(ContextError {
                     path: format!("$.identity.{key}[{}]", serde_json::Value::from(name)),
                     message: "expected a string or an array of strings".into(),
+                    also: Vec::new(),
                 });
             }
         }
@@ -295,7 +336,27 @@ impl Subject {
                 ));
             }
         }
+        if let Some(r) = &s.identity.risk_score
+            && !validate::is_risk(r)
+        {
+            return Err(ContextError {
+                path: "$.identity.risk_score".into(),
+                message: format!(
+                    "unknown risk score `{r}`: expected `low`, `medium`, `high` or `unscored`"
+                ),
+                also: Vec::new(),
+            });
+        }
         if let Some(c) = &mut s.request.country {
+            if !validate::is_country(c) {
+                return Err(ContextError {
+                    path: "$.request.country".into(),
+                    message: format!(
+                        "invalid country code `{c}`: expected two letters or digits, as Cloudflare writes them (`PT`, `T1` for Tor, `XX` for unknown)"
+                    ),
+                    also: Vec::new(),
+                });
+            }
             c.make_ascii_uppercase();
         }
         Ok((self, warnings))
@@ -309,6 +370,29 @@ impl Subject {
             .and_then(|s| s.parse().ok())
             .map(crate::literal::normalize_ip)
     }
+}
+
+/// Every error of a context's tree, as one `ContextError`, or `None`.
+fn all_errors(v: &serde_json::Value) -> Option<ContextError> {
+    let mut errs = validate::context_errors(v).into_iter();
+    let (path, message) = errs.next()?;
+    Some(ContextError {
+        path,
+        message,
+        also: errs.collect(),
+    })
+}
+
+/// serde's words for a reader who does not know Rust: no type names.
+fn tidy(m: &str) -> String {
+    let m = m.split(" at line ").next().unwrap_or(m);
+    if let Some(i) = m.find(", expected struct ") {
+        return format!("{}, expected an object", &m[..i]);
+    }
+    if m.starts_with("invalid length") && m.contains("struct") {
+        return "expected an object, found an array".into();
+    }
+    m.replace("invalid type: ", "wrong type: ")
 }
 
 /// serde_path_to_error's `identity.groups[0]` as `$.identity.groups[0]`.

@@ -23,6 +23,8 @@ pub struct LineError {
     pub path: String,
     /// What is wrong.
     pub message: String,
+    /// Every further error of the line: `(JSON path, message)`.
+    pub also: Vec<(String, String)>,
 }
 
 impl Serialize for Record<'_> {
@@ -36,21 +38,26 @@ impl Serialize for Record<'_> {
 
 impl Serialize for LineError {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        struct Inner<'a>(&'a LineError);
+        struct Inner<'a>(&'a str, &'a str);
         impl Serialize for Inner<'_> {
             fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
                 let mut m = s.serialize_map(Some(2))?;
-                m.serialize_entry("path", &self.0.path)?;
-                m.serialize_entry("message", &self.0.message)?;
+                m.serialize_entry("path", self.0)?;
+                m.serialize_entry("message", self.1)?;
                 m.end()
             }
         }
         let mut m = s.serialize_map(None)?;
         m.serialize_entry("line", &self.line)?;
-        m.serialize_entry("error", &Inner(self))?;
         if let Some(id) = &self.id {
             m.serialize_entry("id", id)?;
         }
+        m.serialize_entry("error", &Inner(&self.path, &self.message))?;
+        // decision.md §3: every error of the line, the first being `error`.
+        let all: Vec<Inner<'_>> = std::iter::once(Inner(&self.path, &self.message))
+            .chain(self.also.iter().map(|(p, m)| Inner(p, m)))
+            .collect();
+        m.serialize_entry("errors", &all)?;
         m.end()
     }
 }
@@ -88,6 +95,7 @@ fn error_record(line: usize, text: &str, e: crate::subject::ContextError) -> Lin
             .and_then(|v| v.get("id").and_then(ContextId::of)),
         path: e.path,
         message: e.message,
+        also: e.also,
     }
 }
 

@@ -1,0 +1,240 @@
+//! Every error of a context at once (`context.md`): unknown keys, wrong JSON
+//! types, arrays where objects belong, and the values with a fixed form
+//! (`request.ip`, `request.country`, `identity.risk_score`). The batch path
+//! reads good contexts straight into `Subject`; this walk runs on the JSON tree
+//! of a context that failed there, or that `eval` reads, so that a person
+//! sees all that is wrong in one go, in words without Rust type names.
+
+use serde_json::Value;
+
+/// The shape of one context value.
+enum Shape {
+    Str,
+    Bool,
+    /// `id`: a string or a number.
+    Id,
+    /// An IP address.
+    Ip,
+    /// Two ASCII letters or digits.
+    Country,
+    /// `low`, `medium`, `high`, `unscored`.
+    Risk,
+    /// A string or an array of strings (SAML attributes, OIDC claims).
+    StrOrStrs,
+    Obj(&'static [(&'static str, Shape)]),
+    Arr(&'static Shape),
+    /// Any keys, each value of this shape.
+    Map(&'static Shape),
+}
+
+use Shape::{Arr, Bool, Country, Id, Ip, Map, Obj, Risk, Str, StrOrStrs};
+
+const STRS: Shape = Arr(&Str);
+
+const CONTEXT: Shape = Obj(&[
+    ("id", Id),
+    (
+        "identity",
+        Obj(&[
+            ("email", Str),
+            ("name", Str),
+            ("idp", Obj(&[("id", Str), ("type", Str)])),
+            (
+                "groups",
+                Arr(&Obj(&[("id", Str), ("name", Str), ("email", Str)])),
+            ),
+            ("saml_attributes", Map(&StrOrStrs)),
+            ("oidc_claims", Map(&StrOrStrs)),
+            ("github", Arr(&Obj(&[("org", Str), ("teams", STRS)]))),
+            ("amr", STRS),
+            ("auth_contexts", STRS),
+            ("risk_score", Risk),
+            ("service_token_uuid", Str),
+        ]),
+    ),
+    (
+        "device",
+        Obj(&[
+            ("os", Obj(&[("name", Str), ("version", Str)])),
+            ("network", Str),
+            ("serial_number", Str),
+            ("posture", Obj(&[("passed", STRS), ("failed", STRS)])),
+            (
+                "facts",
+                Obj(&[
+                    ("firewall", Bool),
+                    ("disk_encrypted", Bool),
+                    ("domain", Str),
+                    ("warp", Bool),
+                    ("gateway", Bool),
+                ]),
+            ),
+        ]),
+    ),
+    (
+        "request",
+        Obj(&[
+            ("ip", Ip),
+            ("country", Country),
+            ("certificate", Obj(&[("common_name", Str)])),
+            ("service_token", Obj(&[("id", Str)])),
+            ("linked_app_token", Obj(&[("app_uid", Str)])),
+            ("external_evaluation", Map(&Bool)),
+        ]),
+    ),
+]);
+
+/// Every error of `v` as a context: `(JSON path, message)`, in document order.
+pub fn context_errors(v: &Value) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    if !v.is_object() {
+        out.push((
+            "$".to_string(),
+            format!(
+                "a context is a JSON object, found {}",
+                crate::diag::json_kind(v)
+            ),
+        ));
+        return out;
+    }
+    walk(&CONTEXT, v, "$", &mut out);
+    out
+}
+
+/// Arrays may be `null` only where serde reads an absent value: not for lists.
+fn walk(shape: &Shape, v: &Value, path: &str, out: &mut Vec<(String, String)>) {
+    let mut bad = |want: &str| {
+        out.push((
+            path.to_string(),
+            format!("expected {want}, found {}", crate::diag::json_kind(v)),
+        ));
+    };
+    match shape {
+        Str => {
+            if !v.is_string() && !v.is_null() {
+                bad("a string");
+            }
+        }
+        Bool => {
+            if !v.is_boolean() && !v.is_null() {
+                bad("true or false");
+            }
+        }
+        Id => {
+            if !(v.is_string() || v.is_number() || v.is_null()) {
+                bad("a string or a number");
+            }
+        }
+        Ip => match v {
+            Value::Null => {}
+            Value::String(s) if s.parse::<std::net::IpAddr>().is_ok() => {}
+            Value::String(s) => out.push((path.to_string(), format!("invalid ip address `{s}`"))),
+            _ => bad("an ip address string"),
+        },
+        Country => match v {
+            Value::Null => {}
+            Value::String(s) if is_country(s) => {}
+            Value::String(s) => out.push((
+                path.to_string(),
+                format!("invalid country code `{s}`: expected two letters or digits, as Cloudflare writes them (`PT`, `T1` for Tor, `XX` for unknown)"),
+            )),
+            _ => bad("a country code string"),
+        },
+        Risk => match v {
+            Value::Null => {}
+            Value::String(s) if is_risk(s) => {}
+            Value::String(s) => out.push((
+                path.to_string(),
+                format!("unknown risk score `{s}`: expected `low`, `medium`, `high` or `unscored`"),
+            )),
+            _ => bad("a risk score string"),
+        },
+        StrOrStrs => match v {
+            Value::String(_) => {}
+            Value::Array(items) => {
+                for (i, x) in items.iter().enumerate() {
+                    walk(&Str, x, &format!("{path}[{i}]"), out);
+                }
+            }
+            _ => bad("a string or an array of strings"),
+        },
+        Obj(fields) => match v {
+            Value::Null => {}
+            Value::Object(map) => {
+                for (k, item) in map {
+                    let p = format!("{path}{}", crate::diag::path_key(k));
+                    match fields.iter().find(|(name, _)| name == k) {
+                        Some((_, s)) => walk(s, item, &p, out),
+                        None => {
+                            let hint = crate::diag::did_you_mean(k, fields.iter().map(|(n, _)| *n))
+                                .map(|s| format!(" (did you mean `{s}`?)"))
+                                .unwrap_or_default();
+                            let known = fields.iter().map(|(n, _)| format!("`{n}`")).collect::<Vec<_>>().join(", ");
+                            out.push((p, format!("unknown field `{k}`{hint}; expected one of {known}")));
+                        }
+                    }
+                }
+            }
+            _ => bad("an object"),
+        },
+        Arr(item) => match v {
+            Value::Array(items) => {
+                for (i, x) in items.iter().enumerate() {
+                    walk(item, x, &format!("{path}[{i}]"), out);
+                }
+            }
+            _ => bad("an array"),
+        },
+        Map(item) => match v {
+            Value::Null => {}
+            Value::Object(map) => {
+                // Keys are data here, not names: always in brackets.
+                for (k, x) in map {
+                    walk(item, x, &format!("{path}[{}]", Value::from(k.as_str())), out);
+                }
+            }
+            _ => bad("an object"),
+        },
+    }
+}
+
+/// `request.country`: two ASCII letters or digits.
+pub fn is_country(s: &str) -> bool {
+    s.len() == 2 && s.bytes().all(|b| b.is_ascii_alphanumeric())
+}
+
+/// `identity.risk_score`.
+pub fn is_risk(s: &str) -> bool {
+    matches!(s, "low" | "medium" | "high" | "unscored")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn every_error_at_once() {
+        let v = json!({"identity": {"emial": "a", "risk_score": "HIGH", "groups": "eng"},
+                       "request": {"country": "Germany", "ip": "10.1.2"}});
+        let errs = context_errors(&v);
+        let paths: Vec<&str> = errs.iter().map(|(p, _)| p.as_str()).collect();
+        assert_eq!(
+            paths,
+            [
+                "$.identity.emial",
+                "$.identity.risk_score",
+                "$.identity.groups",
+                "$.request.country",
+                "$.request.ip"
+            ]
+        );
+        assert!(errs.iter().all(|(_, m)| !m.contains("struct")));
+    }
+
+    #[test]
+    fn an_array_is_not_a_context() {
+        assert_eq!(context_errors(&json!([1, 2])).len(), 1);
+        assert_eq!(context_errors(&json!({"identity": ["a@b.com"]})).len(), 1);
+    }
+}

@@ -7,5 +7,6 @@ mod cli; // golden tests of the binary: stdout, stderr, exit code
 mod corpus; // every case file under corpus/
 mod corpus_eval; // the evaluation half of expression cases
 mod decide; // configuration decisions and validation problems
+mod files; // hostile files: FIFOs, links, size limits
 mod labels; // labels rendered from the source read as printed from the tree
 mod roundtrip; // parse -> print -> parse, and never-panic on random input

@@ -39,7 +39,12 @@ pub fn finish(cfg: &mut Config, problems: &mut Vec<Problem>) {
         }
     }
     for p in &cfg.device_profiles {
-        if p.settings.contains_key("include") && p.settings.contains_key("exclude") {
+        let set = |k: &str| {
+            p.settings
+                .get(k)
+                .is_some_and(|v| v.as_array().is_none_or(|a| !a.is_empty()))
+        };
+        if set("include") && set("exclude") {
             push(
                 problems,
                 Severity::Warning,

@@ -322,7 +322,8 @@ pub fn load_folder(dir: &Path, opts: &LoadOptions) -> (Config, Vec<Problem>) {
                     .unwrap_or(usize::MAX);
                 kinds.push((rank, path));
             }
-            _ if name.starts_with('.') => {}
+            // Hidden files and notes beside an export are not configuration.
+            _ if name.starts_with('.') || name.ends_with(".md") => {}
             // Other folders (contexts, tests) live beside configurations; one
             // named almost like a kind is a typo worth a word.
             _ if is_dir

@@ -326,7 +326,8 @@ impl Reader<'_> {
         };
         let settings = obj
             .iter()
-            .filter(|(k, _)| {
+            // A null setting is an absent one (config.md §1).
+            .filter(|(k, v)| {
                 !matches!(
                     k.as_str(),
                     "policy_id"
@@ -338,7 +339,7 @@ impl Reader<'_> {
                         | "default"
                         | "description"
                         | "subnet_id"
-                )
+                ) && !v.is_null()
             })
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect();

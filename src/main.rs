@@ -92,11 +92,19 @@ fn main() -> ExitCode {
         Command::Diff(a) => cli::diff::run(a, &mut out),
         Command::Sample(a) => cli::sample::run(a, &mut out),
     };
-    let flushed = out.flush();
-    match (result, flushed) {
-        (Ok(code), _) => ExitCode::from(code),
-        (Err(e), _) if e.is_broken_pipe() => ExitCode::SUCCESS,
-        (Err(e), _) => {
+    // Output is never lost silently: a write that fails at the last flush
+    // (a full disk) fails the command. A closed pipe (`| head`) is not an error.
+    let flushed = out
+        .flush()
+        .map_err(|e| cli::CliError::Io("cannot write output".into(), e));
+    let result = match (result, flushed) {
+        (Ok(code), Ok(())) => Ok(code),
+        (Ok(_), Err(e)) | (Err(e), _) => Err(e),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(e) if e.is_broken_pipe() => ExitCode::SUCCESS,
+        Err(e) => {
             let _ = writeln!(std::io::stderr(), "error: {e}");
             ExitCode::from(e.code())
         }

@@ -134,3 +134,37 @@ fn closed_stdout_ends_quietly() {
         "{out:?}"
     );
 }
+
+/// Every command that writes to stdout fails (exit 1) when the write fails, as
+/// on a full disk, instead of exiting 0 with the output lost (issue 15 item 7).
+#[test]
+fn a_full_disk_fails_every_command() -> Result<(), String> {
+    let acme = "corpus/examples/acme";
+    let runs: [&[&str]; 4] = [
+        &[
+            "eval",
+            "--config",
+            acme,
+            "--context",
+            "corpus/examples/acme/contexts/alice.json",
+        ],
+        &["check", "--config", acme],
+        &["expr", "os.name == \"mac\""],
+        &["sample", "--config", acme, "--count", "100"],
+    ];
+    for args in runs {
+        let full = std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .map_err(|e| e.to_string())?;
+        let status = Command::new(env!("CARGO_BIN_EXE_zt-eval"))
+            .args(args)
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .stdout(full)
+            .stderr(Stdio::null())
+            .status()
+            .map_err(|e| e.to_string())?;
+        assert_eq!(status.code(), Some(1), "{args:?}");
+    }
+    Ok(())
+}

@@ -26,7 +26,10 @@ fn a_fifo_named_like_a_kind_is_an_error_not_a_hang() -> std::io::Result<()> {
     assert!(made.success());
     let errs = errors_naming(dir.path(), "access_groups.json");
     assert_eq!(errs.len(), 1, "{errs:?}");
-    assert!(errs.iter().all(|e| e.contains("not a regular file")), "{errs:?}");
+    assert!(
+        errs.iter().all(|e| e.contains("not a regular file")),
+        "{errs:?}"
+    );
     Ok(())
 }
 

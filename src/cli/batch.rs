@@ -17,6 +17,20 @@ use zt_eval::whatif::{LineError, decide_line_into};
 /// Lines decided together: enough to keep every core busy, few enough to stay small.
 const CHUNK: usize = 4096;
 
+/// Input bytes one chunk holds at most (it holds at least one line).
+const CHUNK_BYTES: usize = 16 << 20;
+
+/// Output bytes a chunk should produce at most: with a large configuration a
+/// record can be far longer than its line, so the next chunk's line count
+/// follows the record size seen so far.
+const CHUNK_OUT_BYTES: usize = 64 << 20;
+
+/// The longest line read; a longer one is an error record (and skipped to its end).
+pub const MAX_LINE: usize = 16 << 20;
+
+/// The range that marks a line longer than `MAX_LINE`.
+const TOO_LONG: Range<usize> = usize::MAX..usize::MAX;
+
 /// Lines one worker task decides: large enough that scheduling costs little.
 const TASK: usize = 128;
 
@@ -32,8 +46,8 @@ pub struct BatchArgs {
     /// Include the explanation in every decision.
     #[arg(long)]
     explain: bool,
-    /// Worker threads (default: all cores).
-    #[arg(long)]
+    /// Worker threads (default: all cores; at most 512).
+    #[arg(long, value_parser = super::parse_threads)]
     threads: Option<usize>,
     /// Write the records here instead of stdout.
     #[arg(long, value_name = "FILE")]
@@ -48,27 +62,53 @@ struct Chunk {
     lines: Vec<(usize, Range<usize>)>,
 }
 
-/// Reads up to `CHUNK` lines after line `*line_no` into `chunk`, reusing its memory.
+/// Reads up to `max_lines` lines (and about `CHUNK_BYTES`) after line
+/// `*line_no` into `chunk`, reusing its memory.
 fn read_chunk(
     reader: &mut impl BufRead,
     line_no: &mut usize,
     path: &Path,
     chunk: &mut Chunk,
+    max_lines: usize,
 ) -> Result<(), CliError> {
     chunk.bytes.clear();
     chunk.lines.clear();
-    while chunk.lines.len() < CHUNK {
+    let io = |line: usize, e| {
+        CliError::Io(
+            format!("cannot read `{}` at line {line}", path.display()),
+            e,
+        )
+    };
+    while chunk.lines.len() < max_lines && chunk.bytes.len() < CHUNK_BYTES {
         let start = chunk.bytes.len();
-        let n = reader.read_until(b'\n', &mut chunk.bytes).map_err(|e| {
-            CliError::Io(
-                format!("cannot read `{}` at line {}", path.display(), *line_no + 1),
-                e,
-            )
-        })?;
+        let n = reader
+            .by_ref()
+            .take(MAX_LINE as u64 + 1)
+            .read_until(b'\n', &mut chunk.bytes)
+            .map_err(|e| io(*line_no + 1, e))?;
         if n == 0 {
             break;
         }
         *line_no += 1;
+        if n > MAX_LINE && chunk.bytes.last() != Some(&b'\n') {
+            // Too long: drop what was read and skip to the end of the line
+            // without keeping it, so an endless line cannot exhaust memory.
+            chunk.bytes.truncate(start);
+            let mut sink = Vec::new();
+            loop {
+                sink.clear();
+                let m = reader
+                    .by_ref()
+                    .take(1 << 20)
+                    .read_until(b'\n', &mut sink)
+                    .map_err(|e| io(*line_no, e))?;
+                if m == 0 || sink.last() == Some(&b'\n') {
+                    break;
+                }
+            }
+            chunk.lines.push((*line_no, TOO_LONG));
+            continue;
+        }
         chunk.lines.push((*line_no, start..start + n));
     }
     Ok(())
@@ -102,6 +142,19 @@ fn decide_lines(
 ) -> (Vec<u8>, usize) {
     let mut errors = 0;
     for (n, range) in lines {
+        if *range == TOO_LONG {
+            let record = LineError {
+                line: *n,
+                id: None,
+                path: "$".into(),
+                message: format!("the line is longer than the limit of {MAX_LINE} bytes"),
+                also: Vec::new(),
+            };
+            let _ = serde_json::to_writer(&mut out, &record);
+            out.push(b'\n');
+            errors += 1;
+            continue;
+        }
         let raw = bytes.get(range.clone()).unwrap_or_default();
         // Without its line ending, so a JSON error's column is within the line.
         let raw = raw.strip_suffix(b"\n").unwrap_or(raw);
@@ -157,6 +210,7 @@ fn decide_chunk(
 
 /// Runs `batch`.
 pub fn run(args: BatchArgs, stdout: &mut (impl Write + Send)) -> Result<u8, CliError> {
+    super::check_output(args.output.as_deref(), &[&args.contexts, &args.config])?;
     let engine = load(&args.config)?;
     let (input, size): (Box<dyn Read + Send>, Option<u64>) = if args.contexts.as_os_str() == "-" {
         (Box::new(std::io::stdin()), None)
@@ -210,7 +264,14 @@ pub fn run(args: BatchArgs, stdout: &mut (impl Write + Send)) -> Result<u8, CliE
     let free = Buffers::default();
     let mut chunk = Chunk::default();
     let mut next = Chunk::default();
-    read_chunk(&mut reader, &mut line_no, &args.contexts, &mut chunk)?;
+    let mut max_lines = CHUNK;
+    read_chunk(
+        &mut reader,
+        &mut line_no,
+        &args.contexts,
+        &mut chunk,
+        max_lines,
+    )?;
     // Everything runs on the pool: while the other workers decide this chunk, one
     // writes the previous chunk's records and reads the next chunk, then joins
     // the deciding. No thread waits for I/O and none competes with the workers.
@@ -223,11 +284,21 @@ pub fn run(args: BatchArgs, stdout: &mut (impl Write + Send)) -> Result<u8, CliE
                         out.write_all(&bytes)?;
                         give_back(&free, bytes);
                     }
-                    read_chunk(&mut reader, &mut line_no, &args.contexts, &mut next)
+                    read_chunk(
+                        &mut reader,
+                        &mut line_no,
+                        &args.contexts,
+                        &mut next,
+                        max_lines,
+                    )
                 },
                 || decide_chunk(&engine, &scratches, &chunk, args.explain, &free),
             );
             decided = done;
+            // The next chunk's lines, so that its records fit CHUNK_OUT_BYTES.
+            let out_bytes: usize = decided.iter().map(|(b, _)| b.len()).sum();
+            let per_line = out_bytes / chunk.lines.len().max(1) + 1;
+            max_lines = (CHUNK_OUT_BYTES / per_line).clamp(1, CHUNK);
             if let Some(bar) = &progress {
                 bar.inc(chunk.bytes.len() as u64);
             }

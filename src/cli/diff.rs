@@ -18,15 +18,28 @@ pub struct DiffArgs {
     /// The population: contexts, one JSON object per line (`-` reads stdin).
     #[arg(long, value_name = "X.jsonl")]
     contexts: PathBuf,
-    /// How many changed contexts to show.
-    #[arg(long, default_value_t = 20)]
-    limit: usize,
+    /// How many changed contexts to show (`all` for every one).
+    #[arg(long, default_value = "20", value_parser = parse_limit)]
+    limit: Limit,
     /// Exit with code 4 when anything changed (for CI gates).
     #[arg(long)]
     fail_on_change: bool,
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]
     format: Format,
+}
+
+/// `--limit N`, or `--limit all` (`None`).
+#[derive(Debug, Clone, Copy)]
+struct Limit(Option<usize>);
+
+fn parse_limit(s: &str) -> Result<Limit, String> {
+    if s == "all" {
+        return Ok(Limit(None));
+    }
+    s.parse()
+        .map(|n| Limit(Some(n)))
+        .map_err(|_| format!("expected a number or `all`, found `{s}`"))
 }
 
 /// Runs `diff`.
@@ -42,27 +55,36 @@ pub fn run(args: DiffArgs, out: &mut impl Write) -> Result<u8, CliError> {
             })?)
         };
     let mut read_error = None;
-    let lines = BufReader::new(input).lines().map_while(|l| match l {
-        Ok(l) => Some(l),
+    // Bytes, not text: a line that is not UTF-8 is counted and named, and the
+    // rest are still decided.
+    let lines = BufReader::new(input).split(b'\n').map_while(|l| match l {
+        Ok(mut l) => {
+            if l.last() == Some(&b'\r') {
+                l.pop();
+            }
+            Some(l)
+        }
         Err(e) => {
             read_error = Some(e);
             None
         }
     });
-    let report = zt_eval::whatif::diff(&before, &after, lines);
+    let keep = args.limit.0.unwrap_or(usize::MAX);
+    let report = zt_eval::whatif::diff(&before, &after, lines, keep);
     if let Some(e) = read_error {
         return Err(CliError::Io(
             format!("cannot read `{}`", args.contexts.display()),
             e,
         ));
     }
+    let limit = keep;
     match args.format {
         Format::Json => writeln!(
             out,
             "{}",
-            serde_json::to_string_pretty(&report.to_json(args.limit)).unwrap_or_default()
+            serde_json::to_string_pretty(&report.to_json(limit)).unwrap_or_default()
         )?,
-        Format::Text => write!(out, "{}", report.to_text(args.limit))?,
+        Format::Text => write!(out, "{}", report.to_text(limit))?,
     }
     Ok(if args.fail_on_change && report.changed > 0 {
         4

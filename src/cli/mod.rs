@@ -18,6 +18,8 @@ pub enum CliError {
     Io(String, io::Error),
     /// The input is invalid (exit 3).
     Input(String),
+    /// The command line asks for something impossible (exit 2).
+    Usage(String),
 }
 
 impl CliError {
@@ -26,6 +28,7 @@ impl CliError {
         match self {
             CliError::Io(..) => 1,
             CliError::Input(_) => 3,
+            CliError::Usage(_) => 2,
         }
     }
 
@@ -39,7 +42,7 @@ impl fmt::Display for CliError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             CliError::Io(what, e) => write!(f, "{what}: {e}"),
-            CliError::Input(m) => f.write_str(m),
+            CliError::Input(m) | CliError::Usage(m) => f.write_str(m),
         }
     }
 }
@@ -60,4 +63,42 @@ pub fn read_input(path: &Path) -> Result<String, CliError> {
     }
     std::fs::read_to_string(path)
         .map_err(|e| CliError::Io(format!("cannot read `{}`", path.display()), e))
+}
+
+/// Whether two paths name the same existing file (links and `..` included).
+pub fn same_file(a: &Path, b: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (std::fs::metadata(a), std::fs::metadata(b)) {
+        (Ok(x), Ok(y)) => x.dev() == y.dev() && x.ino() == y.ino(),
+        _ => false,
+    }
+}
+
+/// `--output` may not name an input: opening it for writing would truncate
+/// the input before it is read.
+pub fn check_output(output: Option<&Path>, inputs: &[&Path]) -> Result<(), CliError> {
+    let Some(out) = output else { return Ok(()) };
+    for input in inputs {
+        if same_file(out, input) {
+            return Err(CliError::Usage(format!(
+                "--output `{}` is an input of this command (`{}`); writing it would destroy it",
+                out.display(),
+                input.display()
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// The most worker threads `--threads` accepts.
+pub const MAX_THREADS: usize = 512;
+
+/// `--threads N`, 1 to `MAX_THREADS`.
+pub fn parse_threads(s: &str) -> Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(n) if (1..=MAX_THREADS).contains(&n) => Ok(n),
+        _ => Err(format!(
+            "expected a number of threads from 1 to {MAX_THREADS}, found `{s}`"
+        )),
+    }
 }

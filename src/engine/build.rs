@@ -210,7 +210,9 @@ fn build(config: Config, mut problems: Vec<Problem>) -> Result<Engine, ConfigErr
     let mut reads_posture = |cond: &crate::expr::cond::Cond| {
         cond.for_each_field(&mut |f| profiles_read_posture |= posture_fields.contains(&Some(f)));
     };
+    let mut regex_bytes = 0usize;
     let device = profiles(
+        &mut regex_bytes,
         &config.device_profiles,
         &device_scheme,
         "device_profiles",
@@ -220,6 +222,7 @@ fn build(config: Config, mut problems: Vec<Problem>) -> Result<Engine, ConfigErr
         &mut problems,
     );
     let ip = profiles(
+        &mut regex_bytes,
         &config.ip_profiles,
         &ip_scheme,
         "ip_profiles",
@@ -322,7 +325,16 @@ fn build(config: Config, mut problems: Vec<Problem>) -> Result<Engine, ConfigErr
 
 /// Checks and compiles each profile's `match`; returns the custom profiles in the
 /// order they are checked: ascending precedence, ties in input order.
+/// Compiled regex memory one configuration may use (`README.md`, Limits): 300
+/// profiles of `.{65535}` would otherwise take more than a gigabyte.
+pub const REGEX_BUDGET: usize = 128 << 20;
+
+#[allow(
+    clippy::too_many_arguments,
+    reason = "called once per profile kind; a struct would only rename the arguments"
+)]
 fn profiles(
+    regex_bytes: &mut usize,
     list: &[Profile],
     scheme: &Scheme,
     kind: &str,
@@ -337,9 +349,29 @@ fn profiles(
         if p.default {
             continue;
         }
+        // Past the regex budget nothing more is compiled: the error is given
+        // once, and memory stays near the budget.
+        if *regex_bytes > REGEX_BUDGET {
+            continue;
+        }
         match check_expression(src, scheme, &Default::default()) {
             Ok(checked) => {
                 validate::expression_warnings(&checked.expr, src, p, problems);
+                *regex_bytes += checked.cond.regex_memory();
+                if *regex_bytes > REGEX_BUDGET {
+                    problems.push(Problem {
+                        severity: Severity::Error,
+                        file: p.file.clone(),
+                        path: format!("{}.match", p.path),
+                        message: format!(
+                            "the configuration's regexes need more than the limit of {} MiB compiled, with this profile's; simplify the patterns (each `.{{n}}` or `[…]{{n}}` repeats its automaton n times)",
+                            REGEX_BUDGET >> 20
+                        ),
+                        expr: None,
+                        position: None,
+                    });
+                    continue;
+                }
                 let block = builder.add_root(&checked.cond);
                 guards.add(&checked.cond);
                 reads_posture(&checked.cond);

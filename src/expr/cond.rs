@@ -220,6 +220,21 @@ impl Cond {
         }
     }
 
+    /// Heap bytes of the compiled regexes it holds (the configuration's regex
+    /// budget adds these up).
+    pub fn regex_memory(&self) -> usize {
+        match self {
+            Cond::Const(_) | Cond::Ref { .. } => 0,
+            Cond::Logic(_, items) => items.iter().map(Cond::regex_memory).sum(),
+            Cond::Not(inner) => inner.regex_memory(),
+            Cond::Atom { atom, .. } => match &atom.op {
+                AtomOp::Matches(p) => p.matcher.memory_usage(),
+                _ => 0,
+            },
+            Cond::Quant { quant, .. } => quant.body.regex_memory(),
+        }
+    }
+
     /// Calls `f` with every label, quantifier bodies included, in order.
     pub fn for_each_label(&self, f: &mut impl FnMut(&crate::expr::label::Label)) {
         match self {

@@ -67,6 +67,23 @@ impl Matcher {
             .map(Matcher::Meta)
     }
 
+    /// Heap bytes of the compiled matcher (a lazy DFA's search cache, per
+    /// thread, comes on top and is bounded by regex-automata's default
+    /// capacity). The `regex` crate does not say: its size limit bounds it.
+    pub fn memory_usage(&self) -> usize {
+        match self {
+            Matcher::Seq(seq) => std::mem::size_of_val(&**seq),
+            // The automaton, its NFA, and one search cache as first made
+            // (each thread makes one; its size grows with the NFA's states).
+            Matcher::Lazy(dfa) => {
+                dfa.memory_usage()
+                    + dfa.get_nfa().memory_usage()
+                    + dfa.create_cache().memory_usage()
+            }
+            Matcher::Meta(_) => 1 << 20,
+        }
+    }
+
     /// A search cache, for `Lazy` matchers.
     pub fn cache(&self) -> Option<Cache> {
         match self {

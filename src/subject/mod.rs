@@ -241,7 +241,8 @@ impl Subject {
         // Tracking the path costs as much as the parse itself: read without it, and
         // read again, strictly, only to say everything that is wrong with a bad one.
         // serde would read `[…]` as a struct by position: a context is an object.
-        if !text.trim_start().starts_with('{') {
+        // A line long enough to hold an over-long value is checked whole.
+        if !text.trim_start().starts_with('{') || text.len() > validate::MAX_STRING {
             return Subject::from_text_strict(text);
         }
         match serde_json::from_str::<Subject>(text) {

@@ -84,6 +84,10 @@ const CONTEXT: Shape = Obj(&[
     ),
 ]);
 
+/// The longest string value a context may hold: longer ones are errors, so a
+/// `matches` never runs over megabytes of one value.
+pub const MAX_STRING: usize = 8 << 10;
+
 /// Every error of `v` as a context: `(JSON path, message)`, in document order.
 pub fn context_errors(v: &Value) -> Vec<(String, String)> {
     let mut out = Vec::new();
@@ -109,6 +113,18 @@ fn walk(shape: &Shape, v: &Value, path: &str, out: &mut Vec<(String, String)>) {
             format!("expected {want}, found {}", crate::diag::json_kind(v)),
         ));
     };
+    if let Value::String(text) = v
+        && text.len() > MAX_STRING
+    {
+        out.push((
+            path.to_string(),
+            format!(
+                "the value has {} bytes, more than the limit of {MAX_STRING}",
+                text.len()
+            ),
+        ));
+        return;
+    }
     match shape {
         Str => {
             if !v.is_string() && !v.is_null() {

@@ -16,11 +16,18 @@ pub struct DiffReport {
     pub changed: usize,
     /// Lines that could not be decided under either configuration.
     pub errors: usize,
+    /// The first of those lines' numbers (at most `ERROR_LINES_KEPT`), so a
+    /// person can find them.
+    pub error_lines: Vec<usize>,
     /// Change kind -> count, e.g. `("device_profile", "Developers", "Default") -> 300`.
     pub changes: BTreeMap<(String, String, String), usize>,
-    /// The changed contexts, in input order.
+    /// The first changed contexts, in input order: as many as were asked to
+    /// be kept (the counts above cover them all).
     pub changed_contexts: Vec<ContextChange>,
 }
+
+/// How many undecidable line numbers a report keeps.
+pub const ERROR_LINES_KEPT: usize = 100;
 
 /// What changed for one context.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -158,18 +165,28 @@ fn compare(
     Some(change)
 }
 
-/// Decides every line under both configurations and reports what changed.
-pub fn diff<I: IntoIterator<Item = String>>(
-    before: &Engine,
-    after: &Engine,
-    lines: I,
-) -> DiffReport {
+/// Decides every line under both configurations and reports what changed,
+/// keeping at most `keep` changed contexts as examples: memory stays bounded
+/// whatever the population. A line that is not UTF-8 or not a valid context is
+/// counted and named by its number; the others are decided.
+pub fn diff<I, L>(before: &Engine, after: &Engine, lines: I, keep: usize) -> DiffReport
+where
+    I: IntoIterator<Item = L>,
+    L: AsRef<[u8]>,
+{
     let mut report = DiffReport::default();
     let (mut sb, mut sa) = (before.scratch(), after.scratch());
-    for (i, text) in lines.into_iter().enumerate() {
+    for (i, bytes) in lines.into_iter().enumerate() {
+        let line = i + 1;
+        let bytes = bytes.as_ref();
+        let Ok(text) = std::str::from_utf8(bytes) else {
+            report.contexts += 1;
+            report.error(line);
+            continue;
+        };
         let (Some(b), Some(a)) = (
-            decide_line(before, &mut sb, i + 1, &text, false),
-            decide_line(after, &mut sa, i + 1, &text, false),
+            decide_line(before, &mut sb, line, text, false),
+            decide_line(after, &mut sa, line, text, false),
         ) else {
             continue;
         };
@@ -178,16 +195,25 @@ pub fn diff<I: IntoIterator<Item = String>>(
             (Record::Decision(b), Record::Decision(a)) => {
                 if let Some(c) = compare(&b, &a, &mut report) {
                     report.changed += 1;
-                    report.changed_contexts.push(c);
+                    if report.changed_contexts.len() < keep {
+                        report.changed_contexts.push(c);
+                    }
                 }
             }
-            _ => report.errors += 1,
+            _ => report.error(line),
         }
     }
     report
 }
 
 impl DiffReport {
+    fn error(&mut self, line: usize) {
+        self.errors += 1;
+        if self.error_lines.len() < ERROR_LINES_KEPT {
+            self.error_lines.push(line);
+        }
+    }
+
     /// The summary object of `decision.md` §4.
     pub fn summary_json(&self) -> Value {
         let changes: Vec<Value> = self
@@ -200,7 +226,7 @@ impl DiffReport {
                 _ => json!({"kind": kind, "before": b, "after": a, "count": count}),
             })
             .collect();
-        json!({"contexts": self.contexts, "changed": self.changed, "errors": self.errors, "changes": changes})
+        json!({"contexts": self.contexts, "changed": self.changed, "errors": self.errors, "error_lines": self.error_lines, "changes": changes})
     }
 
     /// The whole report as JSON, with at most `limit` changed contexts.
@@ -213,7 +239,18 @@ impl DiffReport {
         use std::fmt::Write;
         let mut out = format!("{} contexts, {} changed", self.contexts, self.changed);
         if self.errors > 0 {
-            let _ = write!(out, ", {} could not be decided", self.errors);
+            let lines: Vec<String> = self.error_lines.iter().map(ToString::to_string).collect();
+            let more = if self.errors > self.error_lines.len() {
+                ", …"
+            } else {
+                ""
+            };
+            let _ = write!(
+                out,
+                ", {} could not be decided (line {}{more}; `zt-eval batch` says why)",
+                self.errors,
+                lines.join(", ")
+            );
         }
         out.push('\n');
         let mut rows: Vec<(&(String, String, String), &usize)> = self.changes.iter().collect();

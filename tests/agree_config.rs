@@ -9,9 +9,8 @@ use proptest::test_runner::{Config as ProptestConfig, TestError, TestRunner};
 use serde_json::{Map, Value, json};
 use std::cell::Cell;
 use zt_eval::Subject;
-use zt_eval::decision::Selected;
-use zt_eval::oracle::config::{self as reference_config, RefDecision};
-use zt_eval::{Decision, Engine};
+use zt_eval::oracle::config as reference_config;
+use zt_eval::Engine;
 
 const IDPS: &[&str] = &["idp-okta", "idp-az"];
 const POSTURE_IDS: &[&str] = &[
@@ -525,27 +524,6 @@ fn context() -> impl Strategy<Value = Value> {
     })
 }
 
-/// The engine's typed decision in the reference's terms.
-fn engine_view(d: &Decision<'_>) -> RefDecision {
-    let posture = d.posture.clone().unwrap_or_default();
-    RefDecision {
-        device_profile: d.device_profile.as_ref().map(|p| p.selected.label(p.kind)),
-        ip_profile: d.ip_profile.as_ref().and_then(|p| match &p.selected {
-            Selected::Default(None) => None,
-            other => Some(other.label(p.kind)),
-        }),
-        access_groups: d.member_names().into_iter().map(String::from).collect(),
-        access_groups_unknown: d
-            .access_groups
-            .iter()
-            .flat_map(|g| g.unknown.iter().map(|u| u.group.name.clone()))
-            .collect(),
-        posture_passed: posture.passed,
-        posture_failed: posture.failed,
-        posture_unknown: posture.unknown,
-    }
-}
-
 #[test]
 fn engine_agrees_with_reference_config() {
     let config = ProptestConfig {
@@ -577,7 +555,7 @@ fn engine_agrees_with_reference_config() {
                 oracle.posture_unknown.clear();
             }
             prop_assert_eq!(
-                engine_view(&decision),
+                reference_config::view_of(&decision),
                 oracle,
                 "\nconfig: {}\ncontext: {}",
                 text,

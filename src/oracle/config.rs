@@ -39,6 +39,29 @@ pub struct RefDecision {
     pub posture_unknown: Vec<String>,
 }
 
+/// The engine's typed decision in the reference's terms, so that tests and
+/// fuzz targets compare the two the same way.
+pub fn view_of(d: &crate::engine::Decision<'_>) -> RefDecision {
+    use crate::engine::decision::Selected;
+    let posture = d.posture.clone().unwrap_or_default();
+    RefDecision {
+        device_profile: d.device_profile.as_ref().map(|p| p.selected.label(p.kind)),
+        ip_profile: d.ip_profile.as_ref().and_then(|p| match &p.selected {
+            Selected::Default(None) => None,
+            other => Some(other.label(p.kind)),
+        }),
+        access_groups: d.member_names().into_iter().map(String::from).collect(),
+        access_groups_unknown: d
+            .access_groups
+            .iter()
+            .flat_map(|g| g.unknown.iter().map(|u| u.group.name.clone()))
+            .collect(),
+        posture_passed: posture.passed,
+        posture_failed: posture.failed,
+        posture_unknown: posture.unknown,
+    }
+}
+
 /// Decides one subject against a configuration (assumed to have loaded without errors).
 pub fn decide(config: &Config, subject: &Subject) -> RefDecision {
     let mut out = RefDecision::default();

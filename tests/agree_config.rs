@@ -8,9 +8,9 @@ use proptest::sample::{select, subsequence};
 use proptest::test_runner::{Config as ProptestConfig, TestError, TestRunner};
 use serde_json::{Map, Value, json};
 use std::cell::Cell;
+use zt_eval::Engine;
 use zt_eval::Subject;
 use zt_eval::oracle::config as reference_config;
-use zt_eval::Engine;
 
 const IDPS: &[&str] = &["idp-okta", "idp-az"];
 const POSTURE_IDS: &[&str] = &[

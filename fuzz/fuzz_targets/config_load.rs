@@ -23,13 +23,20 @@ fuzz_target!(|data: &[u8]| {
         .chain(ATTACHED.iter().map(|k| format!("{k}/x.json")))
         .collect();
     for (i, part) in text.split('\0').enumerate().take(8) {
-        let Some(name) = names.get((part.len() + i * 7) % names.len()) else { continue };
+        let Some(name) = names.get((part.len() + i * 7) % names.len()) else {
+            continue;
+        };
         let path = dir.path().join(name);
         if let Some(parent) = path.parent() {
             let _ = std::fs::create_dir_all(parent);
         }
         let _ = std::fs::write(&path, part);
     }
-    let (config, problems) = load_path_with(dir.path(), &LoadOptions { max_file_bytes: 1 << 20 });
+    let (config, problems) = load_path_with(
+        dir.path(),
+        &LoadOptions {
+            max_file_bytes: 1 << 20,
+        },
+    );
     let _ = Engine::from_config(config, problems);
 });

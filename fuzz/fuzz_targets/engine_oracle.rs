@@ -65,7 +65,9 @@ struct Case {
 }
 
 fn pick<'a>(pool: &[&'a str], i: u8) -> &'a str {
-    pool.get(usize::from(i) % pool.len()).copied().unwrap_or_default()
+    pool.get(usize::from(i) % pool.len())
+        .copied()
+        .unwrap_or_default()
 }
 
 fn rule(r: &R, n_groups: usize) -> Value {
@@ -100,8 +102,10 @@ fn bundle(c: &Case) -> Value {
         .iter()
         .take(4)
         .enumerate()
-        .map(|(i, (e, p))| json!({"policy_id": format!("d-{i}"), "name": format!("D{i}"),
-                                  "precedence": u32::from(*p % 4), "match": pick(EXPRS, *e)}))
+        .map(|(i, (e, p))| {
+            json!({"policy_id": format!("d-{i}"), "name": format!("D{i}"),
+                                  "precedence": u32::from(*p % 4), "match": pick(EXPRS, *e)})
+        })
         .collect();
     let count = if c.list_complete { 2 } else { 3 };
     json!({
@@ -127,7 +131,10 @@ fn context(c: &Ctx) -> Value {
     }
     let mut device = serde_json::Map::new();
     if let Some(mac) = c.os {
-        device.insert("os".into(), json!({"name": if mac { "mac" } else { "linux" }, "version": "14.0"}));
+        device.insert(
+            "os".into(),
+            json!({"name": if mac { "mac" } else { "linux" }, "version": "14.0"}),
+        );
     }
     let mut facts = serde_json::Map::new();
     if let Some(f) = c.firewall {
@@ -138,9 +145,18 @@ fn context(c: &Ctx) -> Value {
     }
     device.insert("facts".into(), Value::Object(facts));
     let passed: Vec<&str> = c.passed.iter().take(2).map(|i| pick(POSTURE, *i)).collect();
-    let failed: Vec<&str> = c.failed.iter().take(2).map(|i| pick(POSTURE, *i)).filter(|p| !passed.contains(p)).collect();
+    let failed: Vec<&str> = c
+        .failed
+        .iter()
+        .take(2)
+        .map(|i| pick(POSTURE, *i))
+        .filter(|p| !passed.contains(p))
+        .collect();
     if !passed.is_empty() || !failed.is_empty() {
-        device.insert("posture".into(), json!({"passed": passed, "failed": failed}));
+        device.insert(
+            "posture".into(),
+            json!({"passed": passed, "failed": failed}),
+        );
     }
     let mut request = serde_json::Map::new();
     if let Some(i) = c.country {
@@ -163,6 +179,10 @@ fuzz_target!(|case: Case| {
             .unwrap_or_else(|e| panic!("{ctx}: {e}"));
         let (subject, _) = Subject::from_json(&ctx).unwrap_or_else(|e| panic!("{ctx}: {e}"));
         let want = reference::decide(&config, &subject);
-        assert_eq!(reference::view_of(&decision), want, "\nconfig: {text}\ncontext: {ctx}");
+        assert_eq!(
+            reference::view_of(&decision),
+            want,
+            "\nconfig: {text}\ncontext: {ctx}"
+        );
     }
 });

@@ -214,7 +214,6 @@ impl Diagnostic {
         let number = line.to_string();
         let pad = " ".repeat(number.len());
         let _ = writeln!(out, "{pad} |");
-        let _ = writeln!(out, "{number} | {}", line_text.replace('\t', " "));
         // The caret run covers the span's characters on its first line; an empty span
         // (the end of input) still gets one caret.
         let line_start = line_start(src, start);
@@ -224,12 +223,25 @@ impl Diagnostic {
             .get(start..span_end)
             .map_or(0, |s| s.chars().count())
             .max(1);
-        let _ = write!(
-            out,
-            "{pad} | {}{}",
-            " ".repeat(column - 1),
-            "^".repeat(width)
-        );
+        // A long line (a 100 KB expression) shows a window around the error,
+        // not the whole line and thousands of carets.
+        let chars: Vec<char> = line_text
+            .chars()
+            .map(|c| if c == '\t' { ' ' } else { c })
+            .collect();
+        let from = if chars.len() > EXCERPT {
+            (column - 1).saturating_sub(EXCERPT / 4)
+        } else {
+            0
+        };
+        let to = chars.len().min(from + EXCERPT);
+        let head = if from > 0 { "…" } else { "" };
+        let tail = if to < chars.len() { "…" } else { "" };
+        let shown: String = chars.get(from..to).unwrap_or_default().iter().collect();
+        let _ = writeln!(out, "{number} | {head}{shown}{tail}");
+        let offset = column - 1 - from + head.chars().count();
+        let width = width.min((to + 1).saturating_sub(column).max(1));
+        let _ = write!(out, "{pad} | {}{}", " ".repeat(offset), "^".repeat(width));
         if let Some(help) = &self.help {
             let _ = write!(out, " {help}");
         }
@@ -275,6 +287,9 @@ fn floor_char_boundary(src: &str, at: usize) -> usize {
     }
     at
 }
+
+/// The most characters of one source line an error shows.
+const EXCERPT: usize = 120;
 
 /// Renders several diagnostics of one source, separated by blank lines.
 pub fn render_all(diags: &[Diagnostic], src: &str, origin: Option<&str>) -> String {

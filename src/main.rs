@@ -1,7 +1,7 @@
 //! zt-eval: arguments -> read files -> library -> JSON or text -> exit code.
 //! The only file (with its `cli/` modules) that does I/O.
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 use std::io::Write;
 use std::process::ExitCode;
 
@@ -71,6 +71,17 @@ enum Command {
         after_help = "Examples:\n  zt-eval sample --config corpus/examples/acme --count 5000 --seed 1 > population.jsonl\n  zt-eval sample --config main/ --count 5000 | zt-eval diff --before main/ --after branch/ --contexts -\n\nThe same configuration, count and seed give the same population."
     )]
     Sample(cli::sample::SampleArgs),
+    /// Shell completions for bash, zsh, fish, elvish or PowerShell, on stdout.
+    #[command(
+        after_help = "Examples:\n  zt-eval completions bash > /etc/bash_completion.d/zt-eval\n  zt-eval completions zsh > \"${fpath[1]}/_zt-eval\""
+    )]
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// The man page (roff), on stdout.
+    #[command(after_help = "Example:\n  zt-eval man > /usr/local/share/man/man1/zt-eval.1")]
+    Man,
 }
 
 fn main() -> ExitCode {
@@ -82,6 +93,7 @@ fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
+    let json_errors = wants_json(&args.command);
     // Buffered but not locked: `batch` writes from a worker thread.
     let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout());
     let result = match args.command {
@@ -91,6 +103,16 @@ fn main() -> ExitCode {
         Command::Batch(a) => cli::batch::run(a, &mut out),
         Command::Diff(a) => cli::diff::run(a, &mut out),
         Command::Sample(a) => cli::sample::run(a, &mut out),
+        // Generated from the same clap definitions as the parser, so they
+        // never drift from the real flags.
+        Command::Completions { shell } => {
+            clap_complete::generate(shell, &mut Args::command(), "zt-eval", &mut out);
+            Ok(0)
+        }
+        Command::Man => clap_mangen::Man::new(Args::command())
+            .render(&mut out)
+            .map(|()| 0)
+            .map_err(|e| cli::CliError::Io("cannot write output".into(), e)),
     };
     // Output is never lost silently: a write that fails at the last flush
     // (a full disk) fails the command. A closed pipe (`| head`) is not an error.
@@ -104,9 +126,41 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => ExitCode::from(code),
         Err(e) if e.is_broken_pipe() => ExitCode::SUCCESS,
+        // cli.md: with --format json, errors are JSON on stdout, same exit code.
+        Err(e) if json_errors => {
+            let kind = match e.code() {
+                1 => "io",
+                2 => "usage",
+                _ => "input",
+            };
+            let errors: Vec<serde_json::Value> = e
+                .to_string()
+                .lines()
+                .map(|m| serde_json::json!({"kind": kind, "message": m}))
+                .collect();
+            let _ = writeln!(
+                std::io::stdout(),
+                "{}",
+                serde_json::json!({ "errors": errors })
+            );
+            ExitCode::from(e.code())
+        }
         Err(e) => {
             let _ = writeln!(std::io::stderr(), "error: {e}");
             ExitCode::from(e.code())
+        }
+    }
+}
+
+/// Whether the command asked for JSON output (its errors are JSON then too).
+fn wants_json(c: &Command) -> bool {
+    match c {
+        Command::Expr(a) => a.json(),
+        Command::Eval(a) => a.json(),
+        Command::Check(a) => a.json(),
+        Command::Diff(a) => a.json(),
+        Command::Batch(_) | Command::Sample(_) | Command::Completions { .. } | Command::Man => {
+            false
         }
     }
 }

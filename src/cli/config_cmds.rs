@@ -34,6 +34,23 @@ pub struct CheckArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]
     format: Format,
+    /// Warnings are errors (exit 3), an incomplete configuration included: for CI.
+    #[arg(long)]
+    strict: bool,
+}
+
+impl EvalArgs {
+    /// Whether `--format json` was asked for.
+    pub fn json(&self) -> bool {
+        self.format == Format::Json
+    }
+}
+
+impl CheckArgs {
+    /// Whether `--format json` was asked for.
+    pub fn json(&self) -> bool {
+        self.format == Format::Json
+    }
 }
 
 /// Prints problems to stderr in text form.
@@ -43,15 +60,25 @@ pub fn report(problems: &[Problem]) {
     }
 }
 
-/// Loads an engine, printing warnings; errors end the command with exit 3.
-pub fn load(path: &Path) -> Result<Engine, CliError> {
+/// Reads a configuration: a bundle, a folder, or a bundle on stdin (`-`).
+fn read_config(path: &Path) -> Result<(zt_eval::config::Config, Vec<Problem>), CliError> {
+    if path.as_os_str() == "-" {
+        let text = read_input(path)?;
+        return Ok(zt_eval::config::load_str(&text, "-"));
+    }
     if !path.exists() {
         return Err(CliError::Io(
             format!("cannot read `{}`", path.display()),
             std::io::Error::from(std::io::ErrorKind::NotFound),
         ));
     }
-    match Engine::from_path(path) {
+    Ok(zt_eval::config::load_path(path))
+}
+
+/// Loads an engine, printing warnings; errors end the command with exit 3.
+pub fn load(path: &Path) -> Result<Engine, CliError> {
+    let (config, problems) = read_config(path)?;
+    match Engine::from_config(config, problems) {
         Ok(e) => {
             report(e.warnings());
             Ok(e)
@@ -66,6 +93,11 @@ pub fn load(path: &Path) -> Result<Engine, CliError> {
 /// Runs `eval`.
 pub fn run_eval(args: EvalArgs, out: &mut impl Write) -> Result<u8, CliError> {
     let engine = load(&args.config)?;
+    if args.context.as_os_str() == "-" && args.config.as_os_str() == "-" {
+        return Err(CliError::Usage(
+            "--config and --context cannot both read stdin (`-`)".into(),
+        ));
+    }
     let text = read_input(&args.context)?;
     // Strict: a key given twice is an error here as in batch.
     let json = zt_eval::json::parse(&text).map_err(|e| {
@@ -109,13 +141,19 @@ pub fn run_eval(args: EvalArgs, out: &mut impl Write) -> Result<u8, CliError> {
 
 /// Runs `check`.
 pub fn run_check(args: CheckArgs, out: &mut impl Write) -> Result<u8, CliError> {
-    if !args.config.exists() {
-        return Err(CliError::Io(
-            format!("cannot read `{}`", args.config.display()),
-            std::io::Error::from(std::io::ErrorKind::NotFound),
-        ));
+    let (config, problems) = read_config(&args.config)?;
+    let mut problems = match Engine::from_config(config, problems) {
+        Ok(engine) => engine.warnings().to_vec(),
+        Err(e) => e.problems,
+    };
+    if args.strict {
+        for p in &mut problems {
+            if p.severity == Severity::Warning {
+                p.severity = Severity::Error;
+                p.message = format!("{} (--strict)", p.message);
+            }
+        }
     }
-    let problems = Engine::check(&args.config);
     let errors = problems
         .iter()
         .filter(|p| p.severity == Severity::Error)

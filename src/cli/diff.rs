@@ -42,6 +42,13 @@ fn parse_limit(s: &str) -> Result<Limit, String> {
         .map_err(|_| format!("expected a number or `all`, found `{s}`"))
 }
 
+impl DiffArgs {
+    /// Whether `--format json` was asked for.
+    pub fn json(&self) -> bool {
+        self.format == Format::Json
+    }
+}
+
 /// Runs `diff`.
 pub fn run(args: DiffArgs, out: &mut impl Write) -> Result<u8, CliError> {
     let before = load(&args.before)?;

@@ -14,8 +14,12 @@ use zt_eval::{Checked, check_expression};
 /// Arguments of `expr`.
 #[derive(clap::Args, Debug)]
 pub struct ExprArgs {
-    /// The expression, e.g. 'os.name == "mac"'.
-    expression: String,
+    /// The expression, e.g. 'os.name == "mac"'; `-` reads it from stdin.
+    #[arg(required_unless_present = "file", conflicts_with = "file")]
+    expression: Option<String>,
+    /// Read the expression from this file (`-`: stdin), for long expressions.
+    #[arg(long, value_name = "FILE")]
+    file: Option<PathBuf>,
     /// Built-in scheme to check against.
     #[arg(long, value_enum, default_value = "device")]
     kind: Kind,
@@ -33,6 +37,13 @@ pub struct ExprArgs {
     format: Format,
 }
 
+impl ExprArgs {
+    /// Whether `--format json` was asked for.
+    pub fn json(&self) -> bool {
+        self.format == Format::Json
+    }
+}
+
 /// Runs `expr`.
 pub fn run(args: ExprArgs, out: &mut impl Write) -> Result<u8, CliError> {
     let scheme = match &args.scheme {
@@ -41,7 +52,15 @@ pub fn run(args: ExprArgs, out: &mut impl Write) -> Result<u8, CliError> {
         None if args.kind == Kind::Ip => Scheme::ip(),
         None => Scheme::device(),
     };
-    let src = &args.expression;
+    let text = match (&args.expression, &args.file) {
+        (Some(e), None) if e == "-" => read_input(std::path::Path::new("-"))?,
+        (Some(e), None) => e.clone(),
+        (_, Some(path)) => read_input(path)?,
+        (None, None) => return Err(CliError::Usage("give an expression or --file".into())),
+    };
+    // A file's final newline is not part of the expression.
+    let src = text.strip_suffix('\n').unwrap_or(&text);
+    let src = src.strip_suffix('\r').unwrap_or(src);
     match check_expression(src, &scheme, &Limits::default()) {
         Ok(checked) => {
             let evaluated = match &args.context {

@@ -134,7 +134,11 @@ pub fn run_eval(args: EvalArgs, out: &mut impl Write) -> Result<u8, CliError> {
             "{}",
             serde_json::to_string_pretty(&decision).unwrap_or_default()
         )?,
-        Format::Text => write!(out, "{}", super::text::decision(&decision, args.explain))?,
+        Format::Text => write!(
+            out,
+            "{}",
+            super::text::decision(&decision, engine.config(), args.explain)
+        )?,
     }
     Ok(0)
 }

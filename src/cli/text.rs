@@ -1,8 +1,65 @@
 //! Decision -> text that reads like an answer (`cli.md`).
 
 use std::fmt::Write;
+use zt_eval::config::{Config, Rule, RuleAt};
 use zt_eval::decision::{ProfileOutcome, Selected};
 use zt_eval::{Decision, Tri};
+
+/// `Name (id)`, or the id alone when nothing by that id is known.
+fn named(name: Option<&str>, id: &str) -> String {
+    match name {
+        Some(n) if n != id => format!("{n} ({id})"),
+        _ => id.to_string(),
+    }
+}
+
+/// A rule as a person reads it: references by name with their id (`group
+/// Engineering (3e5f…)`), the JSON for the rest.
+fn rule_text(r: &RuleAt, cfg: &Config) -> String {
+    let group = |id: &str| {
+        cfg.groups
+            .iter()
+            .find(|g| g.id == id)
+            .map(|g| g.name.as_str())
+    };
+    let list = |id: &str| {
+        cfg.lists
+            .iter()
+            .find(|l| l.id == id)
+            .map(|l| l.name.as_str())
+    };
+    let posture = |id: &str| {
+        cfg.posture_rules
+            .iter()
+            .find(|p| p.id == id)
+            .map(|p| p.name.as_str())
+    };
+    let idp = |id: &str| {
+        cfg.identity_providers
+            .iter()
+            .find(|p| p.id == id)
+            .map(|p| p.name.as_str())
+    };
+    match &r.rule {
+        Rule::Group(id) => format!("group {}", named(group(id), id)),
+        Rule::EmailList(id) => format!("email in list {}", named(list(id), id)),
+        Rule::IpList(id) => format!("ip in list {}", named(list(id), id)),
+        Rule::DevicePosture(id) => format!("posture {}", named(posture(id), id)),
+        Rule::Okta(i) | Rule::AzureAd(i) | Rule::Gsuite(i) | Rule::Github(i) => {
+            let kind = r
+                .json
+                .as_object()
+                .and_then(|o| o.keys().next())
+                .map_or("idp", String::as_str);
+            format!(
+                "{kind} group `{}` of {}",
+                i.value,
+                named(idp(&i.idp), &i.idp)
+            )
+        }
+        _ => r.json.to_string(),
+    }
+}
 
 fn profile_line(p: &ProfileOutcome<'_>) -> String {
     let profile = match &p.selected {
@@ -22,7 +79,7 @@ fn profile_line(p: &ProfileOutcome<'_>) -> String {
 }
 
 /// The text form of a decision.
-pub fn decision(d: &Decision<'_>, explain: bool) -> String {
+pub fn decision(d: &Decision<'_>, cfg: &Config, explain: bool) -> String {
     let mut out = String::new();
     let id = d.id.as_ref().map(ToString::to_string);
     let _ = writeln!(
@@ -71,14 +128,48 @@ pub fn decision(d: &Decision<'_>, explain: bool) -> String {
         }
     }
     if let Some(p) = &d.posture {
-        let _ = writeln!(
-            out,
-            "  {:<16} {} passed, {} failed, {} unknown",
-            "posture",
-            p.passed.len(),
-            p.failed.len(),
-            p.unknown.len()
-        );
+        // Rule names, so a person need not look ids up (cli.md).
+        let names = |ids: &[String]| -> String {
+            ids.iter()
+                .map(|id| {
+                    cfg.posture_rules
+                        .iter()
+                        .find(|r| &r.id == id)
+                        .map_or(id.clone(), |r| r.name.clone())
+                })
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let mut parts = vec![if p.passed.is_empty() {
+            "0 passed".into()
+        } else {
+            format!("{} passed: {}", p.passed.len(), names(&p.passed))
+        }];
+        parts.push(if p.failed.is_empty() {
+            "0 failed".into()
+        } else {
+            format!("{} failed: {}", p.failed.len(), names(&p.failed))
+        });
+        parts.push(if p.unknown.is_empty() {
+            "0 unknown".into()
+        } else {
+            let why: Vec<String> = d
+                .unknown
+                .iter()
+                .filter_map(|u| match u {
+                    zt_eval::decision::UnknownInput::Posture { rule, reason } => {
+                        Some(format!("{} ({reason})", rule.name))
+                    }
+                    _ => None,
+                })
+                .collect();
+            if why.is_empty() {
+                format!("{} unknown: {}", p.unknown.len(), names(&p.unknown))
+            } else {
+                format!("{} unknown: {}", p.unknown.len(), why.join(", "))
+            }
+        });
+        let _ = writeln!(out, "  {:<16} {}", "posture", parts.join("; "));
     }
     if explain && let Some(why) = d.access_groups.as_ref().and_then(|g| g.why.as_ref()) {
         let _ = writeln!(out, "  why (groups)");
@@ -93,7 +184,9 @@ pub fn decision(d: &Decision<'_>, explain: bool) -> String {
                 let _ = writeln!(
                     out,
                     "      {:<12} {:<5} {}",
-                    r.rule.path, r.result, r.rule.json
+                    r.rule.path,
+                    r.result,
+                    rule_text(r.rule, cfg)
                 );
             }
             if !g.missing.is_empty() {

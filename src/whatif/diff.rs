@@ -44,6 +44,9 @@ pub struct ContextChange {
     pub lost: Vec<String>,
     /// Posture rules passed, before and after.
     pub posture: Option<(Vec<String>, Vec<String>)>,
+    /// Groups whose membership became or stopped being unknown:
+    /// `(group, before, after)` with `member`, `not a member`, `unknown`.
+    pub membership: Vec<(String, &'static str, &'static str)>,
 }
 
 impl ContextChange {
@@ -74,6 +77,14 @@ impl ContextChange {
                 json!({"passed_before": b, "passed_after": a}),
             );
         }
+        if !self.membership.is_empty() {
+            let m: Vec<Value> = self
+                .membership
+                .iter()
+                .map(|(g, b, a)| json!({"group": g, "before": b, "after": a}))
+                .collect();
+            out.insert("access_groups_membership".into(), Value::Array(m));
+        }
         Value::Object(out)
     }
 }
@@ -95,6 +106,14 @@ fn passed(d: &Decision<'_>) -> Vec<String> {
         .as_ref()
         .map(|p| p.passed.clone())
         .unwrap_or_default()
+}
+
+/// The groups whose membership is unknown.
+fn unknown_names<'e>(d: &Decision<'e>) -> Vec<&'e str> {
+    d.access_groups
+        .iter()
+        .flat_map(|g| g.unknown.iter().map(|u| u.group.name.as_str()))
+        .collect()
 }
 
 /// Compares two decisions of one context; `None` when nothing changed.
@@ -128,17 +147,43 @@ fn compare(
             *slot = Some((b, a));
         }
     }
-    let (gb, ga) = (before.member_names(), after.member_names());
-    change.gained = ga
-        .iter()
-        .filter(|g| !gb.contains(g))
-        .map(|g| g.to_string())
-        .collect();
-    change.lost = gb
-        .iter()
-        .filter(|g| !ga.contains(g))
-        .map(|g| g.to_string())
-        .collect();
+    // Member, not a member, or unknown (config.md §9): a move to or from
+    // unknown is its own kind of change, never a gain or a loss.
+    let state = |d: &Decision<'_>, name: &str| -> &'static str {
+        if d.member_names().contains(&name) {
+            "member"
+        } else if unknown_names(d).contains(&name) {
+            "unknown"
+        } else {
+            "not a member"
+        }
+    };
+    let mut names: Vec<&str> = before.member_names();
+    for n in after
+        .member_names()
+        .into_iter()
+        .chain(unknown_names(before))
+        .chain(unknown_names(after))
+    {
+        if !names.contains(&n) {
+            names.push(n);
+        }
+    }
+    for name in names {
+        match (state(before, name), state(after, name)) {
+            (b, a) if b == a => {}
+            ("not a member", "member") => change.gained.push(name.to_string()),
+            ("member", "not a member") => change.lost.push(name.to_string()),
+            (b, a) => change.membership.push((name.to_string(), b, a)),
+        }
+    }
+    kinds.extend(change.membership.iter().map(|(g, b, a)| {
+        (
+            "access_group_membership".to_string(),
+            g.clone(),
+            format!("{b} -> {a}"),
+        )
+    }));
     kinds.extend(
         change
             .gained
@@ -223,6 +268,9 @@ impl DiffReport {
                 "access_group_gained" | "access_group_lost" => {
                     json!({"kind": kind, "group": b, "count": count})
                 }
+                "access_group_membership" => {
+                    json!({"kind": kind, "group": b, "change": a, "count": count})
+                }
                 _ => json!({"kind": kind, "before": b, "after": a, "count": count}),
             })
             .collect();
@@ -258,6 +306,7 @@ impl DiffReport {
         for ((kind, b, a), n) in rows {
             let what = match kind.as_str() {
                 "access_group_gained" => format!("gained group {b}"),
+                "access_group_membership" => format!("group {b}: {a}"),
                 "access_group_lost" => format!("lost group {b}"),
                 "posture" => format!("posture passed [{b}] -> [{a}]"),
                 k => format!("{} {b} -> {a}", k.replace('_', " ")),
@@ -282,6 +331,9 @@ impl DiffReport {
                 }
                 if !c.lost.is_empty() {
                     parts.push(format!("lost {}", c.lost.join(", ")));
+                }
+                for (g, b, a) in &c.membership {
+                    parts.push(format!("{g}: {b} -> {a}"));
                 }
                 if c.posture.is_some() {
                     parts.push("posture changed".into());

@@ -224,10 +224,8 @@ pub fn run(args: BatchArgs, stdout: &mut (impl Write + Send)) -> Result<u8, CliE
         Some(n) if std::io::stderr().is_terminal() => {
             let bar = indicatif::ProgressBar::new(n);
             bar.set_style(
-                indicatif::ProgressStyle::with_template(
-                    "{bar:40} {bytes}/{total_bytes} {per_sec} eta {eta}",
-                )
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+                indicatif::ProgressStyle::with_template("{bar:40} {percent:>3}%  {msg}  eta {eta}")
+                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
             );
             Some(bar)
         }
@@ -265,6 +263,8 @@ pub fn run(args: BatchArgs, stdout: &mut (impl Write + Send)) -> Result<u8, CliE
     let mut chunk = Chunk::default();
     let mut next = Chunk::default();
     let mut max_lines = CHUNK;
+    let started = std::time::Instant::now();
+    let mut records = 0usize;
     read_chunk(
         &mut reader,
         &mut line_no,
@@ -299,8 +299,11 @@ pub fn run(args: BatchArgs, stdout: &mut (impl Write + Send)) -> Result<u8, CliE
             let out_bytes: usize = decided.iter().map(|(b, _)| b.len()).sum();
             let per_line = out_bytes / chunk.lines.len().max(1) + 1;
             max_lines = (CHUNK_OUT_BYTES / per_line).clamp(1, CHUNK);
+            records += chunk.lines.len();
             if let Some(bar) = &progress {
                 bar.inc(chunk.bytes.len() as u64);
+                let rate = records as f64 / started.elapsed().as_secs_f64().max(1e-3);
+                bar.set_message(format!("{records} records, {rate:.0}/s"));
             }
             // The lines before a read error were decided: their records go out first.
             if read.is_err() {
@@ -320,6 +323,12 @@ pub fn run(args: BatchArgs, stdout: &mut (impl Write + Send)) -> Result<u8, CliE
     out.flush()?;
     if let Some(bar) = progress {
         bar.finish_and_clear();
+        // One line that says what was done, when a person is watching.
+        let secs = started.elapsed().as_secs_f64();
+        eprintln!(
+            "decided {records} lines in {secs:.1} s ({:.0} records/s), {errors} error record(s)",
+            records as f64 / secs.max(1e-3)
+        );
     }
     if errors > 0 {
         eprintln!("{errors} of the records are errors");

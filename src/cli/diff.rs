@@ -2,7 +2,16 @@
 
 use super::CliError;
 use super::config_cmds::load;
-use crate::Format;
+/// `diff`'s output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DiffFormat {
+    /// For people.
+    Text,
+    /// Stable field names, for programs.
+    Json,
+    /// A Markdown table and examples, for a pull-request comment.
+    Markdown,
+}
 use std::io::{BufRead, BufReader, Write};
 use std::path::PathBuf;
 
@@ -24,9 +33,10 @@ pub struct DiffArgs {
     /// Exit with code 4 when anything changed (for CI gates).
     #[arg(long)]
     fail_on_change: bool,
-    /// Output format.
+    /// Output format: text, json, or markdown (a summary table and examples,
+    /// for a pull-request comment).
     #[arg(long, value_enum, default_value = "text")]
-    format: Format,
+    format: DiffFormat,
 }
 
 /// `--limit N`, or `--limit all` (`None`).
@@ -45,7 +55,7 @@ fn parse_limit(s: &str) -> Result<Limit, String> {
 impl DiffArgs {
     /// Whether `--format json` was asked for.
     pub fn json(&self) -> bool {
-        self.format == Format::Json
+        self.format == DiffFormat::Json
     }
 }
 
@@ -86,12 +96,13 @@ pub fn run(args: DiffArgs, out: &mut impl Write) -> Result<u8, CliError> {
     }
     let limit = keep;
     match args.format {
-        Format::Json => writeln!(
+        DiffFormat::Markdown => write!(out, "{}", report.to_markdown(limit))?,
+        DiffFormat::Json => writeln!(
             out,
             "{}",
             serde_json::to_string_pretty(&report.to_json(limit)).unwrap_or_default()
         )?,
-        Format::Text => write!(out, "{}", report.to_text(limit))?,
+        DiffFormat::Text => write!(out, "{}", report.to_text(limit))?,
     }
     Ok(if args.fail_on_change && report.changed > 0 {
         4

@@ -50,6 +50,32 @@ pub struct ContextChange {
 }
 
 impl ContextChange {
+    /// What changed, in words, one part per kind of change.
+    pub fn parts(&self) -> Vec<String> {
+        let mut parts = Vec::new();
+        for (key, change) in [
+            ("device profile", &self.device_profile),
+            ("ip profile", &self.ip_profile),
+        ] {
+            if let Some((b, a)) = change {
+                parts.push(format!("{key}: {b} -> {a}"));
+            }
+        }
+        if !self.gained.is_empty() {
+            parts.push(format!("gained {}", self.gained.join(", ")));
+        }
+        if !self.lost.is_empty() {
+            parts.push(format!("lost {}", self.lost.join(", ")));
+        }
+        for (g, b, a) in &self.membership {
+            parts.push(format!("{g}: {b} -> {a}"));
+        }
+        if self.posture.is_some() {
+            parts.push("posture changed".into());
+        }
+        parts
+    }
+
     /// The JSON of `decision.md` §4.
     pub fn to_json(&self) -> Value {
         let mut out = serde_json::Map::new();
@@ -282,6 +308,54 @@ impl DiffReport {
         json!({"summary": self.summary_json(), "changed": self.changed_contexts.iter().take(limit).map(ContextChange::to_json).collect::<Vec<_>>()})
     }
 
+    /// Markdown for a pull-request comment: the summary, a table of changes
+    /// by count, then up to `limit` examples.
+    pub fn to_markdown(&self, limit: usize) -> String {
+        use std::fmt::Write;
+        let cell = |s: &str| s.replace('|', "\\|");
+        let mut out = format!(
+            "**zt-eval diff**: {} contexts, {} changed",
+            self.contexts, self.changed
+        );
+        if self.errors > 0 {
+            let _ = write!(out, ", {} could not be decided", self.errors);
+        }
+        out.push_str("\n\n");
+        if self.changes.is_empty() {
+            out.push_str("No decision changes.\n");
+            return out;
+        }
+        out.push_str("| change | before | after | contexts |\n|---|---|---|---:|\n");
+        let mut rows: Vec<(&(String, String, String), &usize)> = self.changes.iter().collect();
+        rows.sort_by(|a, b| b.1.cmp(a.1));
+        for ((kind, b, a), n) in rows {
+            let (what, b, a) = match kind.as_str() {
+                "access_group_gained" => (format!("gained group {b}"), "", ""),
+                "access_group_lost" => (format!("lost group {b}"), "", ""),
+                "access_group_membership" => {
+                    let (x, y) = a.split_once(" -> ").unwrap_or((a.as_str(), ""));
+                    (format!("group {b}"), x, y)
+                }
+                k => (k.replace('_', " "), b.as_str(), a.as_str()),
+            };
+            let _ = writeln!(out, "| {} | {} | {} | {n} |", cell(&what), cell(b), cell(a));
+        }
+        let shown: Vec<&ContextChange> = self.changed_contexts.iter().take(limit).collect();
+        if !shown.is_empty() {
+            let _ = writeln!(
+                out,
+                "\n<details><summary>{} example(s)</summary>\n",
+                shown.len()
+            );
+            for c in shown {
+                let id = c.id.as_ref().map(ToString::to_string).unwrap_or_default();
+                let _ = writeln!(out, "- `{}`: {}", cell(&id), cell(&c.parts().join("; ")));
+            }
+            out.push_str("\n</details>\n");
+        }
+        out
+    }
+
     /// The text form: the summary, the counts, then up to `limit` examples.
     pub fn to_text(&self, limit: usize) -> String {
         use std::fmt::Write;
@@ -317,27 +391,7 @@ impl DiffReport {
             let _ = writeln!(out, "examples:");
             for c in self.changed_contexts.iter().take(limit) {
                 let id = c.id.as_ref().map(ToString::to_string).unwrap_or_default();
-                let mut parts = Vec::new();
-                for (key, change) in [
-                    ("device profile", &c.device_profile),
-                    ("ip profile", &c.ip_profile),
-                ] {
-                    if let Some((b, a)) = change {
-                        parts.push(format!("{key}: {b} -> {a}"));
-                    }
-                }
-                if !c.gained.is_empty() {
-                    parts.push(format!("gained {}", c.gained.join(", ")));
-                }
-                if !c.lost.is_empty() {
-                    parts.push(format!("lost {}", c.lost.join(", ")));
-                }
-                for (g, b, a) in &c.membership {
-                    parts.push(format!("{g}: {b} -> {a}"));
-                }
-                if c.posture.is_some() {
-                    parts.push("posture changed".into());
-                }
+                let parts = c.parts();
                 let _ = writeln!(out, "  {id}: {}", parts.join("; "));
             }
         }

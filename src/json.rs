@@ -179,10 +179,12 @@ impl<'de> Visitor<'de> for ValueSeed<'_> {
                 self.stack.borrow_mut().push(Seg::Key(key));
                 return Err(de::Error::custom(message));
             }
-            self.stack.borrow_mut().push(Seg::Key(key.clone()));
+            // The key waits on the path stack while its value is read: no copy.
+            self.stack.borrow_mut().push(Seg::Key(key));
             let v = map.next_value_seed(ValueSeed { stack: self.stack })?;
-            self.stack.borrow_mut().pop();
-            out.insert(key, v);
+            if let Some(Seg::Key(key)) = self.stack.borrow_mut().pop() {
+                out.insert(key, v);
+            }
         }
         Ok(Value::Object(out))
     }

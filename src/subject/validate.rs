@@ -6,6 +6,17 @@
 //! sees all that is wrong in one go, in words without Rust type names.
 
 use serde_json::Value;
+use std::fmt::Write;
+
+/// `.key`, or `["a key"]` for one that is not a plain name.
+fn push_key(path: &mut String, k: &str) {
+    if !k.is_empty() && k.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+        path.push('.');
+        path.push_str(k);
+    } else {
+        path.push_str(&crate::diag::path_key(k));
+    }
+}
 
 /// The shape of one context value.
 enum Shape {
@@ -101,13 +112,16 @@ pub fn context_errors(v: &Value) -> Vec<(String, String)> {
         ));
         return out;
     }
-    walk(&CONTEXT, v, "$", &mut out);
+    let mut path = String::from("$");
+    walk(&CONTEXT, v, &mut path, &mut out);
     out
 }
 
 /// Arrays may be `null` only where serde reads an absent value: not for lists.
-fn walk(shape: &Shape, v: &Value, path: &str, out: &mut Vec<(String, String)>) {
-    let mut bad = |want: &str| {
+/// `path` grows by a segment for each child and is cut back after it: the
+/// walk of a good context allocates nothing but that one string.
+fn walk(shape: &Shape, v: &Value, path: &mut String, out: &mut Vec<(String, String)>) {
+    let bad = |want: &str, path: &str, out: &mut Vec<(String, String)>| {
         out.push((
             path.to_string(),
             format!("expected {want}, found {}", crate::diag::json_kind(v)),
@@ -128,24 +142,24 @@ fn walk(shape: &Shape, v: &Value, path: &str, out: &mut Vec<(String, String)>) {
     match shape {
         Str => {
             if !v.is_string() && !v.is_null() {
-                bad("a string");
+                bad("a string", path, out);
             }
         }
         Bool => {
             if !v.is_boolean() && !v.is_null() {
-                bad("true or false");
+                bad("true or false", path, out);
             }
         }
         Id => {
             if !(v.is_string() || v.is_number() || v.is_null()) {
-                bad("a string or a number");
+                bad("a string or a number", path, out);
             }
         }
         Ip => match v {
             Value::Null => {}
             Value::String(s) if s.parse::<std::net::IpAddr>().is_ok() => {}
             Value::String(s) => out.push((path.to_string(), format!("invalid ip address `{s}`"))),
-            _ => bad("an ip address string"),
+            _ => bad("an ip address string", path, out),
         },
         Country => match v {
             Value::Null => {}
@@ -154,7 +168,7 @@ fn walk(shape: &Shape, v: &Value, path: &str, out: &mut Vec<(String, String)>) {
                 path.to_string(),
                 format!("invalid country code `{s}`: expected two letters or digits, as Cloudflare writes them (`PT`, `T1` for Tor, `XX` for unknown)"),
             )),
-            _ => bad("a country code string"),
+            _ => bad("a country code string", path, out),
         },
         Risk => match v {
             Value::Null => {}
@@ -163,25 +177,30 @@ fn walk(shape: &Shape, v: &Value, path: &str, out: &mut Vec<(String, String)>) {
                 path.to_string(),
                 format!("unknown risk score `{s}`: expected `low`, `medium`, `high` or `unscored`"),
             )),
-            _ => bad("a risk score string"),
+            _ => bad("a risk score string", path, out),
         },
         StrOrStrs => match v {
             Value::String(_) => {}
             Value::Array(items) => {
                 for (i, x) in items.iter().enumerate() {
-                    walk(&Str, x, &format!("{path}[{i}]"), out);
+                    let len = path.len();
+                    let _ = write!(path, "[{i}]");
+                    walk(&Str, x, path, out);
+                    path.truncate(len);
                 }
             }
-            _ => bad("a string or an array of strings"),
+            _ => bad("a string or an array of strings", path, out),
         },
         Obj(fields) => match v {
             Value::Null => {}
             Value::Object(map) => {
                 for (k, item) in map {
-                    let p = format!("{path}{}", crate::diag::path_key(k));
+                    let len = path.len();
+                    push_key(path, k);
                     match fields.iter().find(|(name, _)| name == k) {
-                        Some((_, s)) => walk(s, item, &p, out),
+                        Some((_, s)) => walk(s, item, path, out),
                         None => {
+                            let p = path.clone();
                             let hint = crate::diag::did_you_mean(k, fields.iter().map(|(n, _)| *n))
                                 .map(|s| format!(" (did you mean `{s}`?)"))
                                 .unwrap_or_default();
@@ -189,27 +208,34 @@ fn walk(shape: &Shape, v: &Value, path: &str, out: &mut Vec<(String, String)>) {
                             out.push((p, format!("unknown field `{k}`{hint}; expected one of {known}")));
                         }
                     }
+                    path.truncate(len);
                 }
             }
-            _ => bad("an object"),
+            _ => bad("an object", path, out),
         },
         Arr(item) => match v {
             Value::Array(items) => {
                 for (i, x) in items.iter().enumerate() {
-                    walk(item, x, &format!("{path}[{i}]"), out);
+                    let len = path.len();
+                    let _ = write!(path, "[{i}]");
+                    walk(item, x, path, out);
+                    path.truncate(len);
                 }
             }
-            _ => bad("an array"),
+            _ => bad("an array", path, out),
         },
         Map(item) => match v {
             Value::Null => {}
             Value::Object(map) => {
                 // Keys are data here, not names: always in brackets.
                 for (k, x) in map {
-                    walk(item, x, &format!("{path}[{}]", Value::from(k.as_str())), out);
+                    let len = path.len();
+                    let _ = write!(path, "[{}]", Value::from(k.as_str()));
+                    walk(item, x, path, out);
+                    path.truncate(len);
                 }
             }
-            _ => bad("an object"),
+            _ => bad("an object", path, out),
         },
     }
 }

@@ -44,12 +44,28 @@ pub struct ContextChange {
     pub lost: Vec<String>,
     /// Posture rules passed, before and after.
     pub posture: Option<(Vec<String>, Vec<String>)>,
+    /// Who the context is, for a person: its `identity.email`, else its
+    /// `identity.name`.
+    pub who: Option<String>,
+    /// Posture rules whose result changed: `(rule name, before, after)`.
+    pub posture_rules: Vec<(String, &'static str, &'static str)>,
     /// Groups whose membership became or stopped being unknown:
     /// `(group, before, after)` with `member`, `not a member`, `unknown`.
     pub membership: Vec<(String, &'static str, &'static str)>,
 }
 
 impl ContextChange {
+    /// `id (email)`, or whichever of the two there is.
+    pub fn label(&self) -> String {
+        let id = self.id.as_ref().map(ToString::to_string);
+        match (id, &self.who) {
+            (Some(id), Some(w)) => format!("{id} ({w})"),
+            (Some(id), None) => id,
+            (None, Some(w)) => w.clone(),
+            (None, None) => "(context without id)".into(),
+        }
+    }
+
     /// What changed, in words, one part per kind of change.
     pub fn parts(&self) -> Vec<String> {
         let mut parts = Vec::new();
@@ -70,8 +86,8 @@ impl ContextChange {
         for (g, b, a) in &self.membership {
             parts.push(format!("{g}: {b} -> {a}"));
         }
-        if self.posture.is_some() {
-            parts.push("posture changed".into());
+        for (r, b, a) in &self.posture_rules {
+            parts.push(format!("posture {r}: {b} -> {a}"));
         }
         parts
     }
@@ -83,6 +99,9 @@ impl ContextChange {
             "id".into(),
             serde_json::to_value(&self.id).unwrap_or(Value::Null),
         );
+        if let Some(w) = &self.who {
+            out.insert("who".into(), w.clone().into());
+        }
         for (key, change) in [
             ("device_profile", &self.device_profile),
             ("ip_profile", &self.ip_profile),
@@ -102,6 +121,14 @@ impl ContextChange {
                 "posture".into(),
                 json!({"passed_before": b, "passed_after": a}),
             );
+        }
+        if !self.posture_rules.is_empty() {
+            let m: Vec<Value> = self
+                .posture_rules
+                .iter()
+                .map(|(r, b, a)| json!({"rule": r, "before": b, "after": a}))
+                .collect();
+            out.insert("posture_rules".into(), Value::Array(m));
         }
         if !self.membership.is_empty() {
             let m: Vec<Value> = self
@@ -127,6 +154,33 @@ fn profile_name(p: Option<&ProfileOutcome<'_>>) -> String {
     }
 }
 
+/// The context's email, else its name.
+fn who(text: &str) -> Option<String> {
+    let v: Value = serde_json::from_str(text).ok()?;
+    let identity = v.get("identity")?;
+    ["email", "name"]
+        .iter()
+        .find_map(|k| identity.get(*k).and_then(Value::as_str))
+        .map(str::to_string)
+}
+
+/// `passed`, `failed`, `unknown`, or `not checked` (absent from the decision).
+fn posture_state(d: &Decision<'_>, id: &str) -> &'static str {
+    let Some(p) = &d.posture else {
+        return "not checked";
+    };
+    let has = |v: &Vec<String>| v.iter().any(|x| x == id);
+    if has(&p.passed) {
+        "passed"
+    } else if has(&p.failed) {
+        "failed"
+    } else if has(&p.unknown) {
+        "unknown"
+    } else {
+        "not checked"
+    }
+}
+
 fn passed(d: &Decision<'_>) -> Vec<String> {
     d.posture
         .as_ref()
@@ -146,6 +200,7 @@ fn unknown_names<'e>(d: &Decision<'e>) -> Vec<&'e str> {
 fn compare(
     before: &Decision<'_>,
     after: &Decision<'_>,
+    posture_names: &std::collections::HashMap<&str, &str>,
     report: &mut DiffReport,
 ) -> Option<ContextChange> {
     let mut change = ContextChange {
@@ -224,8 +279,30 @@ fn compare(
     );
     let (pb, pa) = (passed(before), passed(after));
     if pb != pa {
-        kinds.push(("posture".to_string(), pb.join(","), pa.join(",")));
         change.posture = Some((pb, pa));
+    }
+    // Per posture rule, by name: "Disk encrypted: passed -> failed".
+    let mut ids: Vec<&str> = Vec::new();
+    for d in [before, after] {
+        if let Some(p) = &d.posture {
+            for id in p.passed.iter().chain(&p.failed).chain(&p.unknown) {
+                if !ids.contains(&id.as_str()) {
+                    ids.push(id);
+                }
+            }
+        }
+    }
+    for id in ids {
+        let (b, a) = (posture_state(before, id), posture_state(after, id));
+        if b != a {
+            let name = posture_names.get(id).map_or(id, |n| n);
+            kinds.push((
+                "posture".to_string(),
+                name.to_string(),
+                format!("{b} -> {a}"),
+            ));
+            change.posture_rules.push((name.to_string(), b, a));
+        }
     }
     if kinds.is_empty() {
         return None;
@@ -247,6 +324,13 @@ where
 {
     let mut report = DiffReport::default();
     let (mut sb, mut sa) = (before.scratch(), after.scratch());
+    let posture_names: std::collections::HashMap<&str, &str> = before
+        .config()
+        .posture_rules
+        .iter()
+        .chain(&after.config().posture_rules)
+        .map(|r| (r.id.as_str(), r.name.as_str()))
+        .collect();
     for (i, bytes) in lines.into_iter().enumerate() {
         let line = i + 1;
         let bytes = bytes.as_ref();
@@ -264,9 +348,11 @@ where
         report.contexts += 1;
         match (b, a) {
             (Record::Decision(b), Record::Decision(a)) => {
-                if let Some(c) = compare(&b, &a, &mut report) {
+                if let Some(mut c) = compare(&b, &a, &posture_names, &mut report) {
                     report.changed += 1;
                     if report.changed_contexts.len() < keep {
+                        // Read again only for the examples kept.
+                        c.who = who(text);
                         report.changed_contexts.push(c);
                     }
                 }
@@ -297,6 +383,7 @@ impl DiffReport {
                 "access_group_membership" => {
                     json!({"kind": kind, "group": b, "change": a, "count": count})
                 }
+                "posture" => json!({"kind": kind, "rule": b, "change": a, "count": count}),
                 _ => json!({"kind": kind, "before": b, "after": a, "count": count}),
             })
             .collect();
@@ -336,6 +423,10 @@ impl DiffReport {
                     let (x, y) = a.split_once(" -> ").unwrap_or((a.as_str(), ""));
                     (format!("group {b}"), x, y)
                 }
+                "posture" => {
+                    let (x, y) = a.split_once(" -> ").unwrap_or((a.as_str(), ""));
+                    (format!("posture {b}"), x, y)
+                }
                 k => (k.replace('_', " "), b.as_str(), a.as_str()),
             };
             let _ = writeln!(out, "| {} | {} | {} | {n} |", cell(&what), cell(b), cell(a));
@@ -348,7 +439,7 @@ impl DiffReport {
                 shown.len()
             );
             for c in shown {
-                let id = c.id.as_ref().map(ToString::to_string).unwrap_or_default();
+                let id = c.label();
                 let _ = writeln!(out, "- `{}`: {}", cell(&id), cell(&c.parts().join("; ")));
             }
             out.push_str("\n</details>\n");
@@ -382,7 +473,7 @@ impl DiffReport {
                 "access_group_gained" => format!("gained group {b}"),
                 "access_group_membership" => format!("group {b}: {a}"),
                 "access_group_lost" => format!("lost group {b}"),
-                "posture" => format!("posture passed [{b}] -> [{a}]"),
+                "posture" => format!("posture {b}: {a}"),
                 k => format!("{} {b} -> {a}", k.replace('_', " ")),
             };
             let _ = writeln!(out, "  {n:>7}  {what}");
@@ -390,7 +481,7 @@ impl DiffReport {
         if !self.changed_contexts.is_empty() && limit > 0 {
             let _ = writeln!(out, "examples:");
             for c in self.changed_contexts.iter().take(limit) {
-                let id = c.id.as_ref().map(ToString::to_string).unwrap_or_default();
+                let id = c.label();
                 let parts = c.parts();
                 let _ = writeln!(out, "  {id}: {}", parts.join("; "));
             }

@@ -20,6 +20,9 @@ pub struct EvalArgs {
     /// Say why: checked profiles with their deciding atoms, every group rule's result.
     #[arg(long)]
     explain: bool,
+    /// Say why for one group or profile only (its name or id); implies --explain.
+    #[arg(long, value_name = "GROUP|PROFILE")]
+    why: Option<String>,
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]
     format: Format,
@@ -113,18 +116,21 @@ pub fn run_eval(args: EvalArgs, out: &mut impl Write) -> Result<u8, CliError> {
         })
     })?;
     let mut scratch = engine.scratch();
-    let decision = engine
-        .decide(&json, &mut scratch, args.explain)
-        .map_err(|e| {
-            let file = args.context.display();
-            CliError::Input(
-                e.to_string()
-                    .lines()
-                    .map(|l| format!("{file}: {l}"))
-                    .collect::<Vec<_>>()
-                    .join("\n"),
-            )
-        })?;
+    let explain = args.explain || args.why.is_some();
+    let decision = engine.decide(&json, &mut scratch, explain).map_err(|e| {
+        let file = args.context.display();
+        CliError::Input(
+            e.to_string()
+                .lines()
+                .map(|l| format!("{file}: {l}"))
+                .collect::<Vec<_>>()
+                .join("\n"),
+        )
+    })?;
+    let mut decision = decision;
+    if let Some(want) = &args.why {
+        narrow(&mut decision, want)?;
+    }
     for w in &decision.warnings {
         eprintln!("warning: {}: {w}", args.context.display());
     }
@@ -137,10 +143,42 @@ pub fn run_eval(args: EvalArgs, out: &mut impl Write) -> Result<u8, CliError> {
         Format::Text => write!(
             out,
             "{}",
-            super::text::decision(&decision, engine.config(), args.explain)
+            super::text::decision(&decision, engine.config(), explain)
         )?,
     }
     Ok(0)
+}
+
+/// Keeps the explanation of the group or profile named (or with the id)
+/// `want`; the rest of the decision stays whole.
+fn narrow(d: &mut zt_eval::Decision<'_>, want: &str) -> Result<(), CliError> {
+    let mut found = false;
+    if let Some(why) = d.access_groups.as_mut().and_then(|g| g.why.as_mut()) {
+        why.retain(|g| g.group.name == want || g.group.id == want);
+        found |= !why.is_empty();
+    }
+    for p in [&mut d.device_profile, &mut d.ip_profile]
+        .into_iter()
+        .flatten()
+    {
+        if let Some(checked) = &mut p.checked {
+            let named = checked
+                .iter()
+                .any(|c| c.profile.name == want || c.profile.id.as_deref() == Some(want));
+            if named {
+                found = true;
+            } else {
+                p.checked = None;
+            }
+        }
+    }
+    if found {
+        Ok(())
+    } else {
+        Err(CliError::Usage(format!(
+            "--why `{want}`: no group or profile has that name or id"
+        )))
+    }
 }
 
 /// Runs `check`.

@@ -171,7 +171,10 @@ pub fn decision(d: &Decision<'_>, cfg: &Config, explain: bool) -> String {
         });
         let _ = writeln!(out, "  {:<16} {}", "posture", parts.join("; "));
     }
-    if explain && let Some(why) = d.access_groups.as_ref().and_then(|g| g.why.as_ref()) {
+    if explain
+        && let Some(why) = d.access_groups.as_ref().and_then(|g| g.why.as_ref())
+        && !why.is_empty()
+    {
         let _ = writeln!(out, "  why (groups)");
         for g in why {
             let member = match g.member {

@@ -25,6 +25,12 @@ fn string(out: &mut Vec<u8>, s: &str) {
     }
 }
 
+/// Appends any serializable part.
+fn ser(out: &mut Vec<u8>, v: &impl serde::Serialize) {
+    // Serializing into memory cannot fail.
+    let _ = serde_json::to_writer(&mut *out, v);
+}
+
 /// Appends `items` as a JSON array of strings.
 fn strings(out: &mut Vec<u8>, items: &[String]) {
     out.push(b'[');
@@ -43,9 +49,7 @@ impl Engine {
     /// serialized, without building it.
     pub fn write_decision(&self, p: &Prepared, scratch: &mut EngineScratch, out: &mut Vec<u8>) {
         if p.unknowns.is_some() {
-            // Three-valued decisions are rare and carry parts no fragment has.
-            // Serializing a decision into memory cannot fail.
-            let _ = serde_json::to_writer(&mut *out, &self.decision(p, scratch, false));
+            self.write_undetermined(p, scratch, out);
             return;
         }
         let outcome = self.decide_prepared(p, scratch);
@@ -98,6 +102,80 @@ impl Engine {
             out.extend_from_slice(b",\"unknown\":");
             strings(out, &p.unknown);
             out.push(b'}');
+        }
+        out.push(b'}');
+    }
+
+    /// A decision with unknown inputs: the typed decision, written with the
+    /// fragments wherever a part is determined (a profile, a member group) and
+    /// serialized only where it is not (candidates, unknown groups and inputs).
+    fn write_undetermined(&self, p: &Prepared, scratch: &mut EngineScratch, out: &mut Vec<u8>) {
+        use super::decision::Selected;
+        let d = self.decision(p, scratch, false);
+        let f = &self.fragments;
+        out.extend_from_slice(b"{\"id\":");
+        ser(out, &d.id);
+        for (key, outcome, list, hits, fallback) in [
+            (
+                &b",\"device_profile\":"[..],
+                &d.device_profile,
+                &self.config.device_profiles,
+                &f.device,
+                &f.device_fallback,
+            ),
+            (
+                &b",\"ip_profile\":"[..],
+                &d.ip_profile,
+                &self.config.ip_profiles,
+                &f.ip,
+                &f.ip_fallback,
+            ),
+        ] {
+            let Some(o) = outcome else { continue };
+            out.extend_from_slice(key);
+            match &o.selected {
+                Selected::Match(profile) => {
+                    match list
+                        .iter()
+                        .position(|q| std::ptr::eq(q, *profile))
+                        .and_then(|i| hits.get(i))
+                    {
+                        Some(frag) => out.extend_from_slice(frag),
+                        None => ser(out, o),
+                    }
+                }
+                Selected::Default(_) => out.extend_from_slice(fallback),
+                Selected::Undetermined(_) => ser(out, o),
+            }
+        }
+        if let Some(g) = &d.access_groups {
+            out.extend_from_slice(b",\"access_groups\":[");
+            // Members are in input order: one walk pairs them with fragments.
+            let mut members = g.members.iter().peekable();
+            let mut first = true;
+            for (group, frag) in self.config.groups.iter().zip(&f.groups) {
+                if members.peek().is_some_and(|m| std::ptr::eq(**m, group)) {
+                    members.next();
+                    if !first {
+                        out.push(b',');
+                    }
+                    first = false;
+                    out.extend_from_slice(frag);
+                }
+            }
+            out.push(b']');
+            if !g.unknown.is_empty() {
+                out.extend_from_slice(b",\"access_groups_unknown\":");
+                ser(out, &g.unknown);
+            }
+        }
+        if let Some(posture) = &d.posture {
+            out.extend_from_slice(b",\"posture\":");
+            ser(out, posture);
+        }
+        if !d.unknown.is_empty() {
+            out.extend_from_slice(b",\"unknown\":");
+            ser(out, &d.unknown);
         }
         out.push(b'}');
     }

@@ -86,6 +86,8 @@ mod matcher;
 pub mod scheme;
 mod sets;
 pub mod value;
+// Which application protects a request: URLs and destination patterns.
+pub mod route;
 
 // Expressions: text -> Expr -> Cond -> Program -> bool.
 mod expr;

@@ -10,6 +10,10 @@ use zt_eval::config::Severity;
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct DecideFile {
+    /// Where the cases come from (sources cited).
+    #[serde(default)]
+    #[allow(dead_code, reason = "read for the reader of the file, not the test")]
+    comment: Option<String>,
     /// A bundle object, or a path (relative to corpus/) of a bundle file or folder.
     config: Value,
     cases: Vec<DecideCase>,
@@ -47,6 +51,14 @@ struct Expect {
     /// `{"passed": [...], "failed": [...], "unknown": [...]}`
     #[serde(default)]
     posture: Option<Value>,
+    /// Application name -> `allow by <policy>`, `deny` (nothing matched),
+    /// `unknown: allow by A | deny`; only the applications named are checked.
+    #[serde(default)]
+    applications: Option<std::collections::BTreeMap<String, String>>,
+    /// The request's answer: `<application>: <as above>`, `deny` or
+    /// `not_protected` when no application covers it.
+    #[serde(default)]
+    access: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -97,6 +109,100 @@ fn subset(got: &Value, want: &Value) -> bool {
         }
         _ => got == want,
     }
+}
+
+/// One verdict of the decision JSON as a label: `allow by X`, `deny`.
+fn verdict_label(v: &Value) -> String {
+    match v
+        .get("policy")
+        .and_then(|p| p.get("name"))
+        .and_then(Value::as_str)
+    {
+        Some(p) => format!(
+            "{} by {p}",
+            v.get("decision").and_then(Value::as_str).unwrap_or("?")
+        ),
+        None => "deny".into(),
+    }
+}
+
+/// An application or access object's answer as a label.
+fn result_label(v: &Value) -> String {
+    match v.get("candidates").and_then(Value::as_array) {
+        Some(c) => format!(
+            "unknown: {}",
+            c.iter().map(verdict_label).collect::<Vec<_>>().join(" | ")
+        ),
+        None => verdict_label(v),
+    }
+}
+
+fn app_labels(d: &Value) -> Vec<(String, String)> {
+    d.get("applications")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .map(|a| {
+            let name = a
+                .get("name")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string();
+            (name, result_label(a))
+        })
+        .collect()
+}
+
+fn access_label(d: &Value) -> Option<String> {
+    let a = d.get("access")?;
+    Some(
+        match a
+            .get("application")
+            .and_then(|x| x.get("name"))
+            .and_then(Value::as_str)
+        {
+            Some(app) => format!("{app}: {}", result_label(a)),
+            None => a
+                .get("decision")
+                .and_then(Value::as_str)
+                .unwrap_or("?")
+                .to_string(),
+        },
+    )
+}
+
+/// Every case's applications, and the protecting application of its URL, as
+/// the reference evaluator gives them (`src/oracle/access.rs`).
+fn agrees_with_reference(engine: &Engine, context: &Value, d: &Value) -> Result<(), String> {
+    let cfg = engine.config();
+    if cfg.applications.is_empty() {
+        return Ok(());
+    }
+    let Ok((subject, _)) = zt_eval::Subject::from_json(context) else {
+        return Ok(());
+    };
+    let reference = zt_eval::oracle::access::apps(cfg, &subject);
+    let got: Vec<String> = app_labels(d).into_iter().map(|(_, l)| l).collect();
+    if got != reference {
+        return Err(format!(
+            "applications {got:?}, the reference says {reference:?}"
+        ));
+    }
+    if let Some(zt_eval::route::RequestTarget::Url(u)) = &subject.request.target {
+        let want = zt_eval::oracle::access::protecting_url(cfg, &u.host, &u.path);
+        let got = d
+            .get("access")
+            .and_then(|a| a.get("application"))
+            .and_then(|a| a.get("name"))
+            .and_then(Value::as_str)
+            .map(String::from);
+        if got != want {
+            return Err(format!(
+                "protecting application {got:?}, the reference says {want:?}"
+            ));
+        }
+    }
+    Ok(())
 }
 
 fn run_decide(engine: &Engine, case: &DecideCase) -> Result<(), String> {
@@ -184,7 +290,26 @@ fn run_decide(engine: &Engine, case: &DecideCase) -> Result<(), String> {
                 return Err(format!("posture {got}, expected {want}"));
             }
         }
+        if let Some(want) = &e.applications {
+            let got = app_labels(&d);
+            for (app, label) in want {
+                match got.iter().find(|(n, _)| n == app) {
+                    Some((_, l)) if l == label => {}
+                    Some((_, l)) => {
+                        return Err(format!("application {app}: `{l}`, expected `{label}`"));
+                    }
+                    None => return Err(format!("application {app}: not in the decision")),
+                }
+            }
+        }
+        if let Some(want) = &e.access {
+            let got = access_label(&d);
+            if got.as_deref() != Some(want.as_str()) {
+                return Err(format!("access {got:?}, expected `{want}`"));
+            }
+        }
     }
+    agrees_with_reference(engine, &case.context, &d)?;
     if let Some(want) = &case.explain
         && !subset(&d, want)
     {

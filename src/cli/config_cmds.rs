@@ -20,9 +20,15 @@ pub struct EvalArgs {
     /// Say why: checked profiles with their deciding atoms, every group rule's result.
     #[arg(long)]
     explain: bool,
-    /// Say why for one group or profile only (its name or id); implies --explain.
-    #[arg(long, value_name = "GROUP|PROFILE")]
+    /// Say why for one group, profile or application only (its name or id); implies --explain.
+    #[arg(long, value_name = "GROUP|PROFILE|APP")]
     why: Option<String>,
+    /// Set `request.url`: which application protects it and what it decides.
+    #[arg(long, value_name = "URL")]
+    url: Option<String>,
+    /// Keep the output to these applications (name or id; repeatable).
+    #[arg(long = "app", value_name = "NAME|ID")]
+    apps: Vec<String>,
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]
     format: Format,
@@ -115,9 +121,16 @@ pub fn run_eval(args: EvalArgs, out: &mut impl Write) -> Result<u8, CliError> {
             )
         })
     })?;
+    let mut json = json;
+    if let Some(url) = &args.url {
+        set_url(&mut json, url);
+    }
     let mut scratch = engine.scratch();
     let explain = args.explain || args.why.is_some();
-    let decision = engine.decide(&json, &mut scratch, explain).map_err(|e| {
+    // Text explains a default deny by what the allow policies needed, so it
+    // always asks for the explanation; it prints the rest only with --explain.
+    let ask = explain || args.format == Format::Text;
+    let decision = engine.decide(&json, &mut scratch, ask).map_err(|e| {
         let file = args.context.display();
         CliError::Input(
             e.to_string()
@@ -131,6 +144,7 @@ pub fn run_eval(args: EvalArgs, out: &mut impl Write) -> Result<u8, CliError> {
     if let Some(want) = &args.why {
         narrow(&mut decision, want)?;
     }
+    keep_apps(&mut decision, &args.apps)?;
     for w in &decision.warnings {
         eprintln!("warning: {}: {w}", args.context.display());
     }
@@ -147,6 +161,48 @@ pub fn run_eval(args: EvalArgs, out: &mut impl Write) -> Result<u8, CliError> {
         )?,
     }
     Ok(0)
+}
+
+/// Sets `request.url` (dropping a `request.destination`: `--url` says what
+/// the request is for).
+fn set_url(json: &mut serde_json::Value, url: &str) {
+    if let Some(obj) = json.as_object_mut() {
+        let request = obj
+            .entry("request")
+            .or_insert_with(|| serde_json::Value::Object(Default::default()));
+        if !request.is_object() {
+            *request = serde_json::Value::Object(Default::default());
+        }
+        if let Some(r) = request.as_object_mut() {
+            r.remove("destination");
+            r.insert("url".into(), url.into());
+        }
+    }
+}
+
+/// Keeps the applications named (or with the ids) in `want`; an empty `want`
+/// keeps all. A name that is no application is a usage error.
+pub fn keep_apps(d: &mut zt_eval::Decision<'_>, want: &[String]) -> Result<(), CliError> {
+    if want.is_empty() {
+        return Ok(());
+    }
+    let Some(apps) = d.applications.as_mut() else {
+        return Err(CliError::Usage(
+            "--app: the configuration has no `access_applications`".into(),
+        ));
+    };
+    let hit = |a: &zt_eval::decision::AppOutcome<'_>, w: &str| {
+        a.app.name == w || a.app.id.as_deref() == Some(w)
+    };
+    for w in want {
+        if !apps.iter().any(|a| hit(a, w)) {
+            return Err(CliError::Usage(format!(
+                "--app `{w}`: no application has that name or id"
+            )));
+        }
+    }
+    apps.retain(|a| want.iter().any(|w| hit(a, w)));
+    Ok(())
 }
 
 /// Keeps the explanation of the group or profile named (or with the id)
@@ -169,6 +225,19 @@ fn narrow(d: &mut zt_eval::Decision<'_>, want: &str) -> Result<(), CliError> {
                 found = true;
             } else {
                 p.checked = None;
+            }
+        }
+    }
+    if let Some(apps) = &mut d.applications {
+        let named = apps
+            .iter()
+            .any(|a| a.app.name == want || a.app.id.as_deref() == Some(want));
+        if named {
+            found = true;
+            for a in apps.iter_mut() {
+                if !(a.app.name == want || a.app.id.as_deref() == Some(want)) {
+                    a.why = None;
+                }
             }
         }
     }

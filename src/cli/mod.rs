@@ -6,6 +6,7 @@ pub mod diff;
 pub mod expr;
 pub mod sample;
 pub mod text;
+pub mod text_apps;
 
 use std::fmt;
 use std::io;

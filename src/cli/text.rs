@@ -15,7 +15,7 @@ fn named(name: Option<&str>, id: &str) -> String {
 
 /// A rule as a person reads it: references by name with their id (`group
 /// Engineering (3e5f…)`), the JSON for the rest.
-fn rule_text(r: &RuleAt, cfg: &Config) -> String {
+pub fn rule_text(r: &RuleAt, cfg: &Config) -> String {
     let group = |id: &str| {
         cfg.groups
             .iter()
@@ -171,6 +171,13 @@ pub fn decision(d: &Decision<'_>, cfg: &Config, explain: bool) -> String {
         });
         let _ = writeln!(out, "  {:<16} {}", "posture", parts.join("; "));
     }
+    super::text_apps::write(
+        &mut out,
+        d.access.as_ref(),
+        d.applications.as_deref(),
+        cfg,
+        explain,
+    );
     if explain
         && let Some(why) = d.access_groups.as_ref().and_then(|g| g.why.as_ref())
         && !why.is_empty()

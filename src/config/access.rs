@@ -164,6 +164,14 @@ impl Reader<'_> {
                 ),
             ),
         }
+        let destinations = self.destinations(obj, path);
+        let allowed_idps = match obj.get("allowed_idps") {
+            None | Some(Value::Null) => None,
+            v => self
+                .string_array(v, &format!("{path}.allowed_idps"))
+                .filter(|ids| !ids.is_empty()),
+        };
+        let session_duration = self.opt_string(obj, "session_duration", path);
         let settings = obj
             .iter()
             .filter(|(k, _)| !matches!(k.as_str(), "id" | "uid" | "name" | "type" | "policies"))
@@ -174,6 +182,9 @@ impl Reader<'_> {
             name,
             kind,
             policies,
+            destinations,
+            allowed_idps,
+            session_duration,
             settings,
             path: path.to_string(),
             file: self.file.clone(),

@@ -13,6 +13,7 @@
 
 mod access;
 mod attach;
+mod destinations;
 mod directory;
 mod envelope;
 mod finish;
@@ -25,7 +26,7 @@ mod rule;
 pub use access::{APP_TYPES, who};
 pub use load::{LoadOptions, load_path, load_path_with, load_str, read_file};
 pub use model::{
-    ATTACHED, AppPolicy, Application, Config, Group, IdentityProvider, IdpRule, KINDS, List,
-    ManagedNetwork, Policy, PolicyDecision, PostureRule, Present, Problem, Profile, Rule, RuleAt,
-    ServiceToken, Severity,
+    ATTACHED, AppPolicy, Application, Config, Destination, Group, IdentityProvider, IdpRule, KINDS,
+    List, ManagedNetwork, Policy, PolicyDecision, PostureRule, Present, Problem, Profile, Rule,
+    RuleAt, ServiceToken, Severity,
 };

@@ -205,6 +205,8 @@ pub struct Config {
     pub service_tokens: Vec<ServiceToken>,
     /// `organization`: its fields as given (`config.md` §7).
     pub organization: Option<serde_json::Map<String, serde_json::Value>>,
+    /// The file the organization came from.
+    pub organization_file: String,
     /// Which kinds were present at all (a key of the decision is omitted otherwise).
     pub present: Present,
 }
@@ -224,6 +226,8 @@ pub struct Present {
     pub identity_providers: bool,
     /// `device_managed_networks`
     pub managed_networks: bool,
+    /// `access_applications`
+    pub applications: bool,
 }
 
 /// The resource kinds of a bundle, in the order they are read.
@@ -334,12 +338,29 @@ pub struct Application {
     pub kind: String,
     /// `policies`, in input order.
     pub policies: Vec<AppPolicy>,
+    /// What it protects: `destinations`, or with no public one, `domain` and
+    /// `self_hosted_domains`.
+    pub destinations: Vec<Destination>,
+    /// `allowed_idps`: when given, the identity providers an `allow` policy
+    /// accepts.
+    pub allowed_idps: Option<Vec<String>>,
+    /// `session_duration`
+    pub session_duration: Option<String>,
     /// Every other field (`destinations`, `domain`, `allowed_idps`, ...), as given.
     pub settings: serde_json::Map<String, serde_json::Value>,
     /// `$.access_applications[0]`
     pub path: String,
     /// The file it came from.
     pub file: String,
+}
+
+/// One destination of an application, with where it was written.
+#[derive(Debug, Clone)]
+pub struct Destination {
+    /// `$.access_applications[0].destinations[1]`, or `….domain`.
+    pub path: String,
+    /// What it covers.
+    pub target: crate::route::Target,
 }
 
 /// An identity provider (`GET …/access/identity_providers`).

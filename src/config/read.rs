@@ -53,6 +53,7 @@ impl Reader<'_> {
             "posture_rules" => cfg.present.posture_rules = true,
             "identity_providers" => cfg.present.identity_providers = true,
             "device_managed_networks" => cfg.present.managed_networks = true,
+            "access_applications" => cfg.present.applications = true,
             _ => {}
         }
         let Some(items) = self.records(v, path, expect, paging) else {
@@ -125,6 +126,7 @@ impl Reader<'_> {
                             );
                         }
                         cfg.organization = Some(obj.clone());
+                        cfg.organization_file = self.file.clone();
                     }
                 }
                 _ => {}

@@ -157,42 +157,8 @@ fn build(config: Config, mut problems: Vec<Problem>) -> Result<Engine, ConfigErr
                 }
             }
         }
-        let [include, require, exclude] = conds;
-        let rule_blocks = |b: &mut Builder, cs: &[crate::expr::cond::Cond]| {
-            cs.iter().map(|c| b.add_unexplained(c)).collect::<Vec<_>>()
-        };
-        let include_blocks = rule_blocks(&mut builder, &include);
-        let require_blocks = rule_blocks(&mut builder, &require);
-        let exclude_blocks = rule_blocks(&mut builder, &exclude);
-        let clauses = |b: &mut Builder, cs: &[crate::expr::cond::Cond], blocks: &[BlockId]| {
-            cs.iter()
-                .zip(blocks)
-                .map(|(c, block)| match b.conjunction(c) {
-                    Some(all) => Clause::All(all.into()),
-                    None => Clause::Block(*block),
-                })
-                .collect::<Vec<_>>()
-        };
-        let plan = [
-            clauses(&mut builder, &require, &require_blocks),
-            clauses(&mut builder, &exclude, &exclude_blocks),
-            clauses(&mut builder, &include, &include_blocks),
-        ];
-        for c in include.iter().chain(&require).chain(&exclude) {
-            guards.add(c);
-        }
-        let group_cond = compiler.group(include, require, exclude);
-        // Not added to the guards: its quantifiers are the rules' (added above),
-        // and `Cond::and` only flattens, so each sits under at least the guards it
-        // had in its rule.
-        let block = builder.add_unexplained(&group_cond);
-        let code = GroupCode {
-            block,
-            include: include_blocks,
-            require: require_blocks,
-            exclude: exclude_blocks,
-            plan,
-        };
+        let code = group_code(&mut builder, &compiler, conds, &mut guards);
+        let block = code.block;
         resolver
             .groups
             .insert(group.id.clone(), (block.0, group.name.clone()));
@@ -231,6 +197,22 @@ fn build(config: Config, mut problems: Vec<Problem>) -> Result<Engine, ConfigErr
         &mut reads_posture,
         &mut problems,
     );
+    let mut plain = |rule: &Rule| {
+        resolver.want_kind = if matches!(rule, Rule::IpList(_)) {
+            "IP"
+        } else {
+            "EMAIL"
+        };
+        compiler.rule(rule, &resolver)
+    };
+    let apps = super::apps::compile(
+        &config,
+        &compiler,
+        &mut plain,
+        &mut builder,
+        &mut guards,
+        &mut problems,
+    );
     let defaults: Vec<usize> = config
         .device_profiles
         .iter()
@@ -259,7 +241,9 @@ fn build(config: Config, mut problems: Vec<Problem>) -> Result<Engine, ConfigErr
     }
     let program = builder.finish_indexed(&guards);
     // Operands as the finished program reads them best (memos, shared atoms).
-    for g in groups.iter_mut().flatten() {
+    let mut apps = apps;
+    let policy_codes = apps.policies.iter_mut().map(|p| &mut p.code);
+    for g in groups.iter_mut().flatten().chain(policy_codes) {
         for clause in g.plan.iter_mut().flatten() {
             if let Clause::All(all) = clause {
                 for (op, _) in all.iter_mut() {
@@ -272,10 +256,22 @@ fn build(config: Config, mut problems: Vec<Problem>) -> Result<Engine, ConfigErr
     let slots = super::slots::Slots::new(&scheme, &read);
     let is_read = |f: Option<FieldId>| f.filter(|f| read.get(f.index()) == Some(&true));
     let unknown_field = is_read(scheme.field(super::rules::UNKNOWN_FIELD));
+    // Policies (reusable and inline) read posture results as groups do.
+    let policy_rules = config
+        .policies
+        .iter()
+        .chain(
+            config
+                .applications
+                .iter()
+                .flat_map(|a| a.policies.iter().filter_map(|e| e.body.as_ref())),
+        )
+        .flat_map(|p| p.include.iter().chain(&p.require).chain(&p.exclude));
     let ruled: std::collections::HashSet<&str> = config
         .groups
         .iter()
         .flat_map(|g| g.include.iter().chain(&g.require).chain(&g.exclude))
+        .chain(policy_rules)
         .filter_map(|r| match &r.rule {
             Rule::DevicePosture(uid) => Some(uid.as_str()),
             _ => None,
@@ -317,10 +313,59 @@ fn build(config: Config, mut problems: Vec<Problem>) -> Result<Engine, ConfigErr
         fragments: Default::default(),
         slots,
         inputs,
+        apps,
     };
     engine.fragments = super::fragments::Fragments::new(&engine.config, engine.device_default);
+    engine.fragments.apps = super::fragments::Fragments::apps(&engine);
     super::validate_access::name_owners(&engine.config, &mut engine.warnings);
     Ok(engine)
+}
+
+/// A group-like block (a group, a policy) from its rules' conditions: a block
+/// per rule (for explanations), the rules as clauses (for decisions), and the
+/// whole as one block (for references).
+pub(super) fn group_code(
+    builder: &mut Builder<'_>,
+    compiler: &RuleCompiler<'_>,
+    conds: [Vec<crate::expr::cond::Cond>; 3],
+    guards: &mut crate::program::guard::KeyGuards,
+) -> GroupCode {
+    let [include, require, exclude] = conds;
+    let rule_blocks = |b: &mut Builder, cs: &[crate::expr::cond::Cond]| {
+        cs.iter().map(|c| b.add_unexplained(c)).collect::<Vec<_>>()
+    };
+    let include_blocks = rule_blocks(builder, &include);
+    let require_blocks = rule_blocks(builder, &require);
+    let exclude_blocks = rule_blocks(builder, &exclude);
+    let clauses = |b: &mut Builder, cs: &[crate::expr::cond::Cond], blocks: &[BlockId]| {
+        cs.iter()
+            .zip(blocks)
+            .map(|(c, block)| match b.conjunction(c) {
+                Some(all) => Clause::All(all.into()),
+                None => Clause::Block(*block),
+            })
+            .collect::<Vec<_>>()
+    };
+    let plan = [
+        clauses(builder, &require, &require_blocks),
+        clauses(builder, &exclude, &exclude_blocks),
+        clauses(builder, &include, &include_blocks),
+    ];
+    for c in include.iter().chain(&require).chain(&exclude) {
+        guards.add(c);
+    }
+    let group_cond = compiler.group(include, require, exclude);
+    // Not added to the guards: its quantifiers are the rules' (added above),
+    // and `Cond::and` only flattens, so each sits under at least the guards it
+    // had in its rule.
+    let block = builder.add_unexplained(&group_cond);
+    GroupCode {
+        block,
+        include: include_blocks,
+        require: require_blocks,
+        exclude: exclude_blocks,
+        plan,
+    }
 }
 
 /// Checks and compiles each profile's `match`; returns the custom profiles in the

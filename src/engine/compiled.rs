@@ -33,6 +33,8 @@ pub struct Engine {
     pub(super) slots: Slots,
     /// The unknown inputs the program reads.
     pub(super) inputs: UnknownInputs,
+    /// Access applications and their policies.
+    pub(super) apps: super::apps::Apps,
 }
 
 /// Why a configuration could not be used: every problem found (errors and warnings).

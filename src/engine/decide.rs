@@ -24,13 +24,16 @@ pub struct EngineScratch {
     pub(super) eval: Scratch,
     /// The include rules that triggers fired in this context (`gate.rs`).
     fired: super::gate::Fired,
+    /// Each policy's result and each application's pick.
+    pub(super) apps: super::apps::AppScratch,
 }
 
 impl EngineScratch {
-    pub(super) fn new(program: &Program, groups: usize) -> EngineScratch {
+    pub(super) fn new(program: &Program, groups: usize, apps: &super::apps::Apps) -> EngineScratch {
         EngineScratch {
             eval: Scratch::new(program),
             fired: super::gate::Fired::new(groups),
+            apps: super::apps::AppScratch::new(apps),
         }
     }
 }
@@ -59,7 +62,7 @@ pub enum Pick {
 impl Engine {
     /// Scratch space for decisions; make one per thread and reuse it.
     pub fn scratch(&self) -> EngineScratch {
-        EngineScratch::new(&self.program, self.groups.len())
+        EngineScratch::new(&self.program, self.groups.len(), &self.apps)
     }
 
     /// The decision proper: every group once, in order, then the first matching
@@ -107,14 +110,16 @@ impl Engine {
                 .find(|c| self.program.run(c.block, &p.ctx, s))
                 .map(|c| c.index)
         };
-        Outcome {
+        let outcome = Outcome {
             device_profile: Pick::One(first(&self.device, &self.config.device_profiles, s)),
             ip_profile: Pick::One(first(&self.ip, &self.config.ip_profiles, s)),
-        }
+        };
+        self.decide_apps(p, s, &mut scratch.apps);
+        outcome
     }
 
     /// `all(require) and not any(exclude) and any(include)`, clause by clause.
-    fn group_value(&self, g: &GroupCode, ctx: &Context, s: &mut Scratch) -> bool {
+    pub(super) fn group_value(&self, g: &GroupCode, ctx: &Context, s: &mut Scratch) -> bool {
         let [require, exclude, include] = &g.plan;
         require.iter().all(|c| self.clause(c, ctx, s))
             && !exclude.iter().any(|c| self.clause(c, ctx, s))
@@ -263,6 +268,19 @@ impl Engine {
                 why: explain.then(|| self.groups_why(prepared, s)),
             }
         });
+        let picks = &scratch.apps.picks;
+        let applications = present.applications.then(|| {
+            for (i, pick) in picks.iter().enumerate() {
+                if let super::apps::AppPick::Undetermined(candidates) = pick {
+                    self.app_unknown_inputs(i, candidates, prepared, &mut unknown);
+                }
+            }
+            self.app_outcomes(prepared, s, picks, explain)
+        });
+        let access = present
+            .applications
+            .then(|| self.access_outcome(prepared, picks))
+            .flatten();
         let posture = present.posture_rules.then(|| PostureOutcome {
             passed: prepared.passed.clone(),
             failed: prepared.failed.clone(),
@@ -274,6 +292,8 @@ impl Engine {
             ip_profile,
             access_groups,
             posture,
+            applications,
+            access,
             unknown,
             warnings: prepared.warnings.clone(),
         }

@@ -9,6 +9,11 @@ use crate::config::{Group, List, PostureRule, Profile, RuleAt};
 use crate::program::Tri;
 use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
 
+pub use super::apps::AllowBlocked;
+pub use super::apps::outcome::{
+    AccessOutcome, AppOutcome, AppResult, CheckedPolicy, Decider, Unmatched, Verdict,
+};
+
 /// The pool a device gets when no IP profile matches (`config.md` §6).
 pub const DEFAULT_IP_POOL: &str = "100.96.0.0/12";
 
@@ -26,6 +31,11 @@ pub struct Decision<'e> {
     pub access_groups: Option<GroupsOutcome<'e>>,
     /// Posture rule results, by rule id.
     pub posture: Option<PostureOutcome>,
+    /// Every Access application's answer, in input order.
+    pub applications: Option<Vec<super::apps::outcome::AppOutcome<'e>>>,
+    /// The application protecting the context's request (`request.url` or
+    /// `request.destination`), when it names one.
+    pub access: Option<super::apps::outcome::AccessOutcome<'e>>,
     /// Every unknown input behind an undetermined part of the decision
     /// (`config.md` §9); empty when the decision is fully determined.
     pub unknown: Vec<UnknownInput<'e>>,
@@ -367,6 +377,18 @@ impl Serialize for Decision<'_> {
         }
         if let Some(p) = &self.posture {
             m.serialize_entry("posture", p)?;
+        }
+        if let Some(apps) = &self.applications {
+            m.serialize_entry("applications", apps)?;
+        }
+        if let Some(a) = &self.access {
+            m.serialize_entry("access", a)?;
+        }
+        if let Some(apps) = &self.applications
+            && apps.iter().any(|a| a.why.is_some())
+        {
+            let why: Vec<_> = apps.iter().map(super::apps::outcome::AppWhy).collect();
+            m.serialize_entry("applications_why", &why)?;
         }
         if !self.unknown.is_empty() {
             m.serialize_entry("unknown", &self.unknown)?;

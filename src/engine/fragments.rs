@@ -19,6 +19,9 @@ pub(super) struct Fragments {
     pub(super) ip: Vec<Box<[u8]>>,
     /// When no IP profile matches.
     pub(super) ip_fallback: Box<[u8]>,
+    /// Per application, per position in its execution order, the object
+    /// when that entry decides; last, the default deny.
+    pub(super) apps: Vec<Vec<Box<[u8]>>>,
 }
 
 fn bytes(v: &impl serde::Serialize) -> Box<[u8]> {
@@ -53,6 +56,32 @@ impl Fragments {
             device_fallback: device(None),
             ip: (0..config.ip_profiles.len()).map(|i| ip(Some(i))).collect(),
             ip_fallback: ip(None),
+            apps: Vec::new(),
         }
+    }
+
+    /// The application fragments of `engine`.
+    pub(super) fn apps(engine: &super::compiled::Engine) -> Vec<Vec<Box<[u8]>>> {
+        use super::apps::outcome::{AppOutcome, AppResult};
+        engine
+            .config
+            .applications
+            .iter()
+            .zip(&engine.apps.apps)
+            .enumerate()
+            .map(|(i, (app, code))| {
+                let positions = (0..code.order.len()).map(|p| u32::try_from(p).ok());
+                positions
+                    .chain([None])
+                    .map(|pos| {
+                        bytes(&AppOutcome {
+                            app,
+                            result: AppResult::One(engine.verdict(i, pos)),
+                            why: None,
+                        })
+                    })
+                    .collect()
+            })
+            .collect()
     }
 }

@@ -11,6 +11,7 @@
 //!                                                                     \--write.rs--> JSON bytes (batch)
 //! ```
 
+pub mod apps;
 mod build;
 mod code;
 mod compiled;
@@ -24,7 +25,7 @@ mod rules;
 mod slots;
 mod undetermined;
 mod validate;
-mod validate_access;
+pub(crate) mod validate_access;
 mod why;
 mod write;
 

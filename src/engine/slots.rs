@@ -145,9 +145,17 @@ impl Slots {
         set(self.oidc_pairs, &|| Some(pairs(&id.oidc_claims)));
         set(self.saml, &|| Some(map(&id.saml_attributes)));
         set(self.oidc, &|| Some(map(&id.oidc_claims)));
-        set(self.service_token_uuid, &|| {
-            id.service_token_uuid.as_deref().map(bytes)
-        });
+        // `identity.service_token_uuid` and `request.service_token.id` are the
+        // same token: when only one is given, it stands for both (`context.md`).
+        let token_id = || {
+            id.service_token_uuid.as_deref().or_else(|| {
+                s.request
+                    .service_token
+                    .as_ref()
+                    .and_then(|t| t.id.as_deref())
+            })
+        };
+        set(self.service_token_uuid, &|| token_id().map(bytes));
         set(self.idp, &|| {
             id.idp.as_ref().and_then(|i| i.id.as_deref()).map(bytes)
         });
@@ -185,12 +193,15 @@ impl Slots {
                 .map(bytes)
         });
         set(self.service_token, &|| {
-            Some(Value::Bool(req.service_token.is_some()))
+            Some(Value::Bool(
+                req.service_token.is_some() || id.service_token_uuid.is_some(),
+            ))
         });
         set(self.service_token_id, &|| {
             req.service_token
                 .as_ref()
                 .and_then(|t| t.id.as_deref())
+                .or(id.service_token_uuid.as_deref())
                 .map(bytes)
         });
         set(self.app_uid, &|| {

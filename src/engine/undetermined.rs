@@ -34,14 +34,22 @@ impl Engine {
                 s.set_block_tri(g.block, r);
             }
         }
-        Outcome {
+        let outcome = Outcome {
             device_profile: self.pick_tri(&self.device, &self.config.device_profiles, &p.ctx, s, u),
             ip_profile: self.pick_tri(&self.ip, &self.config.ip_profiles, &p.ctx, s, u),
-        }
+        };
+        self.decide_apps(p, s, &mut scratch.apps);
+        outcome
     }
 
     /// `all(require) and not any(exclude) and any(include)`, by Kleene logic.
-    fn group_tri(&self, g: &GroupCode, ctx: &Context, s: &mut Scratch, u: &Unknowns) -> Tri {
+    pub(super) fn group_tri(
+        &self,
+        g: &GroupCode,
+        ctx: &Context,
+        s: &mut Scratch,
+        u: &Unknowns,
+    ) -> Tri {
         let [require, exclude, include] = &g.plan;
         let mut acc = Tri::True;
         for c in require {

@@ -84,7 +84,7 @@ impl Engine {
 
     /// Each rule's result, noting the context values a rule needed and lacked
     /// and, for an unknown rule, the unknown inputs behind it.
-    fn rules_why<'e>(
+    pub(super) fn rules_why<'e>(
         &'e self,
         blocks: &[BlockId],
         rules: &'e [RuleAt],

@@ -103,6 +103,24 @@ impl Engine {
             strings(out, &p.unknown);
             out.push(b'}');
         }
+        if present.applications {
+            out.extend_from_slice(b",\"applications\":[");
+            for (i, (pick, frags)) in scratch.apps.picks.iter().zip(&f.apps).enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                let frag = match pick {
+                    super::apps::AppPick::One(Some(pos)) => frags.get(*pos as usize),
+                    _ => frags.last(),
+                };
+                out.extend_from_slice(frag.map_or(&b"null"[..], |f| &f[..]));
+            }
+            out.push(b']');
+            if let Some(access) = self.access_outcome(p, &scratch.apps.picks) {
+                out.extend_from_slice(b",\"access\":");
+                ser(out, &access);
+            }
+        }
         out.push(b'}');
     }
 
@@ -172,6 +190,14 @@ impl Engine {
         if let Some(posture) = &d.posture {
             out.extend_from_slice(b",\"posture\":");
             ser(out, posture);
+        }
+        if let Some(apps) = &d.applications {
+            out.extend_from_slice(b",\"applications\":");
+            ser(out, apps);
+        }
+        if let Some(access) = &d.access {
+            out.extend_from_slice(b",\"access\":");
+            ser(out, access);
         }
         if !d.unknown.is_empty() {
             out.extend_from_slice(b",\"unknown\":");

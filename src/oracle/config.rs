@@ -143,9 +143,9 @@ fn posture_of(config: &Config, subject: &Subject, id: &str) -> PostureResult {
     }
 }
 
-struct Access<'a> {
-    config: &'a Config,
-    subject: &'a Subject,
+pub(super) struct Access<'a> {
+    pub(super) config: &'a Config,
+    pub(super) subject: &'a Subject,
 }
 
 impl Access<'_> {
@@ -154,7 +154,7 @@ impl Access<'_> {
     /// makes nobody a member rather than recursing forever.
     /// Kleene's logic (§9): an unknown rule makes the group unknown unless the
     /// others decide it.
-    fn member(&self, group: &Group, visiting: &mut Vec<String>) -> Tri {
+    pub(super) fn member(&self, group: &Group, visiting: &mut Vec<String>) -> Tri {
         if visiting.contains(&group.id) {
             return Tri::False;
         }
@@ -178,7 +178,7 @@ impl Access<'_> {
     /// One rule of §2.1, three-valued (§9): unknown for an unknown posture
     /// result, a value not among the known items of an incomplete list, and
     /// `cloudflare_account_member`.
-    fn rule(&self, rule: &Rule, visiting: &mut Vec<String>) -> Tri {
+    pub(super) fn rule(&self, rule: &Rule, visiting: &mut Vec<String>) -> Tri {
         match rule {
             Rule::AccountMember => Tri::Unknown,
             Rule::DevicePosture(uid) => match posture_of(self.config, self.subject, uid) {
@@ -239,12 +239,17 @@ impl Access<'_> {
                 .as_ref()
                 .and_then(|c| c.common_name.as_deref())
                 .is_some_and(|cn| cn == want),
+            // `identity.service_token_uuid` and `request.service_token.id` are
+            // one token: either stands for both (`context.md`).
             Rule::ServiceToken(want) => req
                 .service_token
                 .as_ref()
                 .and_then(|t| t.id.as_deref())
+                .or(id.service_token_uuid.as_deref())
                 .is_some_and(|t| t == want),
-            Rule::AnyValidServiceToken => req.service_token.is_some(),
+            Rule::AnyValidServiceToken => {
+                req.service_token.is_some() || id.service_token_uuid.is_some()
+            }
             Rule::AuthMethod(want) => id.amr.contains(want),
             Rule::LoginMethod(want) => self.idp_is(want),
             Rule::Okta(r) => {
@@ -431,7 +436,15 @@ fn flat_context(scheme: &Scheme, s: &Subject, passed: &[String], failed: &[Strin
         ("identity.oidc_claims", Some(pairs(&id.oidc_claims))),
         (
             "identity.service_token_uuid",
-            id.service_token_uuid.as_deref().map(bytes),
+            id.service_token_uuid
+                .as_deref()
+                .or_else(|| {
+                    s.request
+                        .service_token
+                        .as_ref()
+                        .and_then(|t| t.id.as_deref())
+                })
+                .map(bytes),
         ),
         ("network", s.device.network.as_deref().map(bytes)),
         ("os.name", os.and_then(|o| o.name.as_deref()).map(bytes)),

@@ -2,6 +2,7 @@
 //! obviously correct, that the property tests compare the engine with. Never
 //! used by the binary or on the decision path.
 
+pub mod access;
 pub mod config;
 pub mod expr;
 

@@ -169,6 +169,29 @@ pub struct Request {
     /// evaluate URL -> verdict
     #[serde(default, deserialize_with = "attributes::unique_map")]
     pub external_evaluation: std::collections::BTreeMap<String, bool>,
+    /// The URL requested, as written (with or without a scheme).
+    pub url: Option<String>,
+    /// The private destination requested.
+    pub destination: Option<Destination>,
+    /// `url` or `destination`, normalised on load: what Access routes by.
+    #[serde(skip)]
+    pub target: Option<crate::route::RequestTarget>,
+}
+
+/// `request.destination`
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Destination {
+    /// Address.
+    pub ip: Option<String>,
+    /// Port.
+    pub port: Option<u16>,
+    /// `tcp` or `udp`.
+    pub protocol: Option<String>,
+    /// Host name.
+    pub hostname: Option<String>,
+    /// Virtual network id.
+    pub vnet_id: Option<String>,
 }
 
 /// `request.certificate`
@@ -318,6 +341,7 @@ impl Subject {
                 });
             }
         }
+        s.request.target = request_target(&s.request)?;
         if let Some(e) = &mut s.identity.email {
             e.make_ascii_lowercase();
         }
@@ -370,6 +394,60 @@ impl Subject {
             .as_deref()
             .and_then(|s| s.parse().ok())
             .map(crate::literal::normalize_ip)
+    }
+}
+
+/// `request.url` or `request.destination`, normalised (`config.md` §7).
+fn request_target(r: &Request) -> Result<Option<crate::route::RequestTarget>, ContextError> {
+    use crate::route::{RequestDestination, RequestTarget};
+    let err = |path: &str, message: String| ContextError {
+        path: path.into(),
+        message,
+        also: Vec::new(),
+    };
+    match (&r.url, &r.destination) {
+        (Some(_), Some(_)) => Err(err(
+            "$.request",
+            "a request is for a `url` or a private `destination`, not both".into(),
+        )),
+        (Some(url), None) => crate::route::normalise(url)
+            .map(|u| Some(RequestTarget::Url(u)))
+            .map_err(|m| err("$.request.url", m)),
+        (None, Some(d)) => {
+            let ip = match &d.ip {
+                Some(ip) => Some(
+                    ip.parse::<IpAddr>()
+                        .map(crate::literal::normalize_ip)
+                        .map_err(|_| {
+                            err(
+                                "$.request.destination.ip",
+                                format!("invalid ip address `{ip}`"),
+                            )
+                        })?,
+                ),
+                None => None,
+            };
+            let protocol = d.protocol.as_ref().map(|p| p.to_ascii_lowercase());
+            if let Some(p) = &protocol
+                && !validate::is_protocol(p)
+            {
+                return Err(err(
+                    "$.request.destination.protocol",
+                    format!("unknown protocol `{p}`: expected `tcp`, `udp` or `icmp`"),
+                ));
+            }
+            Ok(Some(RequestTarget::Destination(RequestDestination {
+                ip,
+                port: d.port,
+                protocol,
+                hostname: d
+                    .hostname
+                    .as_ref()
+                    .map(|h| h.trim_end_matches('.').to_ascii_lowercase()),
+                vnet: d.vnet_id.clone(),
+            })))
+        }
+        (None, None) => Ok(None),
     }
 }
 

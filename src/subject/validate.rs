@@ -32,13 +32,19 @@ enum Shape {
     Risk,
     /// A string or an array of strings (SAML attributes, OIDC claims).
     StrOrStrs,
+    /// A URL, with or without a scheme.
+    Url,
+    /// A port number.
+    Port,
+    /// `tcp`, `udp`, `icmp`.
+    Protocol,
     Obj(&'static [(&'static str, Shape)]),
     Arr(&'static Shape),
     /// Any keys, each value of this shape.
     Map(&'static Shape),
 }
 
-use Shape::{Arr, Bool, Country, Id, Ip, Map, Obj, Risk, Str, StrOrStrs};
+use Shape::{Arr, Bool, Country, Id, Ip, Map, Obj, Port, Protocol, Risk, Str, StrOrStrs, Url};
 
 const STRS: Shape = Arr(&Str);
 
@@ -91,6 +97,17 @@ const CONTEXT: Shape = Obj(&[
             ("service_token", Obj(&[("id", Str)])),
             ("linked_app_token", Obj(&[("app_uid", Str)])),
             ("external_evaluation", Map(&Bool)),
+            ("url", Url),
+            (
+                "destination",
+                Obj(&[
+                    ("ip", Ip),
+                    ("port", Port),
+                    ("protocol", Protocol),
+                    ("hostname", Str),
+                    ("vnet_id", Str),
+                ]),
+            ),
         ]),
     ),
 ]);
@@ -179,6 +196,29 @@ fn walk(shape: &Shape, v: &Value, path: &mut String, out: &mut Vec<(String, Stri
             )),
             _ => bad("a risk score string", path, out),
         },
+        Url => match v {
+            Value::Null => {}
+            Value::String(s) => {
+                if let Err(m) = crate::route::normalise(s) {
+                    out.push((path.to_string(), m));
+                }
+            }
+            _ => bad("a URL string", path, out),
+        },
+        Port => match v {
+            Value::Null => {}
+            Value::Number(n) if n.as_u64().is_some_and(|p| p <= 65535) => {}
+            _ => bad("a port number (0 to 65535)", path, out),
+        },
+        Protocol => match v {
+            Value::Null => {}
+            Value::String(s) if is_protocol(&s.to_ascii_lowercase()) => {}
+            Value::String(s) => out.push((
+                path.to_string(),
+                format!("unknown protocol `{s}`: expected `tcp`, `udp` or `icmp`"),
+            )),
+            _ => bad("a protocol string", path, out),
+        },
         StrOrStrs => match v {
             Value::String(_) => {}
             Value::Array(items) => {
@@ -243,6 +283,11 @@ fn walk(shape: &Shape, v: &Value, path: &mut String, out: &mut Vec<(String, Stri
 /// `request.country`: two ASCII letters or digits.
 pub fn is_country(s: &str) -> bool {
     s.len() == 2 && s.bytes().all(|b| b.is_ascii_alphanumeric())
+}
+
+/// `request.destination.protocol`, lowercase.
+pub fn is_protocol(s: &str) -> bool {
+    matches!(s, "tcp" | "udp" | "icmp")
 }
 
 /// `identity.risk_score`.

@@ -1,0 +1,163 @@
+//! The Access part of a decision as text that reads like an answer: the
+//! request's protecting application, each application's decision and the
+//! policy behind it, and for a default deny what the allow policies needed.
+
+use super::text::rule_text;
+use std::fmt::Write;
+use zt_eval::Tri;
+use zt_eval::config::{Config, PolicyDecision};
+use zt_eval::decision::{AccessOutcome, AppOutcome, AppResult, CheckedPolicy, Unmatched, Verdict};
+
+fn verdict(v: &Verdict<'_>, app: &zt_eval::config::Application) -> String {
+    match &v.by {
+        None => "deny — no policy matched".to_string(),
+        Some(d) => {
+            let prec = d
+                .precedence()
+                .map(|p| format!(" (precedence {p})"))
+                .unwrap_or_default();
+            let mut s = format!("{} by {}{prec}", v.decision.as_str(), d.policy.name);
+            if v.decision == PolicyDecision::Allow {
+                let requires = d.requires();
+                if !requires.is_empty() {
+                    let _ = write!(s, "; requires {}", requires.join(", "));
+                }
+                let _ = write!(s, "; session {}", d.session_duration(app));
+            }
+            s
+        }
+    }
+}
+
+fn result(r: &AppResult<'_>, app: &zt_eval::config::Application) -> String {
+    match r {
+        AppResult::One(v) => verdict(v, app),
+        AppResult::Undetermined(vs) => format!(
+            "unknown: could be {}",
+            vs.iter()
+                .map(|v| verdict(v, app))
+                .collect::<Vec<_>>()
+                .join(" | ")
+        ),
+    }
+}
+
+/// What a policy that did not match needed: its false requirements, a true
+/// exclusion, or one of its includes.
+fn needs(c: &CheckedPolicy<'_>, cfg: &Config) -> Option<String> {
+    if c.result != Some(Tri::False) {
+        return None;
+    }
+    let mut parts = Vec::new();
+    if !c.include.iter().any(|r| r.result == Tri::True) {
+        let all: Vec<String> = c.include.iter().map(|r| rule_text(r.rule, cfg)).collect();
+        if all.is_empty() {
+            parts.push("an include rule (it has none)".to_string());
+        } else {
+            parts.push(all.join(" or "));
+        }
+    }
+    for r in c.require.iter().filter(|r| r.result == Tri::False) {
+        parts.push(rule_text(r.rule, cfg));
+    }
+    for r in c.exclude.iter().filter(|r| r.result == Tri::True) {
+        parts.push(format!("not {}", rule_text(r.rule, cfg)));
+    }
+    (!parts.is_empty()).then(|| format!("{} needs {}", c.decider.policy.name, parts.join(" and ")))
+}
+
+/// The line of one application; for a default deny, what its allow
+/// policies needed.
+fn app_line(a: &AppOutcome<'_>, cfg: &Config) -> String {
+    let mut line = result(&a.result, a.app);
+    if let AppResult::One(Verdict { by: None, .. }) = &a.result
+        && let Some(why) = &a.why
+    {
+        let hints: Vec<String> = why
+            .iter()
+            .filter(|c| c.decider.policy.decision == PolicyDecision::Allow)
+            .filter_map(|c| match c.skipped {
+                Some(b) => Some(format!("{} skipped: {}", c.decider.policy.name, b.as_str())),
+                None => needs(c, cfg),
+            })
+            .collect();
+        if !hints.is_empty() {
+            let _ = write!(line, "; {}", hints.join("; "));
+        }
+    }
+    line
+}
+
+/// `access` and `applications`, and with `explain`, each policy checked.
+pub fn write(
+    out: &mut String,
+    access: Option<&AccessOutcome<'_>>,
+    apps: Option<&[AppOutcome<'_>]>,
+    cfg: &Config,
+    explain: bool,
+) {
+    if let Some(a) = access {
+        let request = match &a.request {
+            serde_json::Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        let answer = match &a.protected {
+            Ok((app, r)) => format!("{}: {}", app.name, result(r, app)),
+            Err(Unmatched::Deny) => {
+                "deny — no application covers it and the organization denies unmatched requests"
+                    .to_string()
+            }
+            Err(Unmatched::NotProtected) => "not protected — no application covers it".to_string(),
+        };
+        let _ = writeln!(out, "  {:<16} {request} -> {answer}", "access");
+    }
+    let Some(apps) = apps else { return };
+    if apps.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "  applications");
+    let width = apps
+        .iter()
+        .map(|a| a.app.name.chars().count())
+        .max()
+        .unwrap_or(0);
+    for a in apps {
+        let _ = writeln!(out, "    {:<width$}  {}", a.app.name, app_line(a, cfg));
+        if !explain {
+            continue;
+        }
+        for c in a.why.iter().flatten() {
+            let result = match (c.skipped, c.result) {
+                (Some(_), _) => "skipped".to_string(),
+                (None, Some(t)) => t.to_string(),
+                (None, None) => "-".to_string(),
+            };
+            let prec = c
+                .decider
+                .precedence()
+                .map(|p| format!("{p} "))
+                .unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "      {prec}{} ({}): {result}",
+                c.decider.policy.name,
+                c.decider.policy.decision.as_str()
+            );
+            if let Some(b) = c.skipped {
+                let _ = writeln!(out, "        {}", b.as_str());
+            }
+            for r in c.include.iter().chain(&c.require).chain(&c.exclude) {
+                let _ = writeln!(
+                    out,
+                    "        {:<12} {:<5} {}",
+                    r.rule.path,
+                    r.result,
+                    rule_text(r.rule, cfg)
+                );
+            }
+            if !c.missing.is_empty() {
+                let _ = writeln!(out, "        missing: {}", c.missing.join(", "));
+            }
+        }
+    }
+}

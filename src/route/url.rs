@@ -1,0 +1,127 @@
+//! A request URL as Access compares it (`config.md` §7): scheme and port
+//! dropped, host lowercased without a trailing dot (IDN as punycode), path
+//! percent-decoded where unreserved, dot segments and `//` removed; query and
+//! fragment ignored. Parsing is the `url` crate's (WHATWG URL, IDNA); this file
+//! only adds what Access does beyond it.
+
+/// A normalised request URL: what destination patterns are matched against.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestUrl {
+    /// Lowercase, punycode, no trailing dot.
+    pub host: String,
+    /// Starts with `/`; case kept.
+    pub path: String,
+}
+
+impl std::fmt::Display for RequestUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}{}", self.host, self.path)
+    }
+}
+
+/// Reads `text` (with or without a scheme) as a request URL.
+///
+/// # Errors
+/// What is wrong with it, in one line.
+pub fn normalise(text: &str) -> Result<RequestUrl, String> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Err("an empty URL".into());
+    }
+    let with_scheme = if text.contains("://") {
+        std::borrow::Cow::Borrowed(text)
+    } else {
+        std::borrow::Cow::Owned(format!("https://{text}"))
+    };
+    let parsed = url::Url::parse(&with_scheme).map_err(|e| format!("invalid URL `{text}`: {e}"))?;
+    let host = match parsed.host() {
+        Some(url::Host::Domain(d)) => d.trim_end_matches('.').to_ascii_lowercase(),
+        Some(url::Host::Ipv4(ip)) => ip.to_string(),
+        Some(url::Host::Ipv6(ip)) => format!("[{ip}]"),
+        None => return Err(format!("invalid URL `{text}`: it has no host")),
+    };
+    if host.is_empty() {
+        return Err(format!("invalid URL `{text}`: it has no host"));
+    }
+    Ok(RequestUrl {
+        host,
+        path: normalise_path(parsed.path()),
+    })
+}
+
+/// `%41` -> `A` for unreserved characters, `//` -> `/`. The `url` crate has
+/// already removed dot segments (`%2e` included) and encoded what needs it.
+pub fn normalise_path(path: &str) -> String {
+    let bytes = path.as_bytes();
+    let mut out = String::with_capacity(path.len() + 1);
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        if b == b'%'
+            && let (Some(h), Some(l)) = (bytes.get(i + 1), bytes.get(i + 2))
+            && let (Some(h), Some(l)) = (hex(*h), hex(*l))
+        {
+            let c = h * 16 + l;
+            if c.is_ascii_alphanumeric() || matches!(c, b'-' | b'.' | b'_' | b'~') {
+                push_byte(&mut out, c);
+                i += 3;
+                continue;
+            }
+        }
+        push_byte(&mut out, b);
+        i += 1;
+    }
+    if !out.starts_with('/') {
+        out.insert(0, '/');
+    }
+    out
+}
+
+fn push_byte(out: &mut String, b: u8) {
+    // The url crate's path is ASCII (everything else is percent-encoded).
+    if b == b'/' && out.ends_with('/') {
+        return;
+    }
+    out.push(char::from(b));
+}
+
+fn hex(b: u8) -> Option<u8> {
+    match b {
+        b'0'..=b'9' => Some(b - b'0'),
+        b'a'..=b'f' => Some(b - b'a' + 10),
+        b'A'..=b'F' => Some(b - b'A' + 10),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn n(s: &str) -> String {
+        normalise(s).map(|u| u.to_string()).unwrap_or_else(|e| e)
+    }
+
+    #[test]
+    fn normalised_as_access_compares() {
+        assert_eq!(
+            n("https://Grafana.Example.COM./d/abc?orgId=1#x"),
+            "grafana.example.com/d/abc"
+        );
+        assert_eq!(n("grafana.example.com:8443"), "grafana.example.com/");
+        assert_eq!(
+            n("http://a.example.com/x//y/./z/../w"),
+            "a.example.com/x/y/w"
+        );
+        assert_eq!(
+            n("a.example.com/%41%2Fb/%7euser"),
+            "a.example.com/A%2Fb/~user"
+        );
+        assert_eq!(n("a.example.com/a/%2e%2e/b"), "a.example.com/b");
+        assert_eq!(
+            n("https://bücher.example/Path"),
+            "xn--bcher-kva.example/Path"
+        );
+        assert!(n("").contains("empty"));
+        assert!(n("https://").contains("invalid URL"));
+    }
+}

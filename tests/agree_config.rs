@@ -232,12 +232,6 @@ fn group(i: usize) -> impl Strategy<Value = Value> {
         })
 }
 
-/// Group `i` refers only to groups below `i`, so there is no cycle; the input order
-/// is then shuffled, so references also point forwards in the input.
-fn groups() -> impl Strategy<Value = Vec<Value>> {
-    (0..7usize).prop_flat_map(|n| (0..n).map(group).collect::<Vec<_>>().prop_shuffle())
-}
-
 fn lists() -> impl Strategy<Value = Value> {
     (
         subsequence(&["alice@example.com", "BOB@example.com", "Erin@team.com"][..], 0..=3),
@@ -337,28 +331,161 @@ fn ip_profiles() -> impl Strategy<Value = Vec<Value>> {
     })
 }
 
+const DECISIONS: &[&str] = &["allow", "deny", "bypass", "non_identity"];
+const URIS: &[&str] = &[
+    "example.com",
+    "*.example.com",
+    "example.com/admin",
+    "example.com/admin/*",
+    "*test.example.com",
+    "example.com/api/*",
+    "*.example.com/admin",
+    "example.com/*/c",
+    "other.org/a",
+    // Exact before wildcard even when the wildcard has the longer path.
+    "test.example.com",
+    "*test.example.com/admin",
+];
+
+/// Sets `key` of a JSON object.
+fn set(v: &mut Value, key: &str, x: Value) {
+    if let Some(o) = v.as_object_mut() {
+        o.insert(key.into(), x);
+    }
+}
+
+/// A policy body over groups below `n`: any decision, rules of every kind.
+fn policy_body(n: usize) -> impl Strategy<Value = Value> {
+    // A third of the policies include everyone, so that the order of
+    // classes and of precedence decides often.
+    let include = prop_oneof![
+        2 => prop::collection::vec(rule(n), 0..3),
+        1 => Just(vec![json!({"everyone": {}})]),
+    ];
+    (
+        pick(DECISIONS),
+        include,
+        prop::collection::vec(rule(n), 0..2),
+        prop::collection::vec(rule(n), 0..2),
+    )
+        .prop_map(|(decision, include, require, exclude)| {
+            json!({"decision": decision, "include": include, "require": require, "exclude": exclude})
+        })
+}
+
+/// Applications over reusable policies `rp0..rp{k}`: each links reusable
+/// policies (with per-application precedence, some overriding obligations) or
+/// holds its own (with or without precedence), covers some URIs, and may limit
+/// its identity providers.
+fn applications(n: usize, k: usize) -> impl Strategy<Value = Vec<Value>> {
+    let links =
+        prop::collection::vec((0..k.max(1), 0..20u8, any::<bool>()), 0..4).prop_map(move |ls| {
+            ls.into_iter()
+                .filter(|_| k > 0)
+                .map(|(j, prec, iso)| {
+                    let mut e = json!({"id": format!("rp{j}"), "precedence": prec});
+                    if iso {
+                        set(&mut e, "isolation_required", json!(true));
+                    }
+                    e
+                })
+                .collect::<Vec<_>>()
+        });
+    let inline = (prop::collection::vec(policy_body(n), 0..4), any::<bool>()).prop_map(
+        |(bodies, with_prec)| {
+            bodies
+                .into_iter()
+                .enumerate()
+                .map(|(i, mut b)| {
+                    set(&mut b, "name", json!(format!("inline {i}")));
+                    if with_prec {
+                        set(&mut b, "precedence", json!(10 - i as i64));
+                    }
+                    b
+                })
+                .collect::<Vec<_>>()
+        },
+    );
+    let app = (
+        prop_oneof![links, inline],
+        subsequence(URIS, 0..3),
+        opt(subsequence(IDPS, 1..=2)),
+    );
+    prop::collection::vec(app, 0..5).prop_map(|apps| {
+        apps.into_iter()
+            .enumerate()
+            .map(|(i, (policies, uris, idps))| {
+                let dests: Vec<Value> = uris
+                    .iter()
+                    .map(|u| json!({"type": "public", "uri": u}))
+                    .collect();
+                object(vec![
+                    ("id", Some(json!(format!("a{i}")))),
+                    ("name", Some(json!(format!("App {i}")))),
+                    ("destinations", Some(Value::from(dests))),
+                    ("allowed_idps", idps.map(Value::from)),
+                    ("policies", Some(Value::from(policies))),
+                ])
+            })
+            .collect()
+    })
+}
+
+/// Groups, reusable policies and applications over them.
+fn access() -> impl Strategy<Value = (Vec<Value>, Vec<Value>, Vec<Value>)> {
+    (0..7usize, 0..4usize).prop_flat_map(|(n, k)| {
+        let policies = (0..k)
+            .map(|j| {
+                policy_body(n).prop_map(move |mut b| {
+                    set(&mut b, "id", json!(format!("rp{j}")));
+                    set(&mut b, "name", json!(format!("Policy {j}")));
+                    b
+                })
+            })
+            .collect::<Vec<_>>();
+        (
+            (0..n).map(group).collect::<Vec<_>>().prop_shuffle(),
+            policies,
+            applications(n, k),
+        )
+    })
+}
+
 /// A bundle; a kind with nothing in it is sometimes left out altogether.
 fn bundle() -> impl Strategy<Value = Value> {
     let posture: Vec<_> = POSTURE_IDS.iter().map(|id| posture_rule(id)).collect();
     (
-        groups(),
+        access(),
         lists(),
         posture,
         device_profiles(),
         ip_profiles(),
         any::<[bool; 3]>(),
+        opt((any::<bool>(), any::<bool>())),
     )
-        .prop_map(|(groups, lists, posture, device, ip, keep_empty)| {
-            let kind = |v: Vec<Value>, keep: bool| (!v.is_empty() || keep).then(|| Value::from(v));
-            let [keep_groups, keep_device, keep_ip] = keep_empty;
-            object(vec![
+        .prop_map(
+            |((groups, policies, apps), lists, posture, device, ip, keep_empty, org)| {
+                let kind =
+                    |v: Vec<Value>, keep: bool| (!v.is_empty() || keep).then(|| Value::from(v));
+                let [keep_groups, keep_device, keep_ip] = keep_empty;
+                object(vec![
                 ("access_groups", kind(groups, keep_groups)),
+                ("access_policies", kind(policies, false)),
+                ("access_applications", kind(apps, false)),
+                (
+                    "organization",
+                    org.map(|(strict, deny)| {
+                        json!({"strict_service_token_auth": strict, "deny_unmatched_requests": deny,
+                               "deny_unmatched_requests_exempted_zone_names": ["other.org"]})
+                    }),
+                ),
                 ("lists", Some(lists)),
                 ("posture_rules", Some(Value::from(posture))),
                 ("device_profiles", kind(device, keep_device)),
                 ("ip_profiles", kind(ip, keep_ip)),
             ])
-        })
+            },
+        )
 }
 
 fn identity() -> impl Strategy<Value = Value> {
@@ -489,9 +616,33 @@ fn request() -> impl Strategy<Value = Value> {
         opt(opt(pick(&["tok1", "tok2"]))),
         opt(pick(&["app1", "app2"])),
         opt((any::<bool>(), opt(any::<bool>()))),
+        opt((
+            pick(&[
+                "example.com",
+                "a.example.com",
+                "test.example.com",
+                "xtest.example.com",
+                "a.b.example.com",
+                "other.org",
+                "EXAMPLE.com.",
+            ]),
+            pick(&[
+                "", "/", "/admin", "/admin/x", "/adminx", "/api", "/api/v1", "/a/b/c", "/x/c", "/a",
+            ]),
+        )),
     )
-        .prop_map(|(ip, country, cert, token, app, eval)| {
+        .prop_map(|(ip, country, cert, token, app, eval, url)| {
             object(vec![
+                (
+                    "url",
+                    url.map(|(h, p)| {
+                        Value::from(format!(
+                            "https://{}{}",
+                            h.as_str().unwrap_or_default(),
+                            p.as_str().unwrap_or_default()
+                        ))
+                    }),
+                ),
                 ("ip", ip),
                 ("country", country),
                 (
@@ -561,6 +712,27 @@ fn engine_agrees_with_reference_config() {
                 text,
                 ctx
             );
+            prop_assert_eq!(
+                zt_eval::oracle::access::view_of(&decision),
+                zt_eval::oracle::access::apps(&config, &subject),
+                "\nconfig: {}\ncontext: {}",
+                text,
+                ctx
+            );
+            if let Some(zt_eval::route::RequestTarget::Url(u)) = &subject.request.target {
+                let got = decision
+                    .access
+                    .as_ref()
+                    .and_then(|a| a.protected.as_ref().ok())
+                    .map(|(app, _)| app.name.clone());
+                prop_assert_eq!(
+                    got,
+                    zt_eval::oracle::access::protecting_url(&config, &u.host, &u.path),
+                    "\nconfig: {}\ncontext: {}",
+                    text,
+                    ctx
+                );
+            }
         }
         Ok(())
     });
@@ -576,4 +748,65 @@ fn engine_agrees_with_reference_config() {
         loaded.get(),
         total.get()
     );
+}
+
+/// Which application protects a URL, on its own: many applications over
+/// overlapping destinations (wildcard hosts, literal and wildcard paths) and
+/// many URLs, engine against reference. Fails if the specificity order is
+/// broken (exact host, host literals, path literals, no wildcard, first).
+#[test]
+fn routing_agrees_with_reference() {
+    let config = ProptestConfig {
+        cases: 1024,
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    };
+    let hosts = &[
+        "example.com",
+        "a.example.com",
+        "test.example.com",
+        "xtest.example.com",
+        "a.b.example.com",
+        "other.org",
+    ];
+    let paths = &[
+        "", "/admin", "/admin/x", "/adminx", "/api", "/api/v1", "/a/b/c", "/x/c", "/a",
+    ];
+    let strategy = (
+        prop::collection::vec(subsequence(URIS, 1..4), 1..6),
+        prop::collection::vec((pick(hosts), pick(paths)), 1..8),
+    );
+    let mut runner = TestRunner::new(config);
+    let result = runner.run(&strategy, |(apps, urls)| {
+        let apps: Vec<Value> = apps
+            .iter()
+            .enumerate()
+            .map(|(i, uris)| {
+                json!({"id": format!("a{i}"), "name": format!("App {i}"), "policies": [],
+                       "destinations": uris.iter().map(|u| json!({"type": "public", "uri": u})).collect::<Vec<_>>()})
+            })
+            .collect();
+        let text = json!({"access_applications": apps}).to_string();
+        let engine = Engine::from_json(&text, "gen").map_err(|e| TestCaseError::fail(format!("{e:?}")))?;
+        let (config, _) = zt_eval::config::load_str(&text, "gen");
+        let mut scratch = engine.scratch();
+        for (h, p) in &urls {
+            let url = format!("{}{}", h.as_str().unwrap_or_default(), p.as_str().unwrap_or_default());
+            let ctx = json!({"request": {"url": url}});
+            let d = engine
+                .decide(&ctx, &mut scratch, false)
+                .map_err(|e| TestCaseError::fail(e.to_string()))?;
+            let got = d
+                .access
+                .as_ref()
+                .and_then(|a| a.protected.as_ref().ok())
+                .map(|(app, _)| app.name.clone());
+            let u = zt_eval::route::normalise(&url).map_err(TestCaseError::fail)?;
+            let want = zt_eval::oracle::access::protecting_url(&config, &u.host, &u.path);
+            prop_assert_eq!(got, want, "\nconfig: {}\nurl: {}", text, url);
+        }
+        Ok(())
+    });
+    let failure = result.err().map(|e| e.to_string()).unwrap_or_default();
+    assert!(failure.is_empty(), "{failure}");
 }

@@ -113,6 +113,7 @@ fn build(config: Config, mut problems: Vec<Problem>) -> Result<Engine, ConfigErr
         &mut problems,
     );
     super::validate_access::directory(&config, &mut problems);
+    super::validate_access::same_destinations(&config, &mut problems);
 
     // Groups are explained rule by rule, by their JSON: no atom labels needed.
     let compiler = RuleCompiler::new(&scheme, false);

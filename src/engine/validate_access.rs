@@ -340,3 +340,40 @@ pub fn name_owners<'a>(cfg: &'a Config, problems: &mut [Problem]) {
         }
     }
 }
+
+/// Two applications with the same destination (`config.md` §8): the earlier
+/// one protects it, which is rarely what the later one's author meant.
+pub fn same_destinations(cfg: &Config, problems: &mut Vec<Problem>) {
+    use crate::route::Target;
+    let mut seen: HashMap<String, &str> = HashMap::new();
+    for app in &cfg.applications {
+        if app.kind == "bookmark" {
+            continue;
+        }
+        let mut own = HashSet::new();
+        for d in &app.destinations {
+            let key = match &d.target {
+                Target::Public(p) => format!("public {}", p.canonical()),
+                Target::Private(p) => format!("private {p:?}"),
+            };
+            if !own.insert(key.clone()) {
+                continue;
+            }
+            match seen.get(key.as_str()) {
+                Some(first) => push(
+                    problems,
+                    Severity::Warning,
+                    &app.file,
+                    &d.path,
+                    format!(
+                        "application {} has the same destination as application {first}; the earlier one protects it",
+                        who(&app.name, app.id.as_deref())
+                    ),
+                ),
+                None => {
+                    seen.insert(key, &app.name);
+                }
+            }
+        }
+    }
+}

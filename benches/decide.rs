@@ -24,7 +24,7 @@ use zt_eval::oracle::config as reference_config;
 
 #[path = "support/generate.rs"]
 mod generate;
-use generate::{config_text, context};
+use generate::{config_text, config_text_with_apps, context};
 
 fn bench_decide(c: &mut Criterion) {
     let text = config_text(50);
@@ -121,9 +121,59 @@ fn bench_load_compile(c: &mut Criterion) {
     }
 }
 
+/// The 50-group scenario plus 100 applications and 300 policies: every
+/// application decided for the context, against the reference (groups and
+/// profiles by `reference_config`, applications by `oracle::access`).
+fn bench_decide_apps(c: &mut Criterion) {
+    let text = config_text_with_apps(50);
+    let engine = match Engine::from_json(&text, "bench") {
+        Ok(e) => e,
+        Err(e) => {
+            eprintln!(
+                "the application configuration does not load: {:?}",
+                e.problems
+            );
+            return;
+        }
+    };
+    let (config, _) = zt_eval::config::load_str(&text, "bench");
+    let ctx = context();
+    let Ok((subject, _)) = Subject::from_json(&ctx) else {
+        return;
+    };
+    let mut scratch = engine.scratch();
+    let Ok(decision) = engine.decide(&ctx, &mut scratch, false) else {
+        return;
+    };
+    let reference = zt_eval::oracle::access::apps(&config, &subject);
+    // Both sides must decide the same, or the comparison is meaningless.
+    assert_eq!(zt_eval::oracle::access::view_of(&decision), reference);
+    let allowed = reference.iter().filter(|r| r.starts_with("allow")).count();
+    eprintln!(
+        "decide_apps: {} applications, {allowed} allow",
+        reference.len()
+    );
+    let Ok(prepared) = engine.prepare(&ctx) else {
+        return;
+    };
+    let mut group = c.benchmark_group("decide_apps");
+    group.bench_function(BenchmarkId::from_parameter("program"), |b| {
+        b.iter(|| engine.decide_prepared(black_box(&prepared), &mut scratch))
+    });
+    group.bench_function(BenchmarkId::from_parameter("reference"), |b| {
+        b.iter(|| {
+            (
+                reference_config::decide(&config, black_box(&subject)),
+                zt_eval::oracle::access::apps(&config, black_box(&subject)),
+            )
+        })
+    });
+    group.finish();
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default();
-    targets = bench_decide, bench_decide_1000, bench_load_compile
+    targets = bench_decide, bench_decide_1000, bench_decide_apps, bench_load_compile
 }
 criterion_main!(benches);

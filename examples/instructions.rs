@@ -9,9 +9,10 @@
 //!     target/release/examples/instructions batch 1000
 //! ```
 //!
-//! Divide the collected instructions by the count: `decide50` and `decide1000`
-//! run the `decide` bench's decision (`decide_prepared` on the generated 50- or
-//! 1,000-group configuration), `batch` decides that many sampled lines of the
+//! Divide the collected instructions by the count: `decide50`, `decide1000`
+//! and `apps` run the `decide` bench's decision (`decide_prepared` on the
+//! generated 50- or 1,000-group configuration, or the 50-group one with 100
+//! applications and 300 policies), `batch` decides that many sampled lines of the
 //! Acme example as `batch_acme/one_thread` does.
 
 #[global_allocator]
@@ -28,14 +29,18 @@ use zt_eval::Engine;
 fn main() -> Result<(), String> {
     let args: Vec<String> = std::env::args().collect();
     let (Some(mode), Some(count)) = (args.get(1), args.get(2)) else {
-        return Err("usage: instructions decide50|decide1000|batch COUNT".into());
+        return Err("usage: instructions decide50|decide1000|apps|batch COUNT".into());
     };
     let count: usize = count.parse().map_err(|e| format!("count: {e}"))?;
     match mode.as_str() {
-        "decide50" | "decide1000" => {
-            let groups = if mode == "decide50" { 50 } else { 1000 };
-            let engine = Engine::from_json(&generate::config_text(groups), "generated")
-                .map_err(|e| e.to_string())?;
+        "decide50" | "decide1000" | "apps" => {
+            let groups = if mode == "decide1000" { 1000 } else { 50 };
+            let text = if mode == "apps" {
+                generate::config_text_with_apps(groups)
+            } else {
+                generate::config_text(groups)
+            };
+            let engine = Engine::from_json(&text, "generated").map_err(|e| e.to_string())?;
             let prepared = engine
                 .prepare(&generate::context())
                 .map_err(|e| e.to_string())?;

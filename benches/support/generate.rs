@@ -173,3 +173,89 @@ pub fn context() -> Value {
         "request": {"ip": "198.51.100.7", "country": "PT"},
     })
 }
+
+fn country(k: usize) -> &'static str {
+    ["PT", "US", "DE"].get(k % 3).copied().unwrap_or("PT")
+}
+
+/// A policy body over the Access groups `ag-0000..ag-{n}`: every decision,
+/// rules a decision typically holds (groups, an IP range, a country, a
+/// service token, an email domain, a posture check).
+fn policy_body(k: usize, n: usize) -> Value {
+    let decision = ["bypass", "non_identity", "allow", "deny", "allow", "allow"]
+        .get(k % 6)
+        .copied()
+        .unwrap_or("allow");
+    let group = |j: usize| json!({"group": {"id": format!("ag-{:04}", (k * 7 + j) % n.max(1))}});
+    let (include, require, exclude) = match decision {
+        "bypass" => (
+            vec![json!({"ip": {"ip": format!("10.{}.0.0/16", k % 250)}})],
+            vec![],
+            vec![],
+        ),
+        "non_identity" => (
+            vec![json!({"service_token": {"token_id": format!("tok-{k}")}})],
+            vec![],
+            vec![],
+        ),
+        "deny" => (
+            vec![json!({"email_list": {"id": "contractors"}}), group(3)],
+            vec![],
+            vec![],
+        ),
+        _ => (
+            vec![
+                group(0),
+                group(1),
+                json!({"email_domain": {"domain": format!("team{}.example.com", k % 9)}}),
+            ],
+            vec![json!({"geo": {"country_code": country(k)}})],
+            vec![json!({"ip": {"ip": "203.0.113.0/24"}})],
+        ),
+    };
+    json!({"name": format!("Policy {k}"), "decision": decision,
+           "include": include, "require": require, "exclude": exclude,
+           "approval_required": k % 10 == 0, "session_duration": "12h"})
+}
+
+/// `config_text(n)` plus 100 applications and 300 policies: 150 reusable
+/// policies, linked three by three from 50 applications, and 50 applications
+/// with three inline policies each; bypass, Service Auth, allow and deny.
+pub fn config_text_with_apps(n: usize) -> String {
+    let mut config: Value = serde_json::from_str(&config_text(n)).unwrap_or_default();
+    let reusable: Vec<Value> = (0..150)
+        .map(|k| {
+            let mut p = policy_body(k, n);
+            if let Some(o) = p.as_object_mut() {
+                o.insert("id".into(), json!(format!("rp-{k:03}")));
+            }
+            p
+        })
+        .collect();
+    let apps: Vec<Value> = (0..100)
+        .map(|a| {
+            let policies: Vec<Value> = (0..3)
+                .map(|j| {
+                    if a < 50 {
+                        json!({"id": format!("rp-{:03}", (a * 3 + j) % 150), "precedence": j + 1})
+                    } else {
+                        let mut p = policy_body(a * 3 + j, n);
+                        if let Some(o) = p.as_object_mut() {
+                            o.insert("precedence".into(), json!(j + 1));
+                        }
+                        p
+                    }
+                })
+                .collect();
+            json!({"id": format!("app-{a:03}"), "name": format!("App {a}"), "type": "self_hosted",
+                   "destinations": [{"type": "public", "uri": format!("app{a}.example.com")},
+                                    {"type": "public", "uri": format!("*.app{a}.example.com/api/*")}],
+                   "policies": policies})
+        })
+        .collect();
+    if let Some(o) = config.as_object_mut() {
+        o.insert("access_policies".into(), Value::from(reusable));
+        o.insert("access_applications".into(), Value::from(apps));
+    }
+    config.to_string()
+}

@@ -142,6 +142,15 @@ impl Engine {
             && !exclude.iter().any(|c| self.clause(c, ctx, s))
     }
 
+    /// A policy's match: `group_value`, inlined into the application loop.
+    #[inline(always)]
+    pub(super) fn policy_value(&self, g: &GroupCode, ctx: &Context, s: &mut Scratch) -> bool {
+        let [require, exclude, include] = &g.plan;
+        require.iter().all(|c| self.clause(c, ctx, s))
+            && !exclude.iter().any(|c| self.clause(c, ctx, s))
+            && include.iter().any(|c| self.clause(c, ctx, s))
+    }
+
     #[inline(always)]
     fn clause(&self, c: &Clause, ctx: &Context, s: &mut Scratch) -> bool {
         match c {

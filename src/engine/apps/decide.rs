@@ -94,7 +94,7 @@ impl Engine {
                     .apps
                     .policies
                     .get(e.policy as usize)
-                    .is_some_and(|c| self.group_value(&c.code, &p.ctx, s));
+                    .is_some_and(|c| self.policy_value(&c.code, &p.ctx, s));
                 *st = if v { TRUE } else { FALSE };
             }
             if *st == TRUE {

@@ -46,9 +46,9 @@ enum Command {
         after_help = "Examples:\n  zt-eval expr 'any(identity.groups.name[*] in {\"developers\" \"admin\"}) and os.name == \"windows\"'\n  zt-eval expr 'identity.email == \"a@b.com\"' --kind ip --format json\n  zt-eval expr 'os.build >= 19045' --scheme scheme.json --context ctx.json\n\nExit codes: 0 valid, 3 invalid expression or context, 1 unreadable file, 2 usage."
     )]
     Expr(cli::expr::ExprArgs),
-    /// Decide one context under a configuration: device profile, IP profile, Access groups, posture.
+    /// Decide one context under a configuration: device profile, IP profile, Access groups, posture, applications.
     #[command(
-        after_help = "Examples:\n  zt-eval eval --config corpus/examples/acme --context corpus/examples/acme/contexts/alice.json\n  zt-eval eval --config bundle.json --context ctx.json --explain --format json\n\nExit codes: 0 decided, 3 invalid configuration or context, 1 unreadable file, 2 usage."
+        after_help = "Examples:\n  zt-eval eval --config corpus/examples/acme --context corpus/examples/acme/contexts/alice.json\n  zt-eval eval --config corpus/examples/acme --context corpus/examples/acme/contexts/bob.json --url https://billing.acme.com/admin\n  zt-eval eval --config bundle.json --context ctx.json --explain --format json\n\nExit codes: 0 decided, 3 invalid configuration or context, 1 unreadable file, 2 usage."
     )]
     Eval(cli::config_cmds::EvalArgs),
     /// Validate a configuration: print every error and warning with its file and JSON path.
@@ -71,6 +71,11 @@ enum Command {
         after_help = "Examples:\n  zt-eval sample --config corpus/examples/acme --count 5000 --seed 1 > population.jsonl\n  zt-eval sample --config main/ --count 5000 | zt-eval diff --before main/ --after branch/ --contexts -\n\nThe same configuration, count and seed give the same population."
     )]
     Sample(cli::sample::SampleArgs),
+    /// Per Access application over a population: approved / blocked / unknown counts and who, like Cloudflare's policy tester.
+    #[command(
+        after_help = "Examples:\n  zt-eval summary --config corpus/examples/acme --contexts population.jsonl\n  zt-eval summary --config main/ --contexts pop.jsonl --app Grafana --users 0 --format json\n\nApproved: allow, bypass or Service Auth; blocked: deny; unknown: an input zt-eval cannot know offline.\n\nExit codes: 0 summarized, 3 invalid configuration, 1 unreadable file, 2 usage."
+    )]
+    Summary(cli::summary::SummaryArgs),
     /// Shell completions for bash, zsh, fish, elvish or PowerShell, on stdout.
     #[command(
         after_help = "Examples:\n  zt-eval completions bash > /etc/bash_completion.d/zt-eval\n  zt-eval completions zsh > \"${fpath[1]}/_zt-eval\""
@@ -103,6 +108,7 @@ fn main() -> ExitCode {
         Command::Batch(a) => cli::batch::run(a, &mut out),
         Command::Diff(a) => cli::diff::run(a, &mut out),
         Command::Sample(a) => cli::sample::run(a, &mut out),
+        Command::Summary(a) => cli::summary::run(a, &mut out),
         // Generated from the same clap definitions as the parser, so they
         // never drift from the real flags.
         Command::Completions { shell } => {
@@ -159,6 +165,7 @@ fn wants_json(c: &Command) -> bool {
         Command::Eval(a) => a.json(),
         Command::Check(a) => a.json(),
         Command::Diff(a) => a.json(),
+        Command::Summary(a) => a.json(),
         Command::Batch(_) | Command::Sample(_) | Command::Completions { .. } | Command::Man => {
             false
         }

@@ -215,7 +215,7 @@ fn policy_body(k: usize, n: usize) -> Value {
     };
     json!({"name": format!("Policy {k}"), "decision": decision,
            "include": include, "require": require, "exclude": exclude,
-           "approval_required": k % 10 == 0, "session_duration": "12h"})
+           "approval_required": k.is_multiple_of(10), "session_duration": "12h"})
 }
 
 /// `config_text(n)` plus 100 applications and 300 policies: 150 reusable

@@ -52,6 +52,9 @@ pub struct BatchArgs {
     /// Write the records here instead of stdout.
     #[arg(long, value_name = "FILE")]
     output: Option<PathBuf>,
+    /// Keep each record's applications to these (name or id; repeatable).
+    #[arg(long = "app", value_name = "NAME|ID")]
+    apps: Vec<String>,
 }
 
 /// A run of input lines kept in one buffer.
@@ -211,7 +214,10 @@ fn decide_chunk(
 /// Runs `batch`.
 pub fn run(args: BatchArgs, stdout: &mut (impl Write + Send)) -> Result<u8, CliError> {
     super::check_output(args.output.as_deref(), &[&args.contexts, &args.config])?;
-    let engine = load(&args.config)?;
+    let mut engine = load(&args.config)?;
+    engine
+        .keep_applications(&args.apps)
+        .map_err(CliError::Usage)?;
     let (input, size): (Box<dyn Read + Send>, Option<u64>) = if args.contexts.as_os_str() == "-" {
         (Box::new(std::io::stdin()), None)
     } else {

@@ -37,6 +37,9 @@ pub struct DiffArgs {
     /// for a pull-request comment).
     #[arg(long, value_enum, default_value = "text")]
     format: DiffFormat,
+    /// Compare these applications only (name or id; repeatable).
+    #[arg(long = "app", value_name = "NAME|ID")]
+    apps: Vec<String>,
 }
 
 /// `--limit N`, or `--limit all` (`None`).
@@ -61,8 +64,24 @@ impl DiffArgs {
 
 /// Runs `diff`.
 pub fn run(args: DiffArgs, out: &mut impl Write) -> Result<u8, CliError> {
-    let before = load(&args.before)?;
-    let after = load(&args.after)?;
+    let mut before = load(&args.before)?;
+    let mut after = load(&args.after)?;
+    // An application may be in one configuration only; each name must be
+    // in one of the two.
+    for w in &args.apps {
+        let one = [&before, &after]
+            .iter()
+            .any(|e| e.keep_applications_check(std::slice::from_ref(w)).is_ok());
+        if !one {
+            return Err(CliError::Usage(format!(
+                "--app `{w}`: no application has that name or id, before or after"
+            )));
+        }
+    }
+    if !args.apps.is_empty() {
+        before.hide_applications_except(&args.apps);
+        after.hide_applications_except(&args.apps);
+    }
     let input: Box<dyn std::io::Read> =
         if args.contexts.as_os_str() == "-" {
             Box::new(std::io::stdin().lock())

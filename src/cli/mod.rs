@@ -5,6 +5,7 @@ pub mod config_cmds;
 pub mod diff;
 pub mod expr;
 pub mod sample;
+pub mod summary;
 pub mod text;
 pub mod text_apps;
 

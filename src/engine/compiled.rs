@@ -56,6 +56,52 @@ impl Engine {
         &self.config
     }
 
+    /// Keeps decisions to the applications named (or with the ids) in `want`
+    /// (`--app`); an empty `want` shows every application.
+    ///
+    /// # Errors
+    /// A name or id that is no application.
+    pub fn keep_applications(&mut self, want: &[String]) -> Result<(), String> {
+        if want.is_empty() {
+            self.apps.shown.clear();
+            return Ok(());
+        }
+        self.keep_applications_check(want)?;
+        self.hide_applications_except(want);
+        Ok(())
+    }
+
+    /// Whether every name or id in `want` is an application.
+    ///
+    /// # Errors
+    /// The first that is not.
+    pub fn keep_applications_check(&self, want: &[String]) -> Result<(), String> {
+        let apps = &self.config.applications;
+        let hit =
+            |a: &crate::config::Application, w: &str| a.name == w || a.id.as_deref() == Some(w);
+        if let Some(w) = want.iter().find(|w| !apps.iter().any(|a| hit(a, w))) {
+            return Err(if apps.is_empty() {
+                "--app: the configuration has no `access_applications`".to_string()
+            } else {
+                format!("--app `{w}`: no application has that name or id")
+            });
+        }
+        Ok(())
+    }
+
+    /// Like `keep_applications`, without checking that each name is one: for
+    /// a comparison where an application exists on one side only.
+    pub fn hide_applications_except(&mut self, want: &[String]) {
+        let apps = &self.config.applications;
+        self.apps.shown = apps
+            .iter()
+            .map(|a| {
+                want.iter()
+                    .any(|w| a.name == *w || a.id.as_deref() == Some(w))
+            })
+            .collect();
+    }
+
     /// The compiled program's disassembly, one instruction per line.
     pub fn disassembly(&self) -> String {
         format!("{:?}", self.program)

@@ -105,10 +105,15 @@ impl Engine {
         }
         if present.applications {
             out.extend_from_slice(b",\"applications\":[");
+            let mut first = true;
             for (i, (pick, frags)) in scratch.apps.picks.iter().zip(&f.apps).enumerate() {
-                if i > 0 {
+                if !self.apps.is_shown(i) {
+                    continue;
+                }
+                if !first {
                     out.push(b',');
                 }
+                first = false;
                 let frag = match pick {
                     super::apps::AppPick::One(Some(pos)) => frags.get(*pos as usize),
                     _ => frags.last(),

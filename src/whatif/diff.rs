@@ -52,6 +52,13 @@ pub struct ContextChange {
     /// Groups whose membership became or stopped being unknown:
     /// `(group, before, after)` with `member`, `not a member`, `unknown`.
     pub membership: Vec<(String, &'static str, &'static str)>,
+    /// Applications whose decision changed: `(application, before, after)`
+    /// with `allow`, `deny`, `bypass`, `non_identity`, `unknown`, or `absent`
+    /// when the application is in one configuration only.
+    pub applications: Vec<(String, String, String)>,
+    /// The request's answer, before and after (`Grafana: allow`, `deny`,
+    /// `not_protected`), when it changed.
+    pub access: Option<(String, String)>,
 }
 
 impl ContextChange {
@@ -88,6 +95,12 @@ impl ContextChange {
         }
         for (r, b, a) in &self.posture_rules {
             parts.push(format!("posture {r}: {b} -> {a}"));
+        }
+        for (app, b, a) in &self.applications {
+            parts.push(format!("{app}: {b} -> {a}"));
+        }
+        if let Some((b, a)) = &self.access {
+            parts.push(format!("access: {b} -> {a}"));
         }
         parts
     }
@@ -137,6 +150,17 @@ impl ContextChange {
                 .map(|(g, b, a)| json!({"group": g, "before": b, "after": a}))
                 .collect();
             out.insert("access_groups_membership".into(), Value::Array(m));
+        }
+        if !self.applications.is_empty() {
+            let m: Vec<Value> = self
+                .applications
+                .iter()
+                .map(|(n, b, a)| json!({"name": n, "before": b, "after": a}))
+                .collect();
+            out.insert("applications".into(), Value::Array(m));
+        }
+        if let Some((b, a)) = &self.access {
+            out.insert("access".into(), json!({"before": b, "after": a}));
         }
         Value::Object(out)
     }
@@ -304,6 +328,57 @@ fn compare(
             change.posture_rules.push((name.to_string(), b, a));
         }
     }
+    // Per application, by id (else name): its decision in one word.
+    let apps = |d: &Decision<'_>| -> Vec<(String, String, &'static str)> {
+        d.applications
+            .iter()
+            .flatten()
+            .map(|a| {
+                let key = a.app.id.clone().unwrap_or_else(|| a.app.name.clone());
+                (key, a.app.name.clone(), a.result.word())
+            })
+            .collect()
+    };
+    let (ab, aa) = (apps(before), apps(after));
+    let mut keys: Vec<(&str, &str)> = ab
+        .iter()
+        .map(|(k, n, _)| (k.as_str(), n.as_str()))
+        .collect();
+    for (k, n, _) in &aa {
+        if !keys.iter().any(|(x, _)| x == k) {
+            keys.push((k, n));
+        }
+    }
+    for (key, name) in keys {
+        let word = |list: &[(String, String, &'static str)]| {
+            list.iter()
+                .find(|(k, _, _)| k == key)
+                .map_or("absent", |(_, _, w)| *w)
+        };
+        let (b, a) = (word(&ab), word(&aa));
+        if b != a {
+            kinds.push((
+                "application".to_string(),
+                name.to_string(),
+                format!("{b} -> {a}"),
+            ));
+            change
+                .applications
+                .push((name.to_string(), b.to_string(), a.to_string()));
+        }
+    }
+    let access = |d: &Decision<'_>| {
+        d.access.as_ref().map(|a| match &a.protected {
+            Ok((app, r)) => format!("{}: {}", app.name, r.word()),
+            Err(_) => a.word().to_string(),
+        })
+    };
+    if let (Some(b), Some(a)) = (access(before), access(after))
+        && b != a
+    {
+        kinds.push(("access".to_string(), b.clone(), a.clone()));
+        change.access = Some((b, a));
+    }
     if kinds.is_empty() {
         return None;
     }
@@ -384,6 +459,10 @@ impl DiffReport {
                     json!({"kind": kind, "group": b, "change": a, "count": count})
                 }
                 "posture" => json!({"kind": kind, "rule": b, "change": a, "count": count}),
+                "application" => {
+                    let (x, y) = a.split_once(" -> ").unwrap_or((a.as_str(), ""));
+                    json!({"kind": kind, "application": b, "before": x, "after": y, "count": count})
+                }
                 _ => json!({"kind": kind, "before": b, "after": a, "count": count}),
             })
             .collect();
@@ -426,6 +505,10 @@ impl DiffReport {
                 "posture" => {
                     let (x, y) = a.split_once(" -> ").unwrap_or((a.as_str(), ""));
                     (format!("posture {b}"), x, y)
+                }
+                "application" => {
+                    let (x, y) = a.split_once(" -> ").unwrap_or((a.as_str(), ""));
+                    (format!("application {b}"), x, y)
                 }
                 k => (k.replace('_', " "), b.as_str(), a.as_str()),
             };
@@ -474,6 +557,7 @@ impl DiffReport {
                 "access_group_membership" => format!("group {b}: {a}"),
                 "access_group_lost" => format!("lost group {b}"),
                 "posture" => format!("posture {b}: {a}"),
+                "application" => format!("{b} {a}"),
                 k => format!("{} {b} -> {a}", k.replace('_', " ")),
             };
             let _ = writeln!(out, "  {n:>7}  {what}");

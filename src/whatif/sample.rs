@@ -63,8 +63,36 @@ fn literals(e: &Expr, pools: &mut Pools) {
 
 fn collect(config: &Config) -> Pools {
     let mut p = Pools::default();
-    for g in &config.groups {
-        for r in g.include.iter().chain(&g.require).chain(&g.exclude) {
+    // Groups' rules and policies' (reusable and inline) alike.
+    let inline = config
+        .applications
+        .iter()
+        .flat_map(|a| a.policies.iter().filter_map(|e| e.body.as_ref()));
+    let policies = config.policies.iter().chain(inline);
+    let rules = config
+        .groups
+        .iter()
+        .flat_map(|g| g.include.iter().chain(&g.require).chain(&g.exclude))
+        .chain(policies.flat_map(|p| p.include.iter().chain(&p.require).chain(&p.exclude)));
+    for app in &config.applications {
+        for idp in app.allowed_idps.iter().flatten() {
+            p.add("idp", idp.clone());
+        }
+        if app.kind == "bookmark" {
+            continue;
+        }
+        for d in &app.destinations {
+            if let crate::route::Target::Public(dest) = &d.target {
+                // An instance of the pattern, and a path under it.
+                let url = dest.canonical().replace('*', "x");
+                p.add("url", format!("https://{url}"));
+                let under = if url.ends_with('/') { "more" } else { "/more" };
+                p.add("url", format!("https://{url}{under}"));
+            }
+        }
+    }
+    {
+        for r in rules {
             match &r.rule {
                 Rule::Email(e) => p.add("email", e.to_ascii_lowercase()),
                 Rule::EmailDomain(d) => p.add("domain", d.to_ascii_lowercase()),
@@ -346,6 +374,12 @@ fn context(d: &mut Draw<'_>, n: usize) -> Value {
         ext.insert(url, d.chance(0.5).into());
     }
     request.insert("external_evaluation".into(), Value::Object(ext));
+    // Requests for the applications' own destinations, and for some no
+    // application covers.
+    if !d.pools.get("url").is_empty() && d.chance(0.8) {
+        let url = d.pick("url", "https://unprotected.example.net/page");
+        request.insert("url".into(), url.into());
+    }
     json!({"id": format!("sample-{n}"), "identity": identity, "device": device, "request": request})
 }
 

@@ -217,6 +217,7 @@ pub(in crate::engine) fn compile(
         apps,
         idps,
         org: organization(config, problems),
+        shown: Vec::new(),
     }
 }
 

@@ -72,6 +72,8 @@ pub(super) struct Apps {
     /// Identity provider ids some `allowed_idps` names -> index.
     pub(super) idps: rustc_hash::FxHashMap<String, u32>,
     pub(super) org: OrgSettings,
+    /// Per application: shown in decisions (`--app`); empty: all.
+    pub(super) shown: Vec<bool>,
 }
 
 /// What a context says that gates `allow` policies, read once per context.
@@ -114,6 +116,11 @@ impl AllowBlocked {
 }
 
 impl Apps {
+    /// Whether application `i` is shown in decisions.
+    pub(super) fn is_shown(&self, i: usize) -> bool {
+        self.shown.get(i).copied().unwrap_or(true)
+    }
+
     /// Whether `allow` policies may authorize the context for `app`.
     pub(super) fn allow_blocked(&self, app: &AppCode, g: Gate) -> Option<AllowBlocked> {
         if !g.identity {

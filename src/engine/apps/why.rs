@@ -63,6 +63,7 @@ impl Engine {
             .iter()
             .zip(picks)
             .enumerate()
+            .filter(|(i, _)| self.apps.is_shown(*i))
             .map(|(i, (app, pick))| AppOutcome {
                 app,
                 result: self.app_result(i, pick),
@@ -161,6 +162,10 @@ impl Engine {
         picks: &[AppPick],
     ) -> Option<AccessOutcome<'e>> {
         let found = self.protecting(p)?;
+        // With `--app`, the request is shown only when one of those protects it.
+        if !self.apps.shown.is_empty() && !found.is_some_and(|i| self.apps.is_shown(i)) {
+            return None;
+        }
         let (key, request) = match (&p.subject.request.url, &p.subject.request.destination) {
             (Some(url), _) => ("url", serde_json::Value::from(url.as_str())),
             (None, Some(d)) => ("destination", destination_json(d)),

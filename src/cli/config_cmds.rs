@@ -245,7 +245,7 @@ fn narrow(d: &mut zt_eval::Decision<'_>, want: &str) -> Result<(), CliError> {
         Ok(())
     } else {
         Err(CliError::Usage(format!(
-            "--why `{want}`: no group or profile has that name or id"
+            "--why `{want}`: no group, profile or application has that name or id"
         )))
     }
 }

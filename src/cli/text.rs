@@ -57,6 +57,26 @@ pub fn rule_text(r: &RuleAt, cfg: &Config) -> String {
                 named(idp(&i.idp), &i.idp)
             )
         }
+        Rule::Everyone => "everyone".into(),
+        Rule::Email(e) => format!("email {e}"),
+        Rule::EmailDomain(d) => format!("email domain {d}"),
+        Rule::Ip(net) => format!("ip in {net}"),
+        Rule::Geo(c) => format!("country {c}"),
+        Rule::Certificate => "a client certificate".into(),
+        Rule::CommonName(cn) => format!("certificate common name {cn}"),
+        Rule::ServiceToken(t) => {
+            let name = cfg
+                .service_tokens
+                .iter()
+                .find(|x| &x.id == t)
+                .map(|x| x.name.as_str());
+            format!("service token {}", named(name, t))
+        }
+        Rule::AnyValidServiceToken => "any valid service token".into(),
+        Rule::AuthMethod(m) => format!("authentication method {m}"),
+        Rule::LoginMethod(id) => format!("login method {}", named(idp(id), id)),
+        Rule::UserRiskScore(s) => format!("user risk score {}", s.join(" or ")),
+        Rule::AccountMember => "Cloudflare account member".into(),
         _ => r.json.to_string(),
     }
 }
@@ -175,6 +195,10 @@ pub fn decision(d: &Decision<'_>, cfg: &Config, explain: bool) -> String {
         &mut out,
         d.access.as_ref(),
         d.applications.as_deref(),
+        d.access_groups
+            .as_ref()
+            .and_then(|g| g.why.as_deref())
+            .unwrap_or_default(),
         cfg,
         explain,
     );

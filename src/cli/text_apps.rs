@@ -5,8 +5,10 @@
 use super::text::rule_text;
 use std::fmt::Write;
 use zt_eval::Tri;
-use zt_eval::config::{Config, PolicyDecision};
-use zt_eval::decision::{AccessOutcome, AppOutcome, AppResult, CheckedPolicy, Unmatched, Verdict};
+use zt_eval::config::{Config, PolicyDecision, Rule};
+use zt_eval::decision::{
+    AccessOutcome, AppOutcome, AppResult, CheckedPolicy, GroupWhy, RuleResult, Unmatched, Verdict,
+};
 
 fn verdict(v: &Verdict<'_>, app: &zt_eval::config::Application) -> String {
     match &v.by {
@@ -42,33 +44,60 @@ fn result(r: &AppResult<'_>, app: &zt_eval::config::Application) -> String {
     }
 }
 
-/// What a policy that did not match needed: its false requirements, a true
-/// exclusion, or one of its includes.
-fn needs(c: &CheckedPolicy<'_>, cfg: &Config) -> Option<String> {
-    if c.result != Some(Tri::False) {
-        return None;
-    }
+/// What the rules of a block that did not hold needed: its false
+/// requirements, a true exclusion, or one of its includes.
+fn missed(
+    include: &[RuleResult<'_>],
+    require: &[RuleResult<'_>],
+    exclude: &[RuleResult<'_>],
+    cfg: &Config,
+    groups: &[GroupWhy<'_>],
+    depth: usize,
+) -> Vec<String> {
+    // A referenced group that did not hold says, once, what it needed.
+    let text = |r: &RuleResult<'_>| {
+        let mut t = rule_text(r.rule, cfg);
+        if let (Rule::Group(id), 0) = (&r.rule.rule, depth)
+            && r.result == Tri::False
+            && let Some(g) = groups.iter().find(|g| &g.group.id == id)
+        {
+            let inner = missed(&g.include, &g.require, &g.exclude, cfg, groups, depth + 1);
+            if !inner.is_empty() {
+                let _ = write!(t, ", which needs {}", inner.join(" and "));
+            }
+        }
+        t
+    };
     let mut parts = Vec::new();
-    if !c.include.iter().any(|r| r.result == Tri::True) {
-        let all: Vec<String> = c.include.iter().map(|r| rule_text(r.rule, cfg)).collect();
+    if !include.iter().any(|r| r.result == Tri::True) {
+        let all: Vec<String> = include.iter().map(text).collect();
         if all.is_empty() {
             parts.push("an include rule (it has none)".to_string());
         } else {
             parts.push(all.join(" or "));
         }
     }
-    for r in c.require.iter().filter(|r| r.result == Tri::False) {
-        parts.push(rule_text(r.rule, cfg));
+    for r in require.iter().filter(|r| r.result == Tri::False) {
+        parts.push(text(r));
     }
-    for r in c.exclude.iter().filter(|r| r.result == Tri::True) {
+    for r in exclude.iter().filter(|r| r.result == Tri::True) {
         parts.push(format!("not {}", rule_text(r.rule, cfg)));
     }
+    parts
+}
+
+/// What a policy that did not match needed.
+fn needs(c: &CheckedPolicy<'_>, cfg: &Config, groups: &[GroupWhy<'_>]) -> Option<String> {
+    if c.result != Some(Tri::False) {
+        return None;
+    }
+    let parts = missed(&c.include, &c.require, &c.exclude, cfg, groups, 0);
     (!parts.is_empty()).then(|| format!("{} needs {}", c.decider.policy.name, parts.join(" and ")))
 }
 
 /// The line of one application; for a default deny, what its allow
 /// policies needed.
-fn app_line(a: &AppOutcome<'_>, cfg: &Config) -> String {
+fn app_line(a: &AppOutcome<'_>, cfg: &Config, groups: &[GroupWhy<'_>]) -> String {
     let mut line = result(&a.result, a.app);
     if let AppResult::One(Verdict { by: None, .. }) = &a.result
         && let Some(why) = &a.why
@@ -78,7 +107,7 @@ fn app_line(a: &AppOutcome<'_>, cfg: &Config) -> String {
             .filter(|c| c.decider.policy.decision == PolicyDecision::Allow)
             .filter_map(|c| match c.skipped {
                 Some(b) => Some(format!("{} skipped: {}", c.decider.policy.name, b.as_str())),
-                None => needs(c, cfg),
+                None => needs(c, cfg, groups),
             })
             .collect();
         if !hints.is_empty() {
@@ -93,6 +122,7 @@ pub fn write(
     out: &mut String,
     access: Option<&AccessOutcome<'_>>,
     apps: Option<&[AppOutcome<'_>]>,
+    groups: &[GroupWhy<'_>],
     cfg: &Config,
     explain: bool,
 ) {
@@ -122,7 +152,12 @@ pub fn write(
         .max()
         .unwrap_or(0);
     for a in apps {
-        let _ = writeln!(out, "    {:<width$}  {}", a.app.name, app_line(a, cfg));
+        let _ = writeln!(
+            out,
+            "    {:<width$}  {}",
+            a.app.name,
+            app_line(a, cfg, groups)
+        );
         if !explain {
             continue;
         }

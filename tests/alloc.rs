@@ -33,3 +33,30 @@ fn the_counter_is_live() {
     });
     assert!(info.count_total >= 1);
 }
+
+#[path = "../benches/support/generate.rs"]
+#[allow(dead_code, reason = "shared with the decide bench")]
+mod generate;
+
+/// A whole decision (groups, profiles, 100 applications and 300 policies,
+/// gates included) allocates nothing once its scratch has grown.
+#[test]
+fn decision_does_not_allocate() {
+    let engine = zt_eval::Engine::from_json(&generate::config_text_with_apps(50), "generated")
+        .unwrap_or_else(|e| unreachable!("{e:?}"));
+    let prepared = engine
+        .prepare(&generate::context())
+        .unwrap_or_else(|e| unreachable!("{e}"));
+    let mut scratch = engine.scratch();
+    let _ = engine.decide_prepared(&prepared, &mut scratch);
+    let info = allocation_counter::measure(|| {
+        for _ in 0..10 {
+            std::hint::black_box(engine.decide_prepared(&prepared, &mut scratch));
+        }
+    });
+    assert_eq!(
+        info.count_total, 0,
+        "{} allocations in 10 decisions",
+        info.count_total
+    );
+}

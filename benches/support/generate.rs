@@ -209,7 +209,7 @@ fn policy_body(k: usize, n: usize) -> Value {
                 group(1),
                 json!({"email_domain": {"domain": format!("team{}.example.com", k % 9)}}),
             ],
-            vec![json!({"geo": {"country_code": country(k)}})],
+            vec![json!({"geo": {"country_code": country(k / 6)}})],
             vec![json!({"ip": {"ip": "203.0.113.0/24"}})],
         ),
     };

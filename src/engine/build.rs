@@ -253,6 +253,7 @@ fn build(config: Config, mut problems: Vec<Problem>) -> Result<Engine, ConfigErr
             }
         }
     }
+    apps.gates = super::apps::PolicyGates::new(&apps.policies, &apps.apps, &program);
     let read = program.fields_read(scheme.len());
     let slots = super::slots::Slots::new(&scheme, &read);
     let is_read = |f: Option<FieldId>| f.filter(|f| read.get(f.index()) == Some(&true));

@@ -277,7 +277,8 @@ impl Engine {
                 why: explain.then(|| self.groups_why(prepared, s)),
             }
         });
-        let picks = &scratch.apps.picks;
+        let picks = scratch.apps.picks();
+        let picks = &picks[..];
         let applications = present.applications.then(|| {
             for (i, pick) in picks.iter().enumerate() {
                 if let super::apps::AppPick::Undetermined(candidates) = pick {

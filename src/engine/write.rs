@@ -106,7 +106,7 @@ impl Engine {
         if present.applications {
             out.extend_from_slice(b",\"applications\":[");
             let mut first = true;
-            for (i, (pick, frags)) in scratch.apps.picks.iter().zip(&f.apps).enumerate() {
+            for (i, frags) in f.apps.iter().enumerate() {
                 if !self.apps.is_shown(i) {
                     continue;
                 }
@@ -114,14 +114,17 @@ impl Engine {
                     out.push(b',');
                 }
                 first = false;
-                let frag = match pick {
-                    super::apps::AppPick::One(Some(pos)) => frags.get(*pos as usize),
+                // A context without unknown inputs is decided two-valued.
+                let frag = match scratch.apps.first(i) {
+                    Some(pos) if pos != super::apps::NONE => frags.get(pos as usize),
                     _ => frags.last(),
                 };
                 out.extend_from_slice(frag.map_or(&b"null"[..], |f| &f[..]));
             }
             out.push(b']');
-            if let Some(access) = self.access_outcome(p, &scratch.apps.picks) {
+            if self.protecting(p).is_some()
+                && let Some(access) = self.access_outcome(p, &scratch.apps.picks())
+            {
                 out.extend_from_slice(b",\"access\":");
                 ser(out, &access);
             }

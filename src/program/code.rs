@@ -66,7 +66,7 @@ pub enum Inst {
 }
 
 /// The value a fused `Inst::Branch` tests: the instructions that set acc alone.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Operand {
     /// As `Inst::Atom`.
     Atom(AtomId),

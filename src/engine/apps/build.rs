@@ -207,9 +207,22 @@ pub(in crate::engine) fn compile(
                 })
                 .collect()
         });
+        let order: Vec<Entry> = order.into_iter().map(|(_, _, e)| e).collect();
+        let packed = order
+            .iter()
+            .map(|e| {
+                let allow = if e.decision == PolicyDecision::Allow {
+                    super::ALLOW
+                } else {
+                    0
+                };
+                e.policy | allow
+            })
+            .collect();
         apps.push(AppCode {
-            order: order.into_iter().map(|(_, _, e)| e).collect(),
+            order,
             allowed_idps,
+            packed,
         });
     }
     Apps {
@@ -218,6 +231,7 @@ pub(in crate::engine) fn compile(
         idps,
         org: organization(config, problems),
         shown: Vec::new(),
+        gates: Default::default(),
     }
 }
 

@@ -25,16 +25,53 @@ pub enum AppPick {
 /// application's pick.
 #[derive(Debug, Clone, Default)]
 pub(in crate::engine) struct AppScratch {
-    /// Per policy: 0 not yet evaluated, else `1 + Tri as u8`.
-    states: Vec<u8>,
-    pub(in crate::engine) picks: Vec<AppPick>,
+    /// The gates' state; its `states`: per policy, 0 not yet evaluated, else
+    /// `1 + Tri as u8`.
+    open: super::gate::Opened,
+    /// Two-valued: per application, the deciding entry's position (`NONE`:
+    /// default deny).
+    first: Vec<u32>,
+    /// Three-valued: per application, its pick.
+    picks: Vec<AppPick>,
+    /// Whether the last decision was three-valued (`picks` holds it).
+    tri: bool,
 }
+
+/// No entry decided: deny by default.
+pub(in crate::engine) const NONE: u32 = u32::MAX;
 
 impl AppScratch {
     pub(in crate::engine) fn new(apps: &Apps) -> AppScratch {
         AppScratch {
-            states: vec![0; apps.policies.len()],
+            open: super::gate::Opened::new(apps.policies.len(), apps.apps.len()),
+            first: vec![NONE; apps.apps.len()],
             picks: vec![AppPick::One(None); apps.apps.len()],
+            tri: false,
+        }
+    }
+
+    /// The last decision's picks, one per application.
+    pub(in crate::engine) fn picks(&self) -> std::borrow::Cow<'_, [AppPick]> {
+        if self.tri {
+            std::borrow::Cow::Borrowed(&self.picks)
+        } else {
+            std::borrow::Cow::Owned(
+                self.first
+                    .iter()
+                    .map(|&pos| AppPick::One((pos != NONE).then_some(pos)))
+                    .collect(),
+            )
+        }
+    }
+
+    /// Two-valued, the deciding position of application `i` (`NONE`: none);
+    /// `None` when the last decision was three-valued.
+    #[inline]
+    pub(in crate::engine) fn first(&self, i: usize) -> Option<u32> {
+        if self.tri {
+            None
+        } else {
+            self.first.get(i).copied()
         }
     }
 }
@@ -63,17 +100,49 @@ impl Engine {
         if self.apps.apps.is_empty() {
             return;
         }
-        apps.states.fill(0);
         let gate = self.apps.gate(&p.subject);
-        for (code, pick) in self.apps.apps.iter().zip(apps.picks.iter_mut()) {
-            let blocked = self.apps.allow_blocked(code, gate).is_some();
-            *pick = match &p.unknowns {
-                None => AppPick::One(self.first_match(code, blocked, p, s, &mut apps.states)),
-                Some(u) => self.first_match_tri(code, blocked, p, s, u, &mut apps.states),
-            };
+        // What blocks `allow` for every application; `allowed_idps` per one.
+        let blocked_everywhere = self.apps.allow_blocked_everywhere(gate).is_some();
+        let blocked = |code: &AppCode| {
+            blocked_everywhere
+                || code
+                    .allowed_idps
+                    .as_ref()
+                    .is_some_and(|ids| !gate.idp.is_some_and(|i| ids.contains(&i)))
+        };
+        match &p.unknowns {
+            None => {
+                apps.tri = false;
+                // Gated policies no trigger opens are false, unevaluated; an
+                // application none of whose entries is open is not walked.
+                self.apps
+                    .gates
+                    .open(&self.program, &p.ctx, s, &mut apps.open);
+                apps.first.fill(NONE);
+                let open = &mut apps.open;
+                for &a in &open.walk_list {
+                    let Some(code) = self.apps.apps.get(a as usize) else {
+                        continue;
+                    };
+                    let hit = self.first_match(code, blocked(code), p, s, &mut open.states);
+                    if let Some(slot) = apps.first.get_mut(a as usize) {
+                        *slot = hit.unwrap_or(NONE);
+                    }
+                }
+            }
+            Some(u) => {
+                apps.tri = true;
+                let states = &mut apps.open.states;
+                states.fill(0);
+                for (code, pick) in self.apps.apps.iter().zip(apps.picks.iter_mut()) {
+                    *pick = self.first_match_tri(code, blocked(code), p, s, u, states);
+                }
+            }
         }
     }
 
+    /// The first matching entry, two-valued: entries as packed words (the
+    /// policy index, `ALLOW` set for an allow policy), one pass.
     fn first_match(
         &self,
         app: &AppCode,
@@ -82,18 +151,24 @@ impl Engine {
         s: &mut Scratch,
         states: &mut [u8],
     ) -> Option<u32> {
-        for (pos, e) in app.order.iter().enumerate() {
-            if allow_blocked && e.decision == PolicyDecision::Allow {
+        // A blocked context skips allow entries: the mask keeps their bit.
+        let skip = if allow_blocked { super::ALLOW } else { 0 };
+        for (pos, &word) in app.packed.iter().enumerate() {
+            if word & skip != 0 {
                 continue;
             }
-            let Some(st) = states.get_mut(e.policy as usize) else {
+            let policy = word & !super::ALLOW;
+            let Some(st) = states.get_mut(policy as usize) else {
                 continue;
             };
+            if *st == FALSE {
+                continue;
+            }
             if *st == 0 {
                 let v = self
                     .apps
                     .policies
-                    .get(e.policy as usize)
+                    .get(policy as usize)
                     .is_some_and(|c| self.policy_value(&c.code, &p.ctx, s));
                 *st = if v { TRUE } else { FALSE };
             }

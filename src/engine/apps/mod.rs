@@ -13,12 +13,14 @@
 
 mod build;
 mod decide;
+mod gate;
 pub mod outcome;
 mod why;
 
 pub(super) use build::compile;
 pub use decide::AppPick;
-pub(super) use decide::AppScratch;
+pub(super) use decide::{AppScratch, NONE};
+pub(super) use gate::PolicyGates;
 
 use super::code::GroupCode;
 use crate::config::PolicyDecision;
@@ -46,7 +48,13 @@ pub(super) struct AppCode {
     pub(super) order: Vec<Entry>,
     /// `allowed_idps`, as indices into `Apps::idps`; `None`: any provider.
     pub(super) allowed_idps: Option<Vec<u32>>,
+    /// `order` packed for the two-valued loop: the policy index, with `ALLOW`
+    /// set for an allow policy.
+    pub(super) packed: Box<[u32]>,
 }
+
+/// The bit of a packed entry that marks an allow policy.
+pub(super) const ALLOW: u32 = 1 << 31;
 
 /// The organization's settings a decision reads.
 #[derive(Debug, Clone, Default)]
@@ -74,6 +82,8 @@ pub(super) struct Apps {
     pub(super) org: OrgSettings,
     /// Per application: shown in decisions (`--app`); empty: all.
     pub(super) shown: Vec<bool>,
+    /// Which policies only triggers can open.
+    pub(super) gates: gate::PolicyGates,
 }
 
 /// What a context says that gates `allow` policies, read once per context.
@@ -121,13 +131,22 @@ impl Apps {
         self.shown.get(i).copied().unwrap_or(true)
     }
 
-    /// Whether `allow` policies may authorize the context for `app`.
-    pub(super) fn allow_blocked(&self, app: &AppCode, g: Gate) -> Option<AllowBlocked> {
+    /// What keeps `allow` policies from authorizing the context for every
+    /// application.
+    pub(super) fn allow_blocked_everywhere(&self, g: Gate) -> Option<AllowBlocked> {
         if !g.identity {
             return Some(AllowBlocked::NoIdentity);
         }
         if self.org.strict_service_token_auth && g.token {
             return Some(AllowBlocked::StrictServiceToken);
+        }
+        None
+    }
+
+    /// Whether `allow` policies may authorize the context for `app`.
+    pub(super) fn allow_blocked(&self, app: &AppCode, g: Gate) -> Option<AllowBlocked> {
+        if let Some(b) = self.allow_blocked_everywhere(g) {
+            return Some(b);
         }
         if let Some(allowed) = &app.allowed_idps
             && !g.idp.is_some_and(|i| allowed.contains(&i))

@@ -203,7 +203,7 @@ pub fn protecting_url(config: &Config, host: &str, path: &str) -> Option<String>
             let p_eff = if p == "/" {
                 String::new()
             } else {
-                p.trim_end_matches('/').to_string()
+                literal_trim(&p).to_string()
             };
             let path_lit = if p_eff == "/*" {
                 0
@@ -248,12 +248,19 @@ fn public_uris(app: &Application) -> Vec<String> {
 /// `host[:port]/path` -> (lowercase host without the dot, path or "").
 fn split_uri(uri: &str) -> (String, String) {
     let rest = uri.split_once("://").map_or(uri, |(_, r)| r);
+    // A query or fragment is no part of what a destination covers.
+    let rest = rest.split(['?', '#']).next().unwrap_or_default();
     let (host, path) = match rest.find('/') {
         Some(i) => rest.split_at(i),
         None => (rest, ""),
     };
     let host = host.split(':').next().unwrap_or_default();
-    let path = crate::route::url::normalise_path(path.split(['?', '#']).next().unwrap_or_default());
+    // Hosts compare as the URL normaliser writes them (IDN as punycode); a
+    // `*` rides through as a placeholder label text.
+    let host = crate::route::normalise(&format!("https://{}/", host.replace('*', "zq9star")))
+        .map(|u| u.host.replace("zq9star", "*"))
+        .unwrap_or_else(|_| host.to_string());
+    let path = crate::route::url::normalise_path(path);
     let path = if path == "/" && !rest.contains('/') {
         String::new()
     } else {
@@ -276,7 +283,7 @@ fn host_fits(pattern: &str, host: &str) -> bool {
 /// No path, `/` or `/*`: all; a pattern covers a path it matches whole, or,
 /// ending in a literal, a path under one it matches.
 fn path_fits(pattern: &str, path: &str) -> bool {
-    let p = pattern.trim_end_matches('/');
+    let p = literal_trim(pattern);
     if p.is_empty() || p == "/*" {
         return true;
     }
@@ -286,10 +293,27 @@ fn path_fits(pattern: &str, path: &str) -> bool {
     if p.ends_with('*') {
         return false;
     }
+    if p.ends_with('/') {
+        // Under it: a prefix that ends with a `/` matches.
+        return path
+            .char_indices()
+            .filter(|(_, c)| *c == '/')
+            .any(|(i, _)| glob(p.as_bytes(), path.as_bytes().get(..=i).unwrap_or_default()));
+    }
     // Under it: some prefix of the path ending before a `/` matches.
     path.char_indices()
         .filter(|(_, c)| *c == '/')
         .any(|(i, _)| glob(p.as_bytes(), path.as_bytes().get(..i).unwrap_or_default()))
+}
+
+/// A literal path's trailing `/` says nothing (`/a/` is `/a`); a wildcard
+/// path is kept as written.
+fn literal_trim(p: &str) -> &str {
+    if p.contains('*') {
+        p
+    } else {
+        p.trim_end_matches('/')
+    }
 }
 
 /// `*` matches any run (plain recursion).

@@ -39,6 +39,27 @@ impl HostPattern {
         }
         let mut labels = Vec::new();
         for label in lower.split('.') {
+            // Labels compare as a request URL's host is written: IDN as
+            // punycode (the `url` crate's IDNA); a label with `*` must be
+            // plain ASCII.
+            let ascii;
+            let plain = label
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'*'));
+            let label = if plain {
+                label
+            } else if label.contains('*') || label.is_ascii() {
+                return Err(format!("host `{text}`: label `{label}` is not a host name"));
+            } else {
+                ascii = match url::Host::parse(label) {
+                    Ok(url::Host::Domain(d)) => d,
+                    Ok(other) => other.to_string(),
+                    Err(_) => {
+                        return Err(format!("host `{text}`: label `{label}` is not a host name"));
+                    }
+                };
+                ascii.as_str()
+            };
             labels.push(match label.matches('*').count() {
                 _ if label.is_empty() => {
                     return Err(format!("host `{text}` has an empty label"));
@@ -142,7 +163,11 @@ impl PathPattern {
             }
             re.push_str(&regex::escape(part));
         }
-        if !path.ends_with('*') {
+        // What is under a pattern that ends in a literal: after its `/`, or
+        // after a `/` that follows it.
+        if path.ends_with('/') {
+            re.push_str(".*");
+        } else if !path.ends_with('*') {
             re.push_str("(?:/.*)?");
         }
         re.push('$');
@@ -401,6 +426,13 @@ mod tests {
         assert!(!covers("*test.example.com", "alphatest.b.example.com"));
         assert!(covers("Example.COM.", "https://example.com:8443/x"));
         assert!(HostPattern::parse("a**b.example.com").is_err());
+        assert!(covers(
+            "bücher.example/x",
+            "https://xn--bcher-kva.example/x"
+        ));
+        assert!(covers("10.0.0.5", "http://10.0.0.5:8080/"));
+        assert!(covers("123.example.com", "123.example.com"));
+        assert!(PublicDest::parse("a.:8443x.example.com").is_err());
         assert!(PublicDest::parse("example.com/a*b*c").is_err());
     }
 

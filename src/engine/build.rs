@@ -319,6 +319,8 @@ fn build(config: Config, mut problems: Vec<Problem>) -> Result<Engine, ConfigErr
     };
     engine.fragments = super::fragments::Fragments::new(&engine.config, engine.device_default);
     engine.fragments.apps = super::fragments::Fragments::apps(&engine);
+    engine.fragments.access = super::fragments::Fragments::access(&engine);
+    engine.fragments.unmatched = super::fragments::Fragments::unmatched();
     super::validate_access::name_owners(&engine.config, &mut engine.warnings);
     Ok(engine)
 }

@@ -22,6 +22,10 @@ pub(super) struct Fragments {
     /// Per application, per position in its execution order, the object
     /// when that entry decides; last, the default deny.
     pub(super) apps: Vec<Vec<Box<[u8]>>>,
+    /// The same as the request's answer, after its `{"url":…,` (`AccessTail`).
+    pub(super) access: Vec<Vec<Box<[u8]>>>,
+    /// No application covers the request: denied, not protected.
+    pub(super) unmatched: [Box<[u8]>; 2],
 }
 
 fn bytes(v: &impl serde::Serialize) -> Box<[u8]> {
@@ -57,7 +61,39 @@ impl Fragments {
             ip: (0..config.ip_profiles.len()).map(|i| ip(Some(i))).collect(),
             ip_fallback: ip(None),
             apps: Vec::new(),
+            access: Vec::new(),
+            unmatched: Default::default(),
         }
+    }
+
+    /// The request's answers of `engine`, per application and entry.
+    pub(super) fn access(engine: &super::compiled::Engine) -> Vec<Vec<Box<[u8]>>> {
+        use super::apps::outcome::{AccessTail, AppResult};
+        engine
+            .config
+            .applications
+            .iter()
+            .zip(&engine.apps.apps)
+            .enumerate()
+            .map(|(i, (app, code))| {
+                let positions = (0..code.order.len()).map(|p| u32::try_from(p).ok());
+                positions
+                    .chain([None])
+                    .map(|pos| {
+                        AccessTail(&Ok((app, AppResult::One(engine.verdict(i, pos))))).bytes()
+                    })
+                    .collect()
+            })
+            .collect()
+    }
+
+    /// The request's answer when no application covers it.
+    pub(super) fn unmatched() -> [Box<[u8]>; 2] {
+        use super::apps::outcome::{AccessTail, Unmatched};
+        [
+            AccessTail(&Err(Unmatched::Deny)).bytes(),
+            AccessTail(&Err(Unmatched::NotProtected)).bytes(),
+        ]
     }
 
     /// The application fragments of `engine`.

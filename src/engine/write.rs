@@ -122,14 +122,54 @@ impl Engine {
                 out.extend_from_slice(frag.map_or(&b"null"[..], |f| &f[..]));
             }
             out.push(b']');
-            if self.protecting(p).is_some()
-                && let Some(access) = self.access_outcome(p, &scratch.apps.picks())
-            {
-                out.extend_from_slice(b",\"access\":");
-                ser(out, &access);
-            }
+            self.write_access(p, scratch, out);
         }
         out.push(b'}');
+    }
+
+    /// `,"access":{…}` for a context that names a request: the request as
+    /// given, then its answer's fragment.
+    fn write_access(&self, p: &Prepared, scratch: &EngineScratch, out: &mut Vec<u8>) {
+        let Some(found) = self.protecting(p) else {
+            return;
+        };
+        let f = &self.fragments;
+        let tail = match found {
+            // With `--app`, the request is shown only when one of those protects it.
+            _ if !self.apps.shown.is_empty() && !found.is_some_and(|i| self.apps.is_shown(i)) => {
+                return;
+            }
+            Some(i) => {
+                let frags = f.access.get(i);
+                match scratch.apps.first(i) {
+                    Some(pos) if pos != super::apps::NONE => {
+                        frags.and_then(|x| x.get(pos as usize))
+                    }
+                    _ => frags.and_then(|x| x.last()),
+                }
+            }
+            None => match self.unmatched(p) {
+                super::apps::outcome::Unmatched::Deny => f.unmatched.first(),
+                super::apps::outcome::Unmatched::NotProtected => f.unmatched.get(1),
+            },
+        };
+        let req = &p.subject.request;
+        match (&req.url, &req.destination, tail) {
+            (Some(url), _, Some(tail)) => {
+                out.extend_from_slice(b",\"access\":{\"url\":");
+                string(out, url);
+                out.push(b',');
+                out.extend_from_slice(tail);
+            }
+            // A destination is rare in batch: written as the typed decision
+            // writes it.
+            _ => {
+                if let Some(access) = self.access_outcome(p, &scratch.apps.picks()) {
+                    out.extend_from_slice(b",\"access\":");
+                    ser(out, &access);
+                }
+            }
+        }
     }
 
     /// A decision with unknown inputs: the typed decision, written with the
@@ -200,8 +240,29 @@ impl Engine {
             ser(out, posture);
         }
         if let Some(apps) = &d.applications {
-            out.extend_from_slice(b",\"applications\":");
-            ser(out, apps);
+            // Determined applications from their fragments; undetermined ones
+            // serialized. `apps` holds the shown applications, in order.
+            out.extend_from_slice(b",\"applications\":[");
+            let picks = scratch.apps.picks();
+            let shown = (0..f.apps.len()).filter(|i| self.apps.is_shown(*i));
+            for (k, (i, outcome)) in shown.zip(apps).enumerate() {
+                if k > 0 {
+                    out.push(b',');
+                }
+                let frags = f.apps.get(i);
+                let frag = match picks.get(i) {
+                    Some(super::apps::AppPick::One(Some(pos))) => {
+                        frags.and_then(|x| x.get(*pos as usize))
+                    }
+                    Some(super::apps::AppPick::One(None)) => frags.and_then(|x| x.last()),
+                    _ => None,
+                };
+                match frag {
+                    Some(frag) => out.extend_from_slice(frag),
+                    None => ser(out, outcome),
+                }
+            }
+            out.push(b']');
         }
         if let Some(access) = &d.access {
             out.extend_from_slice(b",\"access\":");

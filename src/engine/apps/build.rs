@@ -232,6 +232,14 @@ pub(in crate::engine) fn compile(
         org: organization(config, problems),
         shown: Vec::new(),
         gates: Default::default(),
+        routes: config
+            .applications
+            .iter()
+            .enumerate()
+            .filter(|(_, a)| a.kind != "bookmark")
+            .flat_map(|(a, app)| (0..app.destinations.len()).map(move |d| (a, d)))
+            .filter_map(|(a, d)| Some((u32::try_from(a).ok()?, u32::try_from(d).ok()?)))
+            .collect(),
     }
 }
 

@@ -227,18 +227,11 @@ impl Engine {
     /// context names no request; `Some(None)` when no application covers it.
     pub(in crate::engine) fn protecting(&self, p: &Prepared) -> Option<Option<usize>> {
         let target = p.subject.request.target.as_ref()?;
-        let targets = self
-            .config
-            .applications
-            .iter()
-            .enumerate()
-            .filter(|(_, a)| a.kind != "bookmark")
-            .flat_map(|(i, a)| {
-                a.destinations
-                    .iter()
-                    .enumerate()
-                    .map(move |(d, t)| (i, d, &t.target))
-            });
+        let apps = &self.config.applications;
+        let targets = self.apps.routes.iter().filter_map(|&(a, d)| {
+            let t = apps.get(a as usize)?.destinations.get(d as usize)?;
+            Some((a as usize, d as usize, &t.target))
+        });
         Some(crate::route::protecting(targets, target).map(|(app, _)| app))
     }
 }

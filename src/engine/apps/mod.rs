@@ -84,6 +84,9 @@ pub(super) struct Apps {
     pub(super) shown: Vec<bool>,
     /// Which policies only triggers can open.
     pub(super) gates: gate::PolicyGates,
+    /// Every (application, destination) that may protect a request (not a
+    /// bookmark's), in input order.
+    pub(super) routes: Vec<(u32, u32)>,
 }
 
 /// What a context says that gates `allow` policies, read once per context.

@@ -276,31 +276,78 @@ impl Serialize for CheckedPolicy<'_> {
     }
 }
 
+/// `{"id", "name"}` of the protecting application.
+struct AppRef<'a>(&'a Application);
+
+impl Serialize for AppRef<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(Some(2))?;
+        m.serialize_entry("id", &self.0.id)?;
+        m.serialize_entry("name", &self.0.name)?;
+        m.end()
+    }
+}
+
+/// The entries of an access answer after the request.
+fn access_entries<M: SerializeMap>(
+    m: &mut M,
+    protected: &Result<(&Application, AppResult<'_>), Unmatched>,
+) -> Result<(), M::Error> {
+    match protected {
+        Ok((app, r)) => {
+            m.serialize_entry("application", &AppRef(app))?;
+            result_entries(m, r, app)?;
+        }
+        Err(u) => {
+            m.serialize_entry("application", &None::<()>)?;
+            let word = match u {
+                Unmatched::Deny => "deny",
+                Unmatched::NotProtected => "not_protected",
+            };
+            m.serialize_entry("decision", word)?;
+            m.serialize_entry("policy", &None::<()>)?;
+            m.serialize_entry("requires", &[] as &[&str])?;
+            if *u == Unmatched::Deny {
+                m.serialize_entry(
+                    "because",
+                    "no application covers it and the organization denies unmatched requests",
+                )?;
+            }
+        }
+    }
+    Ok(())
+}
+
 impl Serialize for AccessOutcome<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_map(None)?;
         m.serialize_entry(self.key, &self.request)?;
-        match &self.protected {
-            Ok((app, r)) => {
-                let mut a = serde_json::Map::new();
-                a.insert("id".into(), app.id.clone().into());
-                a.insert("name".into(), app.name.clone().into());
-                m.serialize_entry("application", &a)?;
-                result_entries(&mut m, r, app)?;
-            }
-            Err(u) => {
-                m.serialize_entry("application", &None::<()>)?;
-                m.serialize_entry("decision", self.word())?;
-                m.serialize_entry("policy", &None::<()>)?;
-                m.serialize_entry("requires", &Vec::<&str>::new())?;
-                if *u == Unmatched::Deny {
-                    m.serialize_entry(
-                        "because",
-                        "no application covers it and the organization denies unmatched requests",
-                    )?;
-                }
+        access_entries(&mut m, &self.protected)?;
+        m.end()
+    }
+}
+
+/// An access answer without its request, serialized once per (application,
+/// entry) for the batch writer: the object's entries after `{"url":…,`,
+/// closing brace included.
+pub(in crate::engine) struct AccessTail<'a, 'e>(
+    pub &'a Result<(&'e Application, AppResult<'e>), Unmatched>,
+);
+
+impl AccessTail<'_, '_> {
+    /// The bytes that follow the request entry.
+    pub(in crate::engine) fn bytes(&self) -> Box<[u8]> {
+        struct Whole<'b, 'a, 'e>(&'b AccessTail<'a, 'e>);
+        impl Serialize for Whole<'_, '_, '_> {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                let mut m = s.serialize_map(None)?;
+                m.serialize_entry("r", &0)?;
+                access_entries(&mut m, self.0.0)?;
+                m.end()
             }
         }
-        m.end()
+        // `{"r":0,` is the stand-in for the request entry.
+        let whole = serde_json::to_vec(&Whole(self)).unwrap_or_default();
+        whole.get(7..).unwrap_or_default().into()
     }
 }

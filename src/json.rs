@@ -63,9 +63,12 @@ pub fn parse(text: &str) -> Result<Value, JsonError> {
     }
     let stack = Stack::default();
     let mut de = serde_json::Deserializer::from_str(text);
-    let result = ValueSeed { stack: &stack }
-        .deserialize(&mut de)
-        .and_then(|v| de.end().map(|()| v));
+    let result = ValueSeed {
+        stack: &stack,
+        target: None,
+    }
+    .deserialize(&mut de)
+    .and_then(|v| de.end().map(|()| v));
     result.map_err(|e| {
         let message = e.to_string();
         // serde_json appends " at line L column C"; keep the message alone.
@@ -116,13 +119,40 @@ fn render(stack: &[Seg]) -> String {
 
 struct ValueSeed<'s> {
     stack: &'s Stack,
+    /// `locate`: the path whose value stops the reading where it starts.
+    target: Option<&'s str>,
 }
+
+/// The error `locate` stops the reading with.
+const FOUND: &str = "zt-eval: located";
 
 impl<'de> DeserializeSeed<'de> for ValueSeed<'_> {
     type Value = Value;
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        if let Some(t) = self.target
+            && render(&self.stack.borrow()) == t
+        {
+            return Err(de::Error::custom(FOUND));
+        }
         d.deserialize_any(self)
     }
+}
+
+/// Where the value at JSON path `path` (`$.access_groups[3].include[0]`)
+/// starts in `text`: 1-based line and column, when the text has it.
+pub fn locate(text: &str, path: &str) -> Option<(usize, usize)> {
+    let stack = Stack::default();
+    let mut de = serde_json::Deserializer::from_str(text);
+    let e = ValueSeed {
+        stack: &stack,
+        target: Some(path),
+    }
+    .deserialize(&mut de)
+    .err()?;
+    // serde_json's column is the last character read, the one before the value.
+    e.to_string()
+        .starts_with(FOUND)
+        .then(|| (e.line(), e.column() + 1))
 }
 
 impl<'de> Visitor<'de> for ValueSeed<'_> {
@@ -159,7 +189,10 @@ impl<'de> Visitor<'de> for ValueSeed<'_> {
         let mut out = Vec::new();
         loop {
             self.stack.borrow_mut().push(Seg::Index(out.len()));
-            match seq.next_element_seed(ValueSeed { stack: self.stack })? {
+            match seq.next_element_seed(ValueSeed {
+                stack: self.stack,
+                target: self.target,
+            })? {
                 Some(v) => out.push(v),
                 None => {
                     self.stack.borrow_mut().pop();
@@ -181,7 +214,10 @@ impl<'de> Visitor<'de> for ValueSeed<'_> {
             }
             // The key waits on the path stack while its value is read: no copy.
             self.stack.borrow_mut().push(Seg::Key(key));
-            let v = map.next_value_seed(ValueSeed { stack: self.stack })?;
+            let v = map.next_value_seed(ValueSeed {
+                stack: self.stack,
+                target: self.target,
+            })?;
             if let Some(Seg::Key(key)) = self.stack.borrow_mut().pop() {
                 out.insert(key, v);
             }
@@ -211,6 +247,14 @@ mod tests {
         assert_eq!(e.path, "$.a[1].exclude");
         assert_eq!(e.line, 2);
         assert!(e.message.contains("given twice"), "{e}");
+    }
+
+    #[test]
+    fn locates_a_path() {
+        let text = "{\"a\": [1,\n  {\"b\": \"x\"}]}";
+        assert_eq!(locate(text, "$.a[1].b"), Some((2, 9)));
+        assert_eq!(locate(text, "$.a[0]"), Some((1, 8)));
+        assert_eq!(locate(text, "$.nope"), None);
     }
 
     #[test]

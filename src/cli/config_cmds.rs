@@ -1,6 +1,7 @@
 //! `zt-eval eval` (one context -> decision) and `zt-eval check` (every problem of a
 //! configuration).
 
+use super::problems::Sources;
 use super::{CliError, read_input};
 use crate::Format;
 use std::io::Write;
@@ -62,18 +63,23 @@ impl CheckArgs {
     }
 }
 
-/// Prints problems to stderr in text form.
-pub fn report(problems: &[Problem]) {
-    for p in problems {
-        eprint!("{}", p.render());
+/// Prints problems to stderr in text form, each located in its file with an
+/// excerpt of the line.
+pub fn report(problems: &[Problem], sources: &mut Sources) {
+    let mut problems = problems.to_vec();
+    sources.locate(&mut problems);
+    for p in &problems {
+        eprint!("{}", sources.render(p));
     }
 }
 
-/// Reads a configuration: a bundle, a folder, or a bundle on stdin (`-`).
-fn read_config(path: &Path) -> Result<(zt_eval::config::Config, Vec<Problem>), CliError> {
+/// Reads a configuration: a bundle, a folder, or a bundle on stdin (`-`);
+/// the stdin text is kept to locate problems in.
+fn read_config(path: &Path) -> Result<(zt_eval::config::Config, Vec<Problem>, Sources), CliError> {
     if path.as_os_str() == "-" {
         let text = read_input(path)?;
-        return Ok(zt_eval::config::load_str(&text, "-"));
+        let (config, problems) = zt_eval::config::load_str(&text, "-");
+        return Ok((config, problems, Sources::with_stdin(Some(text))));
     }
     if !path.exists() {
         return Err(CliError::Io(
@@ -81,19 +87,20 @@ fn read_config(path: &Path) -> Result<(zt_eval::config::Config, Vec<Problem>), C
             std::io::Error::from(std::io::ErrorKind::NotFound),
         ));
     }
-    Ok(zt_eval::config::load_path(path))
+    let (config, problems) = zt_eval::config::load_path(path);
+    Ok((config, problems, Sources::default()))
 }
 
 /// Loads an engine, printing warnings; errors end the command with exit 3.
 pub fn load(path: &Path) -> Result<Engine, CliError> {
-    let (config, problems) = read_config(path)?;
+    let (config, problems, mut sources) = read_config(path)?;
     match Engine::from_config(config, problems) {
         Ok(e) => {
-            report(e.warnings());
+            report(e.warnings(), &mut sources);
             Ok(e)
         }
         Err(e) => {
-            report(&e.problems);
+            report(&e.problems, &mut sources);
             Err(CliError::Input(e.to_string()))
         }
     }
@@ -252,7 +259,7 @@ fn narrow(d: &mut zt_eval::Decision<'_>, want: &str) -> Result<(), CliError> {
 
 /// Runs `check`.
 pub fn run_check(args: CheckArgs, out: &mut impl Write) -> Result<u8, CliError> {
-    let (config, problems) = read_config(&args.config)?;
+    let (config, problems, mut sources) = read_config(&args.config)?;
     let mut problems = match Engine::from_config(config, problems) {
         Ok(engine) => engine.warnings().to_vec(),
         Err(e) => e.problems,
@@ -265,14 +272,11 @@ pub fn run_check(args: CheckArgs, out: &mut impl Write) -> Result<u8, CliError> 
             }
         }
     }
-    let errors = problems
-        .iter()
-        .filter(|p| p.severity == Severity::Error)
-        .count();
-    let warnings = problems.len() - errors;
+    sources.locate(&mut problems);
+    let (errors, warnings) = super::problems::counts(&problems);
     match args.format {
         Format::Json => {
-            let v = serde_json::json!({"errors": errors, "warnings": warnings, "problems": problems.iter().map(Problem::to_json).collect::<Vec<_>>()});
+            let v = serde_json::json!({"errors": errors, "warnings": warnings, "problems": problems.iter().map(super::problems::to_json).collect::<Vec<_>>()});
             writeln!(
                 out,
                 "{}",
@@ -280,7 +284,7 @@ pub fn run_check(args: CheckArgs, out: &mut impl Write) -> Result<u8, CliError> 
             )?;
         }
         Format::Text => {
-            report(&problems);
+            report(&problems, &mut sources);
             writeln!(
                 out,
                 "{}: {errors} error(s), {warnings} warning(s)",

@@ -19,6 +19,21 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 struct Args {
     #[command(subcommand)]
     command: Command,
+    /// Color in text output: `auto` when the output is a terminal and
+    /// `NO_COLOR` is unset.
+    #[arg(long, value_enum, default_value = "auto", global = true)]
+    color: Color,
+}
+
+/// When text output has color.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Color {
+    /// On a terminal, unless `NO_COLOR` is set.
+    Auto,
+    /// Always.
+    Always,
+    /// Never.
+    Never,
 }
 
 /// Output format.
@@ -99,8 +114,27 @@ fn main() -> ExitCode {
         }
     };
     let json_errors = wants_json(&args.command);
-    // Buffered but not locked: `batch` writes from a worker thread.
-    let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout());
+    let choice = match args.color {
+        Color::Auto => anstream::ColorChoice::Auto,
+        Color::Always => anstream::ColorChoice::Always,
+        Color::Never => anstream::ColorChoice::Never,
+    };
+    // Messages on stderr (`anstream::eprint!`) follow the same choice.
+    choice.write_global();
+    // Buffered but not locked: `batch` writes from a worker thread. Text for
+    // people goes through `anstream`, which keeps or strips color; JSON and
+    // populations go straight out (no escape scan on the batch path).
+    let text = !json_errors
+        && !matches!(
+            args.command,
+            Command::Batch(_) | Command::Sample(_) | Command::Completions { .. } | Command::Man
+        );
+    let stdout: Box<dyn Write + Send> = if text {
+        Box::new(anstream::AutoStream::new(std::io::stdout(), choice))
+    } else {
+        Box::new(std::io::stdout())
+    };
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout);
     let result = match args.command {
         Command::Expr(a) => cli::expr::run(a, &mut out),
         Command::Eval(a) => cli::config_cmds::run_eval(a, &mut out),
@@ -152,7 +186,7 @@ fn main() -> ExitCode {
             ExitCode::from(e.code())
         }
         Err(e) => {
-            let _ = writeln!(std::io::stderr(), "error: {e}");
+            anstream::eprintln!("{} {e}", cli::style::paint(cli::style::ERROR, "error:"));
             ExitCode::from(e.code())
         }
     }

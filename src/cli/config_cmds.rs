@@ -69,7 +69,7 @@ pub fn report(problems: &[Problem], sources: &mut Sources) {
     let mut problems = problems.to_vec();
     sources.locate(&mut problems);
     for p in &problems {
-        eprint!("{}", sources.render(p));
+        anstream::eprint!("{}", super::style::severity(&sources.render(p)));
     }
 }
 

@@ -6,6 +6,7 @@ pub mod diff;
 pub mod expr;
 pub mod problems;
 pub mod sample;
+pub mod style;
 pub mod summary;
 pub mod text;
 pub mod text_apps;

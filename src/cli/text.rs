@@ -105,7 +105,10 @@ pub fn decision(d: &Decision<'_>, cfg: &Config, explain: bool) -> String {
     let _ = writeln!(
         out,
         "{}",
-        id.unwrap_or_else(|| "(context without id)".to_string())
+        super::style::paint(
+            super::style::NAME,
+            &id.unwrap_or_else(|| "(context without id)".to_string())
+        )
     );
     for (p, label) in [
         (&d.device_profile, "device profile"),

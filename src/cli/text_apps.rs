@@ -2,6 +2,7 @@
 //! request's protecting application, each application's decision and the
 //! policy behind it, and for a default deny what the allow policies needed.
 
+use super::style;
 use super::text::rule_text;
 use std::fmt::Write;
 use zt_eval::Tri;
@@ -12,13 +13,17 @@ use zt_eval::decision::{
 
 fn verdict(v: &Verdict<'_>, app: &zt_eval::config::Application) -> String {
     match &v.by {
-        None => "deny — no policy matched".to_string(),
+        None => format!("{} — no policy matched", style::decision("deny")),
         Some(d) => {
             let prec = d
                 .precedence()
                 .map(|p| format!(" (precedence {p})"))
                 .unwrap_or_default();
-            let mut s = format!("{} by {}{prec}", v.decision.as_str(), d.policy.name);
+            let mut s = format!(
+                "{} by {}{prec}",
+                style::decision(v.decision.as_str()),
+                d.policy.name
+            );
             if v.decision == PolicyDecision::Allow {
                 let requires = d.requires();
                 if !requires.is_empty() {
@@ -35,7 +40,8 @@ fn result(r: &AppResult<'_>, app: &zt_eval::config::Application) -> String {
     match r {
         AppResult::One(v) => verdict(v, app),
         AppResult::Undetermined(vs) => format!(
-            "unknown: could be {}",
+            "{}: could be {}",
+            style::decision("unknown"),
             vs.iter()
                 .map(|v| verdict(v, app))
                 .collect::<Vec<_>>()
@@ -133,11 +139,14 @@ pub fn write(
         };
         let answer = match &a.protected {
             Ok((app, r)) => format!("{}: {}", app.name, result(r, app)),
-            Err(Unmatched::Deny) => {
-                "deny — no application covers it and the organization denies unmatched requests"
-                    .to_string()
-            }
-            Err(Unmatched::NotProtected) => "not protected — no application covers it".to_string(),
+            Err(Unmatched::Deny) => format!(
+                "{} — no application covers it and the organization denies unmatched requests",
+                style::decision("deny")
+            ),
+            Err(Unmatched::NotProtected) => format!(
+                "{} — no application covers it",
+                style::decision("not_protected")
+            ),
         };
         let _ = writeln!(out, "  {:<16} {request} -> {answer}", "access");
     }

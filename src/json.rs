@@ -150,9 +150,8 @@ pub fn locate(text: &str, path: &str) -> Option<(usize, usize)> {
     .deserialize(&mut de)
     .err()?;
     // serde_json's column is the last character read, the one before the value.
-    e.to_string()
-        .starts_with(FOUND)
-        .then(|| (e.line(), e.column() + 1))
+    // The root has no position worth showing (line 0).
+    (e.to_string().starts_with(FOUND) && e.line() > 0).then(|| (e.line(), e.column() + 1))
 }
 
 impl<'de> Visitor<'de> for ValueSeed<'_> {

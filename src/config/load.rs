@@ -179,11 +179,21 @@ impl Loader {
                 .map(|k| format!("`{k}`"))
                 .collect::<Vec<_>>()
                 .join(", ");
-            let hint = if expected_hint {
-                " (files named `<kind>.json` or folders `<kind>/` of pages)"
+            let mut hint = if expected_hint {
+                " (files named `<kind>.json` or folders `<kind>/` of pages)".to_string()
             } else {
-                ""
+                String::new()
             };
+            // One level too high: name the folders below that hold kinds.
+            if expected_hint {
+                let below = folders_with_kinds(std::path::Path::new(what));
+                if !below.is_empty() {
+                    hint.push_str(&format!(
+                        "; these folders in it hold configuration kinds: {}",
+                        below.join(", ")
+                    ));
+                }
+            }
             self.problem(
                 Severity::Error,
                 what,
@@ -430,4 +440,24 @@ pub fn load_path(path: &Path) -> (Config, Vec<Problem>) {
 /// Reads a bundle from JSON text; `file` names it in problems.
 pub fn load_str(text: &str, file: &str) -> (Config, Vec<Problem>) {
     load_bundle(text, file)
+}
+
+/// The subfolders of `dir` (sorted, at most 10) that hold a `<kind>.json` file.
+fn folders_with_kinds(dir: &Path) -> Vec<String> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut out: Vec<String> = entries
+        .flatten()
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+        .filter(|e| {
+            KINDS
+                .iter()
+                .any(|k| e.path().join(format!("{k}.json")).is_file())
+        })
+        .map(|e| format!("`{}`", e.path().display()))
+        .collect();
+    out.sort();
+    out.truncate(10);
+    out
 }

@@ -45,6 +45,16 @@ enum Format {
     Json,
 }
 
+/// A format with a JSON Schema.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum SchemaKind {
+    /// One context (`eval --context`, a line of `batch`): generated from the
+    /// types that read it.
+    Context,
+    /// One decision (`eval --format json`, a line of `batch`).
+    Decision,
+}
+
 /// Which built-in scheme an expression is checked against.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum Kind {
@@ -91,6 +101,14 @@ enum Command {
         after_help = "Examples:\n  zt-eval summary --config corpus/examples/acme --contexts population.jsonl\n  zt-eval summary --config main/ --contexts pop.jsonl --app Grafana --users 0 --format json\n\nApproved: allow, bypass or Service Auth; blocked: deny; unknown: an input zt-eval cannot know offline.\n\nExit codes: 0 summarized, 3 invalid configuration, 1 unreadable file, 2 usage."
     )]
     Summary(cli::summary::SummaryArgs),
+    /// The JSON Schema of a format zt-eval reads or writes, on stdout.
+    #[command(
+        after_help = "Examples:\n  zt-eval schema context > context.schema.json\n  zt-eval schema decision > decision.schema.json"
+    )]
+    Schema {
+        /// The format.
+        format: SchemaKind,
+    },
     /// Shell completions for bash, zsh, fish, elvish or PowerShell, on stdout.
     #[command(
         after_help = "Examples:\n  zt-eval completions bash > /etc/bash_completion.d/zt-eval\n  zt-eval completions zsh > \"${fpath[1]}/_zt-eval\""
@@ -127,7 +145,11 @@ fn main() -> ExitCode {
     let text = !json_errors
         && !matches!(
             args.command,
-            Command::Batch(_) | Command::Sample(_) | Command::Completions { .. } | Command::Man
+            Command::Batch(_)
+                | Command::Sample(_)
+                | Command::Schema { .. }
+                | Command::Completions { .. }
+                | Command::Man
         );
     let stdout: Box<dyn Write + Send> = if text {
         Box::new(anstream::AutoStream::new(std::io::stdout(), choice))
@@ -143,6 +165,19 @@ fn main() -> ExitCode {
         Command::Diff(a) => cli::diff::run(a, &mut out),
         Command::Sample(a) => cli::sample::run(a, &mut out),
         Command::Summary(a) => cli::summary::run(a, &mut out),
+        Command::Schema { format } => {
+            let schema = match format {
+                SchemaKind::Context => zt_eval::subject::json_schema(),
+                SchemaKind::Decision => zt_eval::decision::json_schema(),
+            };
+            writeln!(
+                out,
+                "{}",
+                serde_json::to_string_pretty(&schema).unwrap_or_default()
+            )
+            .map(|()| 0)
+            .map_err(|e| cli::CliError::Io("cannot write output".into(), e))
+        }
         // Generated from the same clap definitions as the parser, so they
         // never drift from the real flags.
         Command::Completions { shell } => {
@@ -200,8 +235,10 @@ fn wants_json(c: &Command) -> bool {
         Command::Check(a) => a.json(),
         Command::Diff(a) => a.json(),
         Command::Summary(a) => a.json(),
-        Command::Batch(_) | Command::Sample(_) | Command::Completions { .. } | Command::Man => {
-            false
-        }
+        Command::Batch(_)
+        | Command::Sample(_)
+        | Command::Schema { .. }
+        | Command::Completions { .. }
+        | Command::Man => false,
     }
 }

@@ -88,6 +88,64 @@ struct ProblemSpec {
     at: Option<String>,
 }
 
+/// The context and decision schemas (`zt-eval schema`), compiled once.
+fn schemas() -> &'static (jsonschema::Validator, jsonschema::Validator) {
+    static SCHEMAS: std::sync::OnceLock<(jsonschema::Validator, jsonschema::Validator)> =
+        std::sync::OnceLock::new();
+    SCHEMAS.get_or_init(|| {
+        let compile = |v: Value| {
+            jsonschema::validator_for(&v)
+                .unwrap_or_else(|e| unreachable!("a schema does not compile: {e}"))
+        };
+        (
+            compile(zt_eval::subject::json_schema()),
+            compile(zt_eval::decision::json_schema()),
+        )
+    })
+}
+
+/// `what` validates against `schema`, or every error.
+fn conforms(schema: &jsonschema::Validator, what: &Value, name: &str) -> Result<(), String> {
+    let errors: Vec<String> = schema
+        .iter_errors(what)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "{name} {what} does not conform to its schema: {}",
+            errors.join("; ")
+        ))
+    }
+}
+
+#[test]
+fn schemas_reject_what_the_readers_reject() {
+    let (context, _) = schemas();
+    for bad in [
+        serde_json::json!({"identity": {"emial": "a@b.com"}}),
+        serde_json::json!({"identity": {"risk_score": "HIGH"}}),
+        serde_json::json!({"request": {"country": "Germany"}}),
+        serde_json::json!({"request": {"destination": {"port": 70000}}}),
+        serde_json::json!([1]),
+    ] {
+        assert!(!context.is_valid(&bad), "the context schema accepts {bad}");
+    }
+    let (_, decision) = schemas();
+    for bad in [
+        serde_json::json!({"id": "a", "bogus": 1}),
+        serde_json::json!({"id": "a", "applications": [{"id": "x", "name": "X", "type": "self_hosted", "decision": "maybe"}]}),
+        serde_json::json!({"id": "a", "access": {"application": null, "decision": "deny"}}),
+        serde_json::json!({"id": "a", "posture": {"passed": []}}),
+    ] {
+        assert!(
+            !decision.is_valid(&bad),
+            "the decision schema accepts {bad}"
+        );
+    }
+}
+
 fn corpus() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus")
 }
@@ -229,6 +287,9 @@ fn run_decide(engine: &Engine, case: &DecideCase) -> Result<(), String> {
     if !explain {
         written_equals_rendered(engine, &case.context.to_string(), &d)?;
     }
+    let (context_schema, decision_schema) = schemas();
+    conforms(context_schema, &case.context, "context")?;
+    conforms(decision_schema, &d, "decision")?;
     let name = |v: Option<&Value>| {
         v.and_then(|p| p.get("name"))
             .and_then(Value::as_str)
@@ -383,11 +444,11 @@ fn written_decisions_equal_rendered_on_a_sampled_population() -> Result<(), Stri
         let rendered = engine
             .decide(&context, &mut scratch, false)
             .map_err(|e| format!("a sampled context is invalid: {e}: {context}"))?;
-        written_equals_rendered(
-            &engine,
-            &context.to_string(),
-            &serde_json::to_value(&rendered).map_err(|e| e.to_string())?,
-        )?;
+        let rendered = serde_json::to_value(&rendered).map_err(|e| e.to_string())?;
+        written_equals_rendered(&engine, &context.to_string(), &rendered)?;
+        let (context_schema, decision_schema) = schemas();
+        conforms(context_schema, &context, "context")?;
+        conforms(decision_schema, &rendered, "decision")?;
     }
     Ok(())
 }

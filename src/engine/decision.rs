@@ -14,6 +14,13 @@ pub use super::apps::outcome::{
     AccessOutcome, AppOutcome, AppResult, CheckedPolicy, Decider, Unmatched, Verdict,
 };
 
+/// The JSON Schema of a decision (`zt-eval schema decision`): written by hand
+/// beside the renderer, and checked against every corpus decision
+/// (tests/schema.rs).
+pub fn json_schema() -> serde_json::Value {
+    serde_json::from_str(include_str!("../../schemas/decision.schema.json")).unwrap_or_default()
+}
+
 /// The pool a device gets when no IP profile matches (`config.md` §6).
 pub const DEFAULT_IP_POOL: &str = "100.96.0.0/12";
 

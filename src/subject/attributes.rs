@@ -171,6 +171,22 @@ where
     d.deserialize_map(Unique(std::marker::PhantomData))
 }
 
+/// An object from a name to a string or an array of strings.
+impl schemars::JsonSchema for Attributes {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Attributes".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "object",
+            "additionalProperties": {
+                "anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]
+            }
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::Attributes;

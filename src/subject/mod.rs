@@ -12,11 +12,12 @@ use std::net::IpAddr;
 pub use crate::value::ContextError;
 
 /// One context, normalised.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Subject {
     /// Echoed in the decision.
     #[serde(default)]
+    #[schemars(schema_with = "id_schema")]
     pub id: Option<serde_json::Value>,
     /// Who.
     #[serde(default)]
@@ -30,7 +31,7 @@ pub struct Subject {
 }
 
 /// `identity`
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Identity {
     /// Lowercased on load.
@@ -58,13 +59,14 @@ pub struct Identity {
     #[serde(default)]
     pub auth_contexts: Vec<String>,
     /// `low`, `medium`, `high`, `unscored`.
+    #[schemars(extend("enum" = ["low", "medium", "high", "unscored", null]))]
     pub risk_score: Option<String>,
     /// The service token used, if any.
     pub service_token_uuid: Option<String>,
 }
 
 /// `identity.idp`
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Idp {
     /// Provider id.
@@ -75,7 +77,7 @@ pub struct Idp {
 }
 
 /// One IdP group.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct IdpGroup {
     /// Group id.
@@ -87,7 +89,7 @@ pub struct IdpGroup {
 }
 
 /// One GitHub organization.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GithubOrg {
     /// Organization.
@@ -98,7 +100,7 @@ pub struct GithubOrg {
 }
 
 /// `device`
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Device {
     /// Operating system.
@@ -115,7 +117,7 @@ pub struct Device {
 }
 
 /// `device.os`
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Os {
     /// Lowercased on load.
@@ -125,7 +127,7 @@ pub struct Os {
 }
 
 /// `device.posture`
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Posture {
     /// Rule ids that pass.
@@ -137,7 +139,7 @@ pub struct Posture {
 }
 
 /// `device.facts`
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Facts {
     /// Firewall on.
@@ -153,12 +155,13 @@ pub struct Facts {
 }
 
 /// `request`
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Request {
     /// Source address, as written (checked on load).
     pub ip: Option<String>,
     /// Country code, uppercased on load.
+    #[schemars(extend("pattern" = "^[A-Za-z0-9]{2}$"))]
     pub country: Option<String>,
     /// The client certificate, when one was presented.
     pub certificate: Option<Certificate>,
@@ -175,11 +178,12 @@ pub struct Request {
     pub destination: Option<Destination>,
     /// `url` or `destination`, normalised on load: what Access routes by.
     #[serde(skip)]
+    #[schemars(skip)]
     pub target: Option<crate::route::RequestTarget>,
 }
 
 /// `request.destination`
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Destination {
     /// Address.
@@ -195,7 +199,7 @@ pub struct Destination {
 }
 
 /// `request.certificate`
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Certificate {
     /// Common name.
@@ -203,7 +207,7 @@ pub struct Certificate {
 }
 
 /// `request.service_token`
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ServiceToken {
     /// Token id.
@@ -211,11 +215,24 @@ pub struct ServiceToken {
 }
 
 /// `request.linked_app_token`
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LinkedAppToken {
     /// App uid.
     pub app_uid: Option<String>,
+}
+
+/// `id`: a string or a number.
+fn id_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({"type": ["string", "number", "null"]})
+}
+
+/// The JSON Schema of a context (`zt-eval schema context`), generated from the
+/// types that read it, so the two cannot drift.
+pub fn json_schema() -> serde_json::Value {
+    let mut schema = schemars::schema_for!(Subject);
+    schema.insert("title".into(), "zt-eval context".into());
+    schema.to_value()
 }
 
 /// The OS names of `context.md`; another value is kept with a warning.

@@ -328,35 +328,47 @@ fn compare(
             change.posture_rules.push((name.to_string(), b, a));
         }
     }
-    // Per application, by id (else name): its decision in one word.
-    let apps = |d: &Decision<'_>| -> Vec<(String, String, &'static str)> {
+    // Per application, by id (else name): its decision in one word, and as
+    // shown, with the policy that decided (`allow by Engineers`).
+    let apps = |d: &Decision<'_>| -> Vec<(String, String, &'static str, String)> {
         d.applications
             .iter()
             .flatten()
             .map(|a| {
                 let key = a.app.id.clone().unwrap_or_else(|| a.app.name.clone());
-                (key, a.app.name.clone(), a.result.word())
+                let shown = match &a.result {
+                    crate::engine::decision::AppResult::One(v) => match &v.by {
+                        Some(by) => format!("{} by {}", v.decision.as_str(), by.policy.name),
+                        None => v.decision.as_str().to_string(),
+                    },
+                    crate::engine::decision::AppResult::Undetermined(_) => "unknown".into(),
+                };
+                (key, a.app.name.clone(), a.result.word(), shown)
             })
             .collect()
     };
     let (ab, aa) = (apps(before), apps(after));
     let mut keys: Vec<(&str, &str)> = ab
         .iter()
-        .map(|(k, n, _)| (k.as_str(), n.as_str()))
+        .map(|(k, n, _, _)| (k.as_str(), n.as_str()))
         .collect();
-    for (k, n, _) in &aa {
+    for (k, n, _, _) in &aa {
         if !keys.iter().any(|(x, _)| x == k) {
             keys.push((k, n));
         }
     }
+    type Shown = (String, String, &'static str, String);
     for (key, name) in keys {
-        let word = |list: &[(String, String, &'static str)]| {
-            list.iter()
-                .find(|(k, _, _)| k == key)
-                .map_or("absent", |(_, _, w)| *w)
+        let find = |list: &[Shown]| list.iter().find(|(k, _, _, _)| k == key).cloned();
+        let (fb, fa) = (find(&ab), find(&aa));
+        let word = |x: &Option<Shown>| x.as_ref().map_or("absent", |t| t.2);
+        // A change of decision, shown with the policies that decided it.
+        let shown = |x: &Option<Shown>| {
+            x.as_ref()
+                .map_or_else(|| "absent".to_string(), |t| t.3.clone())
         };
-        let (b, a) = (word(&ab), word(&aa));
-        if b != a {
+        if word(&fb) != word(&fa) {
+            let (b, a) = (shown(&fb), shown(&fa));
             kinds.push((
                 "application".to_string(),
                 name.to_string(),

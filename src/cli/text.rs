@@ -57,6 +57,24 @@ pub fn rule_text(r: &RuleAt, cfg: &Config) -> String {
                 named(idp(&i.idp), &i.idp)
             )
         }
+        Rule::Saml(i) | Rule::Oidc(i) => {
+            let what = if matches!(r.rule, Rule::Saml(_)) {
+                "SAML attribute"
+            } else {
+                "OIDC claim"
+            };
+            format!(
+                "{what} {} = `{}` of {}",
+                i.key.as_deref().unwrap_or_default(),
+                i.value,
+                named(idp(&i.idp), &i.idp)
+            )
+        }
+        Rule::AuthContext(i) => format!(
+            "authentication context `{}` of {}",
+            i.value,
+            named(idp(&i.idp), &i.idp)
+        ),
         Rule::Everyone => "everyone".into(),
         Rule::Email(e) => format!("email {e}"),
         Rule::EmailDomain(d) => format!("email domain {d}"),

@@ -301,16 +301,42 @@ pub fn render_all(diags: &[Diagnostic], src: &str, origin: Option<&str>) -> Stri
 }
 
 /// The name among `candidates` closest to `name`, if close enough to be a likely typo.
-pub(crate) fn did_you_mean<'a>(
-    name: &str,
-    candidates: impl Iterator<Item = &'a str>,
-) -> Option<&'a str> {
+pub fn did_you_mean<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
     let limit = (name.chars().count() / 3).max(2);
     candidates
         .map(|c| (strsim::levenshtein(name, c), c))
         .filter(|(d, _)| *d <= limit)
         .min_by_key(|(d, _)| *d)
         .map(|(_, c)| c)
+}
+
+/// ` (did you mean `X`?); the names are: A, B, …` for a name that is none of
+/// `names` (at most 12 listed).
+pub fn names_hint<'a>(name: &str, names: impl Iterator<Item = &'a str> + Clone) -> String {
+    let lower = name.to_lowercase();
+    let guess = did_you_mean(
+        &lower,
+        names
+            .clone()
+            .map(str::to_lowercase)
+            .collect::<Vec<_>>()
+            .iter()
+            .map(String::as_str),
+    )
+    .and_then(|g| names.clone().find(|n| n.to_lowercase() == g));
+    let all: Vec<String> = names.take(13).map(|n| format!("`{n}`")).collect();
+    let mut out = String::new();
+    if let Some(g) = guess {
+        out.push_str(&format!(" (did you mean `{g}`?)"));
+    }
+    if !all.is_empty() {
+        let more = if all.len() > 12 { ", …" } else { "" };
+        out.push_str(&format!(
+            "; the names are {}{more}",
+            all.iter().take(12).cloned().collect::<Vec<_>>().join(", ")
+        ));
+    }
+    out
 }
 
 /// "a string", "an array", … for messages.

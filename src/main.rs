@@ -98,7 +98,7 @@ enum Command {
     Sample(cli::sample::SampleArgs),
     /// Per Access application over a population: approved / blocked / unknown counts and who, like Cloudflare's policy tester.
     #[command(
-        after_help = "Examples:\n  zt-eval summary --config corpus/examples/acme --contexts population.jsonl\n  zt-eval summary --config main/ --contexts pop.jsonl --app Grafana --users 0 --format json\n\nApproved: allow, bypass or Service Auth; blocked: deny; unknown: an input zt-eval cannot know offline.\n\nExit codes: 0 summarized, 3 invalid configuration, 1 unreadable file, 2 usage."
+        after_help = "Examples:\n  zt-eval summary --config corpus/examples/acme --contexts population.jsonl\n  zt-eval summary --config main/ --contexts pop.jsonl --app Grafana --users 0 --format json\n\nApproved: allow, bypass or Service Auth; blocked: deny; unknown: an input zt-eval cannot know offline.\n\nExit codes: 0 summarized, 3 invalid configuration or some lines could not be decided (the others are counted), 1 unreadable file, 2 usage."
     )]
     Summary(cli::summary::SummaryArgs),
     /// The JSON Schema of a format zt-eval reads or writes, on stdout.

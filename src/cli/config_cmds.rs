@@ -130,7 +130,10 @@ pub fn run_eval(args: EvalArgs, out: &mut impl Write) -> Result<u8, CliError> {
     })?;
     let mut json = json;
     if let Some(url) = &args.url {
-        set_url(&mut json, url);
+        // Said about the flag, not the file the URL was put in.
+        zt_eval::route::normalise(url).map_err(|m| CliError::Input(format!("--url: {m}")))?;
+        set_url(&mut json, url)
+            .map_err(|m| CliError::Usage(format!("--url: {}: {m}", args.context.display())))?;
     }
     let mut scratch = engine.scratch();
     let explain = args.explain || args.why.is_some();
@@ -172,19 +175,23 @@ pub fn run_eval(args: EvalArgs, out: &mut impl Write) -> Result<u8, CliError> {
 
 /// Sets `request.url` (dropping a `request.destination`: `--url` says what
 /// the request is for).
-fn set_url(json: &mut serde_json::Value, url: &str) {
+fn set_url(json: &mut serde_json::Value, url: &str) -> Result<(), String> {
     if let Some(obj) = json.as_object_mut() {
         let request = obj
             .entry("request")
             .or_insert_with(|| serde_json::Value::Object(Default::default()));
-        if !request.is_object() {
-            *request = serde_json::Value::Object(Default::default());
-        }
         if let Some(r) = request.as_object_mut() {
-            r.remove("destination");
+            // A private destination is another question than a URL: asking
+            // both would answer neither.
+            if r.get("destination").is_some_and(|d| !d.is_null()) {
+                return Err(
+                    "the context names a private `request.destination`; --url asks about a URL: remove one of the two".into(),
+                );
+            }
             r.insert("url".into(), url.into());
         }
     }
+    Ok(())
 }
 
 /// Keeps the applications named (or with the ids) in `want`; an empty `want`
@@ -199,12 +206,13 @@ pub fn keep_apps(d: &mut zt_eval::Decision<'_>, want: &[String]) -> Result<(), C
         ));
     };
     let hit = |a: &zt_eval::decision::AppOutcome<'_>, w: &str| {
-        a.app.name == w || a.app.id.as_deref() == Some(w)
+        a.app.name.eq_ignore_ascii_case(w) || a.app.id.as_deref() == Some(w)
     };
     for w in want {
         if !apps.iter().any(|a| hit(a, w)) {
             return Err(CliError::Usage(format!(
-                "--app `{w}`: no application has that name or id"
+                "--app `{w}`: no application has that name or id{}",
+                zt_eval::diag::names_hint(w, apps.iter().map(|a| a.app.name.as_str()))
             )));
         }
     }
@@ -215,9 +223,19 @@ pub fn keep_apps(d: &mut zt_eval::Decision<'_>, want: &[String]) -> Result<(), C
 /// Keeps the explanation of the group or profile named (or with the id)
 /// `want`; the rest of the decision stays whole.
 fn narrow(d: &mut zt_eval::Decision<'_>, want: &str) -> Result<(), CliError> {
+    // Names compare without case; ids exactly.
+    let is = |name: &str, id: Option<&str>| name.eq_ignore_ascii_case(want) || id == Some(want);
+    let mut names: Vec<String> = Vec::new();
+    if let Some(why) = d.access_groups.as_ref().and_then(|g| g.why.as_ref()) {
+        names.extend(why.iter().map(|g| g.group.name.clone()));
+    }
+    for p in [&d.device_profile, &d.ip_profile].into_iter().flatten() {
+        names.extend(p.checked.iter().flatten().map(|c| c.profile.name.clone()));
+    }
+    names.extend(d.applications.iter().flatten().map(|a| a.app.name.clone()));
     let mut found = false;
     if let Some(why) = d.access_groups.as_mut().and_then(|g| g.why.as_mut()) {
-        why.retain(|g| g.group.name == want || g.group.id == want);
+        why.retain(|g| is(&g.group.name, Some(&g.group.id)));
         found |= !why.is_empty();
     }
     for p in [&mut d.device_profile, &mut d.ip_profile]
@@ -227,7 +245,7 @@ fn narrow(d: &mut zt_eval::Decision<'_>, want: &str) -> Result<(), CliError> {
         if let Some(checked) = &mut p.checked {
             let named = checked
                 .iter()
-                .any(|c| c.profile.name == want || c.profile.id.as_deref() == Some(want));
+                .any(|c| is(&c.profile.name, c.profile.id.as_deref()));
             if named {
                 found = true;
             } else {
@@ -236,13 +254,11 @@ fn narrow(d: &mut zt_eval::Decision<'_>, want: &str) -> Result<(), CliError> {
         }
     }
     if let Some(apps) = &mut d.applications {
-        let named = apps
-            .iter()
-            .any(|a| a.app.name == want || a.app.id.as_deref() == Some(want));
+        let named = apps.iter().any(|a| is(&a.app.name, a.app.id.as_deref()));
         if named {
             found = true;
             for a in apps.iter_mut() {
-                if !(a.app.name == want || a.app.id.as_deref() == Some(want)) {
+                if !is(&a.app.name, a.app.id.as_deref()) {
                     a.why = None;
                 }
             }
@@ -252,7 +268,8 @@ fn narrow(d: &mut zt_eval::Decision<'_>, want: &str) -> Result<(), CliError> {
         Ok(())
     } else {
         Err(CliError::Usage(format!(
-            "--why `{want}`: no group, profile or application has that name or id"
+            "--why `{want}`: no group, profile or application has that name or id{}",
+            zt_eval::diag::names_hint(want, names.iter().map(String::as_str))
         )))
     }
 }

@@ -83,5 +83,6 @@ pub fn run(args: SummaryArgs, out: &mut impl Write) -> Result<u8, CliError> {
         )?,
         Format::Text => write!(out, "{}", summary.to_text(args.users > 0))?,
     }
-    Ok(0)
+    // As batch: some lines could not be decided (all others were counted).
+    Ok(if summary.errors > 0 { 3 } else { 0 })
 }

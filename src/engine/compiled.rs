@@ -77,13 +77,17 @@ impl Engine {
     /// The first that is not.
     pub fn keep_applications_check(&self, want: &[String]) -> Result<(), String> {
         let apps = &self.config.applications;
-        let hit =
-            |a: &crate::config::Application, w: &str| a.name == w || a.id.as_deref() == Some(w);
+        let hit = |a: &crate::config::Application, w: &str| {
+            a.name.eq_ignore_ascii_case(w) || a.id.as_deref() == Some(w)
+        };
         if let Some(w) = want.iter().find(|w| !apps.iter().any(|a| hit(a, w))) {
             return Err(if apps.is_empty() {
                 "--app: the configuration has no `access_applications`".to_string()
             } else {
-                format!("--app `{w}`: no application has that name or id")
+                format!(
+                    "--app `{w}`: no application has that name or id{}",
+                    crate::diag::names_hint(w, apps.iter().map(|a| a.name.as_str()))
+                )
             });
         }
         Ok(())

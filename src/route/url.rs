@@ -28,6 +28,12 @@ pub fn normalise(text: &str) -> Result<RequestUrl, String> {
     if text.is_empty() {
         return Err("an empty URL".into());
     }
+    // `/admin` or `https:///admin` has no host; the WHATWG parser would take
+    // the first path segment for one.
+    let rest = text.split_once("://").map_or(text, |(_, r)| r);
+    if rest.is_empty() || rest.starts_with('/') || rest.starts_with('?') || rest.starts_with('#') {
+        return Err(format!("invalid URL `{text}`: it has no host"));
+    }
     let with_scheme = if text.contains("://") {
         std::borrow::Cow::Borrowed(text)
     } else {
@@ -123,5 +129,7 @@ mod tests {
         );
         assert!(n("").contains("empty"));
         assert!(n("https://").contains("invalid URL"));
+        assert!(n("/admin").contains("no host"));
+        assert!(n("https:///admin").contains("no host"));
     }
 }

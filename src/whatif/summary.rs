@@ -31,9 +31,11 @@ pub struct AppSummary {
 pub struct AccessSummary {
     /// Contexts decided or not (non-blank lines).
     pub contexts: usize,
-    /// Lines that could not be decided (each counts as an error for every
-    /// application).
+    /// Lines that could not be decided (counted apart: percentages are of
+    /// the decided contexts).
     pub errors: usize,
+    /// The first of those lines' numbers (at most 100), so a person can find them.
+    pub error_lines: Vec<usize>,
     /// Per application, input order (those `--app` keeps).
     pub apps: Vec<AppSummary>,
 }
@@ -52,7 +54,7 @@ where
     for (i, line) in lines.into_iter().enumerate() {
         let Ok(text) = std::str::from_utf8(line.as_ref()) else {
             out.contexts += 1;
-            out.errors += 1;
+            out.error(i + 1);
             continue;
         };
         let Some(record) = decide_line(engine, &mut scratch, i + 1, text, false) else {
@@ -62,7 +64,7 @@ where
         let d = match record {
             Record::Decision(d) => d,
             Record::Error(_) => {
-                out.errors += 1;
+                out.error(i + 1);
                 continue;
             }
         };
@@ -115,6 +117,18 @@ fn percent(n: usize, of: usize) -> f64 {
 }
 
 impl AccessSummary {
+    fn error(&mut self, line: usize) {
+        self.errors += 1;
+        if self.error_lines.len() < 100 {
+            self.error_lines.push(line);
+        }
+    }
+
+    /// Contexts decided: the base of the percentages.
+    pub fn decided(&self) -> usize {
+        self.contexts - self.errors
+    }
+
     /// As JSON: per application its counts, percentages and users.
     pub fn to_json(&self) -> Value {
         let apps: Vec<Value> = self
@@ -125,23 +139,38 @@ impl AccessSummary {
                 for (status, list) in STATUS.iter().zip(&a.users) {
                     users.insert((*status).into(), json!(list));
                 }
+                let of = self.decided();
                 json!({"id": a.id, "name": a.name,
-                       "approved": a.approved, "blocked": a.blocked, "unknown": a.unknown, "errors": self.errors,
-                       "percent": {"approved": percent(a.approved, self.contexts), "blocked": percent(a.blocked, self.contexts),
-                                   "unknown": percent(a.unknown, self.contexts), "errors": percent(self.errors, self.contexts)},
+                       "approved": a.approved, "blocked": a.blocked, "unknown": a.unknown,
+                       "percent": {"approved": percent(a.approved, of), "blocked": percent(a.blocked, of),
+                                   "unknown": percent(a.unknown, of)},
                        "users": users})
             })
             .collect();
-        json!({"contexts": self.contexts, "errors": self.errors, "applications": apps})
+        json!({"contexts": self.contexts, "decided": self.decided(), "errors": self.errors,
+               "error_lines": self.error_lines, "applications": apps})
     }
 
     /// As text: a line per application, then its users.
     pub fn to_text(&self, users: bool) -> String {
         use std::fmt::Write;
-        let mut out = format!(
-            "{} contexts, {} could not be decided\n",
-            self.contexts, self.errors
-        );
+        let mut out = format!("{} contexts", self.contexts);
+        if self.errors > 0 {
+            let lines: Vec<String> = self.error_lines.iter().map(ToString::to_string).collect();
+            let more = if self.errors > self.error_lines.len() {
+                ", …"
+            } else {
+                ""
+            };
+            let _ = write!(
+                out,
+                ", {} could not be decided (line {}{more}; `zt-eval batch` says why) and are not counted below",
+                self.errors,
+                lines.join(", ")
+            );
+        }
+        out.push('\n');
+        let of = self.decided();
         let width = self
             .apps
             .iter()
@@ -154,11 +183,11 @@ impl AccessSummary {
                 "  {:<width$}  approved {:>6} ({:>5.1}%)  blocked {:>6} ({:>5.1}%)  unknown {:>6} ({:>5.1}%)",
                 a.name,
                 a.approved,
-                percent(a.approved, self.contexts),
+                percent(a.approved, of),
                 a.blocked,
-                percent(a.blocked, self.contexts),
+                percent(a.blocked, of),
                 a.unknown,
-                percent(a.unknown, self.contexts),
+                percent(a.unknown, of),
             );
             if users {
                 for (status, list) in STATUS.iter().zip(&a.users) {

@@ -59,6 +59,9 @@ pub struct ContextChange {
     /// The request's answer, before and after (`Grafana: allow`, `deny`,
     /// `not_protected`), when it changed.
     pub access: Option<(String, String)>,
+    /// Per gained or lost group, the rules whose result flipped: `(group,
+    /// "require[0] {\"geo\":…}", "true -> false")`.
+    pub flipped: Vec<(String, String, String)>,
 }
 
 impl ContextChange {
@@ -95,6 +98,9 @@ impl ContextChange {
         }
         for (r, b, a) in &self.posture_rules {
             parts.push(format!("posture {r}: {b} -> {a}"));
+        }
+        for (group, rule, change) in &self.flipped {
+            parts.push(format!("{group}: {rule} {change}"));
         }
         for (app, b, a) in &self.applications {
             parts.push(format!("{app}: {b} -> {a}"));
@@ -150,6 +156,14 @@ impl ContextChange {
                 .map(|(g, b, a)| json!({"group": g, "before": b, "after": a}))
                 .collect();
             out.insert("access_groups_membership".into(), Value::Array(m));
+        }
+        if !self.flipped.is_empty() {
+            let m: Vec<Value> = self
+                .flipped
+                .iter()
+                .map(|(g, r, c)| json!({"group": g, "rule": r, "change": c}))
+                .collect();
+            out.insert("access_group_rules".into(), Value::Array(m));
         }
         if !self.applications.is_empty() {
             let m: Vec<Value> = self
@@ -400,6 +414,85 @@ fn compare(
     Some(change)
 }
 
+/// The rules of each gained or lost group whose result differs between the
+/// two configurations, by rule path (the rule as the after configuration
+/// writes it).
+fn flipped_rules(
+    before: &Engine,
+    after: &Engine,
+    sb: &mut crate::engine::EngineScratch,
+    sa: &mut crate::engine::EngineScratch,
+    text: &str,
+    change: &ContextChange,
+) -> Vec<(String, String, String)> {
+    let (Ok(b), Ok(a)) = (
+        before.decide_str(text, sb, true),
+        after.decide_str(text, sa, true),
+    ) else {
+        return Vec::new();
+    };
+    let empty = Vec::new();
+    let wb = b
+        .access_groups
+        .as_ref()
+        .and_then(|g| g.why.as_ref())
+        .unwrap_or(&empty);
+    let wa = a
+        .access_groups
+        .as_ref()
+        .and_then(|g| g.why.as_ref())
+        .unwrap_or(&empty);
+    let mut out = Vec::new();
+    for name in change.gained.iter().chain(&change.lost) {
+        let (Some(gb), Some(ga)) = (
+            wb.iter().find(|g| &g.group.name == name),
+            wa.iter().find(|g| &g.group.name == name),
+        ) else {
+            continue;
+        };
+        let rules = |g: &crate::engine::decision::GroupWhy<'_>| {
+            g.include
+                .iter()
+                .chain(&g.require)
+                .chain(&g.exclude)
+                .map(|r| (r.rule.path.clone(), r.rule.json.to_string(), r.result))
+                .collect::<Vec<_>>()
+        };
+        let rb = rules(gb);
+        for (path, json, ra) in rules(ga) {
+            let was = rb
+                .iter()
+                .find(|(p, j, _)| *p == path && *j == json)
+                .map(|(_, _, r)| *r);
+            match was {
+                Some(r) if r == ra => {}
+                Some(r) => out.push((
+                    name.clone(),
+                    format!("{path} {json}"),
+                    format!("{r} -> {ra}"),
+                )),
+                // A rule the change added or edited.
+                None => out.push((
+                    name.clone(),
+                    format!("{path} {json}"),
+                    format!("new rule, {ra}"),
+                )),
+            }
+        }
+        // Rules the change removed.
+        for (path, json, r) in rb {
+            if !rules(ga).iter().any(|(p, j, _)| *p == path && *j == json) {
+                out.push((
+                    name.clone(),
+                    format!("{path} {json}"),
+                    format!("removed (was {r})"),
+                ));
+            }
+        }
+    }
+    out
+}
+
 /// Decides every line under both configurations and reports what changed,
 /// keeping at most `keep` changed contexts as examples: memory stays bounded
 /// whatever the population. A line that is not UTF-8 or not a valid context is
@@ -436,6 +529,21 @@ where
         match (b, a) {
             (Record::Decision(b), Record::Decision(a)) => {
                 if let Some(mut c) = compare(&b, &a, &posture_names, &mut report) {
+                    // A gained or lost group: which of its rules flipped,
+                    // read again with explanations (changed contexts only).
+                    if !c.gained.is_empty() || !c.lost.is_empty() {
+                        c.flipped = flipped_rules(before, after, &mut sb, &mut sa, text, &c);
+                        for (group, rule, change) in &c.flipped {
+                            *report
+                                .changes
+                                .entry((
+                                    "access_group_rule".to_string(),
+                                    group.clone(),
+                                    format!("{rule}: {change}"),
+                                ))
+                                .or_insert(0) += 1;
+                        }
+                    }
                     report.changed += 1;
                     if report.changed_contexts.len() < keep {
                         // Read again only for the examples kept.
@@ -471,6 +579,9 @@ impl DiffReport {
                     json!({"kind": kind, "group": b, "change": a, "count": count})
                 }
                 "posture" => json!({"kind": kind, "rule": b, "change": a, "count": count}),
+                "access_group_rule" => {
+                    json!({"kind": kind, "group": b, "rule_change": a, "count": count})
+                }
                 "application" => {
                     let (x, y) = a.split_once(" -> ").unwrap_or((a.as_str(), ""));
                     json!({"kind": kind, "application": b, "before": x, "after": y, "count": count})
@@ -518,6 +629,7 @@ impl DiffReport {
                     let (x, y) = a.split_once(" -> ").unwrap_or((a.as_str(), ""));
                     (format!("posture {b}"), x, y)
                 }
+                "access_group_rule" => (format!("group {b}: {a}"), "", ""),
                 "application" => {
                     let (x, y) = a.split_once(" -> ").unwrap_or((a.as_str(), ""));
                     (format!("application {b}"), x, y)
@@ -569,6 +681,7 @@ impl DiffReport {
                 "access_group_membership" => format!("group {b}: {a}"),
                 "access_group_lost" => format!("lost group {b}"),
                 "posture" => format!("posture {b}: {a}"),
+                "access_group_rule" => format!("  group {b}: {a}"),
                 "application" => format!("{b} {a}"),
                 k => format!("{} {b} -> {a}", k.replace('_', " ")),
             };

@@ -120,9 +120,14 @@ fn profile_line(p: &ProfileOutcome<'_>) -> String {
 pub fn decision(d: &Decision<'_>, cfg: &Config, explain: bool) -> String {
     let mut out = String::new();
     let id = d.id.as_ref().map(ToString::to_string);
+    let source = if d.from_identity_record {
+        " (from Cloudflare's identity record)"
+    } else {
+        ""
+    };
     let _ = writeln!(
         out,
-        "{}",
+        "{}{source}",
         super::style::paint(
             super::style::NAME,
             &id.unwrap_or_else(|| "(context without id)".to_string())

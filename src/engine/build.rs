@@ -288,6 +288,22 @@ fn build(config: Config, mut problems: Vec<Problem>) -> Result<Engine, ConfigErr
         posture_fields: posture_fields.map(is_read),
         unknown_field,
         always: unknown_field.is_some() || program.lists_incomplete.contains(&true),
+        group_fields: [
+            "identity.groups.id",
+            "identity.groups.name",
+            "identity.groups.email",
+        ]
+        .iter()
+        .filter_map(|n| is_read(scheme.field(n)))
+        .collect(),
+        token_fields: [
+            "request.service_token",
+            "request.service_token.id",
+            "identity.service_token_uuid",
+        ]
+        .iter()
+        .filter_map(|n| is_read(scheme.field(n)))
+        .collect(),
     };
     let groups: Vec<GroupCode> = groups
         .into_iter()

@@ -50,4 +50,10 @@ pub(super) struct UnknownInputs {
     /// Every decision is three-valued: the program reads an incomplete list or
     /// an always-unknown input.
     pub(super) always: bool,
+    /// The IdP group fields (`identity.groups.id`, `.name`, `.email`), when
+    /// read: unknown for an identity record without groups.
+    pub(super) group_fields: Vec<FieldId>,
+    /// The service-token fields, when read: unknown for an identity record
+    /// whose token's Client ID the configuration cannot translate.
+    pub(super) token_fields: Vec<FieldId>,
 }

@@ -48,6 +48,8 @@ pub struct Decision<'e> {
     pub unknown: Vec<UnknownInput<'e>>,
     /// Warnings about the context (e.g. an unknown OS name).
     pub warnings: Vec<String>,
+    /// The context was read from Cloudflare's identity record (`context.md`).
+    pub from_identity_record: bool,
 }
 
 /// An input that cannot be known offline and that a part of the decision read.
@@ -67,6 +69,11 @@ pub enum UnknownInput<'e> {
     List(&'e List),
     /// A `cloudflare_account_member` rule.
     AccountMember,
+    /// IdP group rules on an identity record that says nothing about groups.
+    IdentityGroups,
+    /// A service token given by its Client ID that no `access_service_tokens`
+    /// entry translates.
+    ServiceToken(String),
 }
 
 /// The same input: the same record (by address) and reason.
@@ -79,6 +86,8 @@ impl PartialEq for UnknownInput<'_> {
             ) => std::ptr::eq(*a, *b) && x == y,
             (UnknownInput::List(a), UnknownInput::List(b)) => std::ptr::eq(*a, *b),
             (UnknownInput::AccountMember, UnknownInput::AccountMember) => true,
+            (UnknownInput::IdentityGroups, UnknownInput::IdentityGroups) => true,
+            (UnknownInput::ServiceToken(a), UnknownInput::ServiceToken(b)) => a == b,
             _ => false,
         }
     }
@@ -100,6 +109,13 @@ impl std::fmt::Display for UnknownInput<'_> {
             UnknownInput::AccountMember => {
                 f.write_str("a `cloudflare_account_member` rule cannot be known offline")
             }
+            UnknownInput::IdentityGroups => {
+                f.write_str("the identity record says nothing about groups")
+            }
+            UnknownInput::ServiceToken(c) => write!(
+                f,
+                "the identity record's service token `{c}` is a Client ID that no `access_service_tokens` entry names"
+            ),
         }
     }
 }
@@ -367,6 +383,9 @@ impl Serialize for Decision<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_map(None)?;
         m.serialize_entry("id", &self.id)?;
+        if self.from_identity_record {
+            m.serialize_entry("source", "identity_record")?;
+        }
         if let Some(p) = &self.device_profile {
             m.serialize_entry("device_profile", p)?;
         }
@@ -597,6 +616,20 @@ impl Serialize for UnknownInput<'_> {
                 m.serialize_entry("kind", "rule")?;
                 m.serialize_entry("rule", "cloudflare_account_member")?;
                 m.serialize_entry("reason", "account membership cannot be known offline")?;
+            }
+            UnknownInput::IdentityGroups => {
+                m.serialize_entry("kind", "identity_record")?;
+                m.serialize_entry("field", "groups")?;
+                m.serialize_entry("reason", "the identity record says nothing about groups")?;
+            }
+            UnknownInput::ServiceToken(c) => {
+                m.serialize_entry("kind", "identity_record")?;
+                m.serialize_entry("field", "service_token_id")?;
+                m.serialize_entry("client_id", c)?;
+                m.serialize_entry(
+                    "reason",
+                    "a service token Client ID that no `access_service_tokens` entry names",
+                )?;
             }
         }
         m.end()

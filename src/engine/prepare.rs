@@ -22,6 +22,11 @@ pub struct Prepared {
     /// without it pays nothing for unknowns.
     pub(super) unknowns: Option<Box<Unknowns>>,
     pub(super) warnings: Vec<String>,
+    /// An identity record without groups: IdP group rules are unknown.
+    pub(super) groups_unknown: bool,
+    /// An identity record's service-token Client ID that no
+    /// `access_service_tokens` entry translates: token rules are unknown.
+    pub(super) token_unknown: Option<String>,
 }
 
 impl Engine {
@@ -44,7 +49,30 @@ impl Engine {
         Ok(self.prepare_subject(subject, warnings))
     }
 
-    fn prepare_subject(&self, subject: Subject, warnings: Vec<String>) -> Prepared {
+    fn prepare_subject(&self, mut subject: Subject, warnings: Vec<String>) -> Prepared {
+        // An identity record's service token is its Client ID: the token id
+        // rules name comes from `access_service_tokens` (context.md).
+        let mut token_unknown = None;
+        if let Some(client) = subject
+            .record
+            .as_ref()
+            .and_then(|r| r.service_token_client_id.clone())
+        {
+            match self
+                .config
+                .service_tokens
+                .iter()
+                .find(|t| t.client_id.as_deref() == Some(client.as_str()))
+            {
+                Some(t) => {
+                    subject.request.service_token = Some(crate::subject::ServiceToken {
+                        id: Some(t.id.clone()),
+                    });
+                }
+                None => token_unknown = Some(client),
+            }
+        }
+        let groups_unknown = subject.record.as_ref().is_some_and(|r| !r.groups_known);
         // Posture: given results win, then computed ones, else unknown.
         let mut passed: Vec<String> = subject
             .device
@@ -78,16 +106,29 @@ impl Engine {
             }
         }
         let ctx = self.slots.context(&subject, &passed, &failed);
-        let unknowns = (self.inputs.always || !candidates.is_empty()).then(|| {
-            let mut u = Unknowns::default();
-            for field in self.inputs.posture_fields.into_iter().flatten() {
-                u.set(field, Extras::Values(candidates.clone()));
-            }
-            if let Some(field) = self.inputs.unknown_field {
-                u.set(field, Extras::Any);
-            }
-            Box::new(u)
-        });
+        let record_unknown = (groups_unknown && !self.inputs.group_fields.is_empty())
+            || (token_unknown.is_some() && !self.inputs.token_fields.is_empty());
+        let unknowns =
+            (self.inputs.always || !candidates.is_empty() || record_unknown).then(|| {
+                let mut u = Unknowns::default();
+                if groups_unknown {
+                    for &f in &self.inputs.group_fields {
+                        u.set(f, Extras::Any);
+                    }
+                }
+                if token_unknown.is_some() {
+                    for &f in &self.inputs.token_fields {
+                        u.set(f, Extras::Any);
+                    }
+                }
+                for field in self.inputs.posture_fields.into_iter().flatten() {
+                    u.set(field, Extras::Values(candidates.clone()));
+                }
+                if let Some(field) = self.inputs.unknown_field {
+                    u.set(field, Extras::Any);
+                }
+                Box::new(u)
+            });
         Prepared {
             subject,
             ctx,
@@ -96,6 +137,8 @@ impl Engine {
             unknown,
             unknowns,
             warnings,
+            groups_unknown,
+            token_unknown,
         }
     }
 }

@@ -166,6 +166,14 @@ impl Engine {
                 }
             }
             Rule::AccountMember => push(inputs, UnknownInput::AccountMember),
+            Rule::Okta(_) | Rule::AzureAd(_) | Rule::Gsuite(_) if p.groups_unknown => {
+                push(inputs, UnknownInput::IdentityGroups);
+            }
+            Rule::ServiceToken(_) | Rule::AnyValidServiceToken => {
+                if let Some(c) = &p.token_unknown {
+                    push(inputs, UnknownInput::ServiceToken(c.clone()));
+                }
+            }
             Rule::Group(id) => {
                 if let Some((i, g)) = self
                     .config
@@ -205,6 +213,12 @@ impl Engine {
                 }
             } else if Some(*field) == self.inputs.unknown_field {
                 push(inputs, UnknownInput::AccountMember);
+            } else if p.groups_unknown && self.inputs.group_fields.contains(field) {
+                push(inputs, UnknownInput::IdentityGroups);
+            } else if let Some(c) = &p.token_unknown
+                && self.inputs.token_fields.contains(field)
+            {
+                push(inputs, UnknownInput::ServiceToken(c.clone()));
             }
         }
         for name in &reads.lists {

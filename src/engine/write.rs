@@ -70,6 +70,9 @@ impl Engine {
             }
             None => out.extend_from_slice(b"null"),
         }
+        if p.subject.record.is_some() {
+            out.extend_from_slice(b",\"source\":\"identity_record\"");
+        }
         if present.device_profiles {
             out.extend_from_slice(b",\"device_profile\":");
             let hit = device.and_then(|i| f.device.get(i));
@@ -181,6 +184,9 @@ impl Engine {
         let f = &self.fragments;
         out.extend_from_slice(b"{\"id\":");
         ser(out, &d.id);
+        if d.from_identity_record {
+            out.extend_from_slice(b",\"source\":\"identity_record\"");
+        }
         for (key, outcome, list, hits, fallback) in [
             (
                 &b",\"device_profile\":"[..],

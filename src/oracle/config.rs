@@ -209,6 +209,48 @@ impl Access<'_> {
                 .iter()
                 .find(|g| g.id == *gid)
                 .map_or(Tri::False, |g| self.member(g, visiting)),
+            // An identity record without groups says nothing about them
+            // (context.md): the provider decides false, else unknown.
+            Rule::Okta(r) | Rule::AzureAd(r) | Rule::Gsuite(r)
+                if self
+                    .subject
+                    .record
+                    .as_ref()
+                    .is_some_and(|f| !f.groups_known) =>
+            {
+                if self.idp_is(&r.idp) {
+                    Tri::Unknown
+                } else {
+                    Tri::False
+                }
+            }
+            // A record's token is its Client ID, translated by the configuration's
+            // service tokens; one it cannot translate is unknown.
+            Rule::ServiceToken(_) | Rule::AnyValidServiceToken
+                if self
+                    .subject
+                    .record
+                    .as_ref()
+                    .and_then(|f| f.service_token_client_id.as_ref())
+                    .is_some() =>
+            {
+                let client = self
+                    .subject
+                    .record
+                    .as_ref()
+                    .and_then(|f| f.service_token_client_id.as_deref());
+                let token = self
+                    .config
+                    .service_tokens
+                    .iter()
+                    .find(|t| t.client_id.as_deref() == client);
+                match (token, rule) {
+                    (None, _) => Tri::Unknown,
+                    (Some(_), Rule::AnyValidServiceToken) => Tri::True,
+                    (Some(t), Rule::ServiceToken(want)) => Tri::from(&t.id == want),
+                    _ => Tri::False,
+                }
+            }
             known => Tri::from(self.known_rule(known)),
         }
     }

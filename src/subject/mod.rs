@@ -3,6 +3,7 @@
 //! that rules compare case-insensitively are normalised here, once.
 
 mod attributes;
+pub mod record;
 mod validate;
 
 pub use attributes::Attributes;
@@ -28,6 +29,11 @@ pub struct Subject {
     /// From where.
     #[serde(default)]
     pub request: Request,
+    /// Set when the context was read from Cloudflare's identity record: what
+    /// the record alone says (`record.rs`).
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub record: Option<record::RecordFacts>,
 }
 
 /// `identity`
@@ -244,6 +250,13 @@ impl Subject {
     /// # Errors
     /// Unknown keys, wrong JSON types and invalid values, with their JSON path.
     pub fn from_json(v: &serde_json::Value) -> Result<(Subject, Vec<String>), ContextError> {
+        // Cloudflare's identity record: read as the context it maps to.
+        if let Some(r) = record::record_of(v) {
+            let (ctx, facts) = record::to_context(r);
+            let (mut s, warnings) = Subject::from_json(&ctx)?;
+            s.record = Some(facts);
+            return Ok((s, warnings));
+        }
         if let Some(e) = all_errors(v) {
             return Err(e);
         }
@@ -282,7 +295,12 @@ impl Subject {
         // read again, strictly, only to say everything that is wrong with a bad one.
         // serde would read `[…]` as a struct by position: a context is an object.
         // A line long enough to hold an over-long value is checked whole.
-        if !text.trim_start().starts_with('{') || text.len() > validate::MAX_STRING {
+        // A record (or a long line, or not an object) takes the tree path.
+        if !text.trim_start().starts_with('{')
+            || text.len() > validate::MAX_STRING
+            || text.contains("\"user_uuid\"")
+            || text.contains("\"devicePosture\"")
+        {
             return Subject::from_text_strict(text);
         }
         match serde_json::from_str::<Subject>(text) {

@@ -1,0 +1,196 @@
+//! Cloudflare's own identity records as contexts (`context.md`, "Cloudflare's
+//! own identity records"): what `GET …/access/users/{id}/last_seen_identity`
+//! returns (its `result`, or the whole envelope) and the team domain's
+//! `/cdn-cgi/access/get-identity`, mapped onto a context. Shapes from the API
+//! reference's `access_identity` schema (email, idp, geo, ip, devicePosture,
+//! is_warp, is_gateway, service_token_id, service_token_status, mtls_auth,
+//! user_uuid) and from `get-identity` (name, groups, amr).
+
+use serde_json::{Map, Value, json};
+
+/// What a context read from a record says beyond the context itself.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RecordFacts {
+    /// The record has `groups`: without them, IdP group rules are unknown.
+    pub groups_known: bool,
+    /// The service token's Client ID, when the record says a valid one was
+    /// used; the configuration's `access_service_tokens` give its token id.
+    pub service_token_client_id: Option<String>,
+}
+
+/// The record inside `v`, when `v` is one (or an envelope around one): an
+/// object with `user_uuid` or `devicePosture` and none of `identity`,
+/// `device`, `request`, so that a typo in a context is still an error.
+pub fn record_of(v: &Value) -> Option<&Map<String, Value>> {
+    let obj = v.as_object()?;
+    let obj = match obj.get("result") {
+        Some(Value::Object(r)) if obj.contains_key("success") => r,
+        _ => obj,
+    };
+    let marked = obj.contains_key("user_uuid") || obj.contains_key("devicePosture");
+    let context = ["identity", "device", "request"]
+        .iter()
+        .any(|k| obj.contains_key(*k));
+    (marked && !context).then_some(obj)
+}
+
+/// A non-empty string field.
+fn text<'a>(r: &'a Map<String, Value>, key: &str) -> Option<&'a str> {
+    r.get(key).and_then(Value::as_str).filter(|s| !s.is_empty())
+}
+
+/// The record as a context, and what the context alone cannot say.
+pub fn to_context(r: &Map<String, Value>) -> (Value, RecordFacts) {
+    let mut identity = Map::new();
+    if let Some(e) = text(r, "email") {
+        identity.insert("email".into(), e.into());
+    }
+    if let Some(n) = text(r, "name") {
+        identity.insert("name".into(), n.into());
+    }
+    if let Some(Value::Object(idp)) = r.get("idp") {
+        let mut i = Map::new();
+        for k in ["id", "type"] {
+            if let Some(v) = idp.get(k).and_then(Value::as_str).filter(|s| !s.is_empty()) {
+                i.insert(k.into(), v.into());
+            }
+        }
+        if !i.is_empty() {
+            identity.insert("idp".into(), Value::Object(i));
+        }
+    }
+    let groups_known = matches!(r.get("groups"), Some(Value::Array(_)));
+    if let Some(Value::Array(groups)) = r.get("groups") {
+        // `get-identity` gives objects; a plain name is read as one.
+        let gs: Vec<Value> = groups
+            .iter()
+            .map(|g| match g {
+                Value::String(name) => json!({"name": name}),
+                Value::Object(o) => {
+                    let mut m = Map::new();
+                    for k in ["id", "name", "email"] {
+                        if let Some(v) = o.get(k).and_then(Value::as_str).filter(|s| !s.is_empty())
+                        {
+                            m.insert(k.into(), v.into());
+                        }
+                    }
+                    Value::Object(m)
+                }
+                other => other.clone(),
+            })
+            .collect();
+        identity.insert("groups".into(), Value::Array(gs));
+    }
+    if let Some(amr @ Value::Array(_)) = r.get("amr") {
+        identity.insert("amr".into(), amr.clone());
+    }
+    let mut device = Map::new();
+    if let Some(Value::Object(posture)) = r.get("devicePosture") {
+        let (mut passed, mut failed) = (Vec::new(), Vec::new());
+        for (id, result) in posture {
+            match result.get("success").and_then(Value::as_bool) {
+                Some(true) => passed.push(Value::from(id.as_str())),
+                Some(false) => failed.push(Value::from(id.as_str())),
+                None => {}
+            }
+        }
+        device.insert(
+            "posture".into(),
+            json!({"passed": passed, "failed": failed}),
+        );
+    }
+    let mut facts = Map::new();
+    for (from, to) in [("is_warp", "warp"), ("is_gateway", "gateway")] {
+        if let Some(b) = r.get(from).and_then(Value::as_bool) {
+            facts.insert(to.into(), b.into());
+        }
+    }
+    if !facts.is_empty() {
+        device.insert("facts".into(), Value::Object(facts));
+    }
+    let mut request = Map::new();
+    if let Some(ip) = text(r, "ip") {
+        request.insert("ip".into(), ip.into());
+    }
+    if let Some(c) = r
+        .get("geo")
+        .and_then(|g| g.get("country"))
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
+    {
+        request.insert("country".into(), c.into());
+    }
+    // A certificate only when one was presented: for a service-token login
+    // `common_name` is the token's Client ID, not a certificate's.
+    let presented = r
+        .get("mtls_auth")
+        .and_then(|m| m.get("cert_presented"))
+        .and_then(Value::as_bool)
+        == Some(true);
+    if presented {
+        let mut cert = Map::new();
+        if let Some(cn) = text(r, "common_name") {
+            cert.insert("common_name".into(), cn.into());
+        }
+        request.insert("certificate".into(), Value::Object(cert));
+    }
+    let token_valid = r.get("service_token_status").and_then(Value::as_bool) == Some(true);
+    let service_token_client_id = text(r, "service_token_id")
+        .filter(|_| token_valid)
+        .map(String::from);
+    let mut ctx = Map::new();
+    if let Some(id) = text(r, "user_uuid") {
+        ctx.insert("id".into(), id.into());
+    }
+    for (k, m) in [
+        ("identity", identity),
+        ("device", device),
+        ("request", request),
+    ] {
+        if !m.is_empty() {
+            ctx.insert(k.into(), Value::Object(m));
+        }
+    }
+    (
+        Value::Object(ctx),
+        RecordFacts {
+            groups_known,
+            service_token_client_id,
+        },
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_record_in_the_api_shape() {
+        let v = json!({"success": true, "errors": [], "messages": [], "result": {
+            "account_id": "1234567890", "auth_status": "NONE", "common_name": "", "device_id": "",
+            "devicePosture": {"p-disk": {"id": "p-disk", "success": true, "timestamp": "2026-11-30T10:00:00Z", "type": "disk_encryption"},
+                              "p-fw": {"id": "p-fw", "success": false}},
+            "email": "test@cloudflare.com", "geo": {"country": "US"}, "iat": 1694791905.0,
+            "idp": {"id": "okta-1", "type": "okta"}, "ip": "127.0.0.1", "is_gateway": false, "is_warp": true,
+            "mtls_auth": {"auth_status": "NONE", "cert_presented": false},
+            "service_token_id": "", "service_token_status": false,
+            "user_uuid": "57cf8cf2-f55a-4588-9ac9-f5e41e9f09b4", "version": 2}});
+        let r = record_of(&v).unwrap_or_else(|| unreachable!("not read as a record"));
+        let (ctx, facts) = to_context(r);
+        assert_eq!(
+            ctx,
+            json!({"id": "57cf8cf2-f55a-4588-9ac9-f5e41e9f09b4",
+            "identity": {"email": "test@cloudflare.com", "idp": {"id": "okta-1", "type": "okta"}},
+            "device": {"posture": {"passed": ["p-disk"], "failed": ["p-fw"]}, "facts": {"warp": true, "gateway": false}},
+            "request": {"ip": "127.0.0.1", "country": "US"}})
+        );
+        assert!(!facts.groups_known);
+        assert_eq!(facts.service_token_client_id, None);
+    }
+
+    #[test]
+    fn a_context_is_never_a_record() {
+        assert!(record_of(&json!({"user_uuid": "x", "identity": {}})).is_none());
+        assert!(record_of(&json!({"identity": {"emial": "x"}})).is_none());
+    }
+}

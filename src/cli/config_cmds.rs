@@ -27,6 +27,10 @@ pub struct EvalArgs {
     /// Set `request.url`: which application protects it and what it decides.
     #[arg(long, value_name = "URL")]
     url: Option<String>,
+    /// Set `request.destination` to a private destination, `HOST[:PORT][/PROTOCOL]`
+    /// (`10.20.1.5:5432/tcp`, `db.internal:22`): which application protects it.
+    #[arg(long, value_name = "HOST[:PORT][/PROTO]", conflicts_with = "url")]
+    destination: Option<String>,
     /// Keep the output to these applications (name or id; repeatable).
     #[arg(long = "app", value_name = "NAME|ID")]
     apps: Vec<String>,
@@ -135,6 +139,13 @@ pub fn run_eval(args: EvalArgs, out: &mut impl Write) -> Result<u8, CliError> {
         set_url(&mut json, url)
             .map_err(|m| CliError::Usage(format!("--url: {}: {m}", args.context.display())))?;
     }
+    if let Some(dest) = &args.destination {
+        let d =
+            parse_destination(dest).map_err(|m| CliError::Usage(format!("--destination: {m}")))?;
+        set_request(&mut json, "destination", d, "url").map_err(|m| {
+            CliError::Usage(format!("--destination: {}: {m}", args.context.display()))
+        })?;
+    }
     let mut scratch = engine.scratch();
     let explain = args.explain || args.why.is_some();
     // Text explains a default deny by what the allow policies needed, so it
@@ -171,6 +182,72 @@ pub fn run_eval(args: EvalArgs, out: &mut impl Write) -> Result<u8, CliError> {
         )?,
     }
     Ok(0)
+}
+
+/// `HOST[:PORT][/PROTOCOL]` as a `request.destination`: an IP address goes
+/// to `ip`, a name to `hostname`.
+fn parse_destination(text: &str) -> Result<serde_json::Value, String> {
+    let (rest, protocol) = match text.rsplit_once('/') {
+        Some((r, p)) => (r, Some(p.to_ascii_lowercase())),
+        None => (text, None),
+    };
+    // `[::1]:22` for an IPv6 address with a port.
+    let (host, port) = if let Some(inner) = rest.strip_prefix('[') {
+        match inner.split_once(']') {
+            Some((h, p)) => (h, p.strip_prefix(':')),
+            None => return Err(format!("`{text}`: an unclosed `[`")),
+        }
+    } else {
+        match rest.rsplit_once(':') {
+            Some((h, p)) if !h.contains(':') => (h, Some(p)),
+            _ => (rest, None),
+        }
+    };
+    if host.is_empty() {
+        return Err(format!(
+            "`{text}` has no host (expected HOST[:PORT][/PROTOCOL])"
+        ));
+    }
+    let mut d = serde_json::Map::new();
+    if host.parse::<std::net::IpAddr>().is_ok() {
+        d.insert("ip".into(), host.into());
+    } else {
+        d.insert("hostname".into(), host.into());
+    }
+    if let Some(p) = port {
+        let n: u16 = p
+            .parse()
+            .map_err(|_| format!("`{p}` is not a port (0 to 65535)"))?;
+        d.insert("port".into(), n.into());
+    }
+    if let Some(p) = protocol {
+        d.insert("protocol".into(), p.into());
+    }
+    Ok(serde_json::Value::Object(d))
+}
+
+/// Sets `request.<key>`; a context that names `request.<other>` is refused
+/// (a request is for one of the two).
+fn set_request(
+    json: &mut serde_json::Value,
+    key: &str,
+    value: serde_json::Value,
+    other: &str,
+) -> Result<(), String> {
+    if let Some(obj) = json.as_object_mut() {
+        let request = obj
+            .entry("request")
+            .or_insert_with(|| serde_json::Value::Object(Default::default()));
+        if let Some(r) = request.as_object_mut() {
+            if r.get(other).is_some_and(|d| !d.is_null()) {
+                return Err(format!(
+                    "the context names `request.{other}`; a request is for a url or a private destination: remove one of the two"
+                ));
+            }
+            r.insert(key.into(), value);
+        }
+    }
+    Ok(())
 }
 
 /// Sets `request.url` (dropping a `request.destination`: `--url` says what

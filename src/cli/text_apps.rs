@@ -135,6 +135,21 @@ pub fn write(
     if let Some(a) = access {
         let request = match &a.request {
             serde_json::Value::String(s) => s.clone(),
+            // A private destination as it is written on the command line.
+            serde_json::Value::Object(d) => {
+                let part = |k: &str| {
+                    d.get(k)
+                        .map(|v| v.as_str().map_or(v.to_string(), String::from))
+                };
+                let mut s = part("hostname").or_else(|| part("ip")).unwrap_or_default();
+                if let Some(p) = part("port") {
+                    s.push_str(&format!(":{p}"));
+                }
+                if let Some(p) = part("protocol") {
+                    s.push_str(&format!("/{p}"));
+                }
+                s
+            }
             other => other.to_string(),
         };
         let answer = match &a.protected {

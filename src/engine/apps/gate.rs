@@ -283,22 +283,25 @@ impl PolicyGates {
             walk.copy_from_slice(&self.walk_always);
         }
         walk_list.extend_from_slice(&self.walk_always_list);
-        got.fill(0);
-        let (apps_of, need) = (&self.apps_of, &self.need);
-        // `got`: the low 7 bits count signals, the top bit says the include
-        // signal came (it counts once, however many include triggers hold).
+        // `got`: the low 7 bits count down the signals still missing, the top
+        // bit says the include signal came (it counts once, however many
+        // include triggers hold). A policy opens when its count reaches 0.
+        if got.len() == self.need.len() {
+            got.copy_from_slice(&self.need);
+        }
+        let apps_of = &self.apps_of;
         let mut stamp = |list: &[u32]| {
             for &w in list {
                 let p = (w & !REQUIRE) as usize;
                 let Some(g) = got.get_mut(p) else { continue };
                 if w & REQUIRE != 0 {
-                    *g += 1;
+                    *g = g.wrapping_sub(1);
                 } else if *g & 0x80 == 0 {
-                    *g = (*g + 1) | 0x80;
+                    *g = g.wrapping_sub(1) | 0x80;
                 } else {
                     continue;
                 }
-                if need.get(p) != Some(&(*g & 0x7f)) {
+                if *g & 0x7f != 0 {
                     continue;
                 }
                 if let Some(o) = states.get_mut(p) {

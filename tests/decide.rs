@@ -532,3 +532,116 @@ fn check_cases() {
         failures.join("\n")
     );
 }
+
+/// A context as Cloudflare's identity record (the fields a record has), the
+/// inverse of `subject::record`.
+fn as_record(ctx: &Value) -> Value {
+    let get = |p: &str| ctx.pointer(p).cloned();
+    let mut r = serde_json::Map::new();
+    r.insert("user_uuid".into(), get("/id").unwrap_or(Value::from("u")));
+    for (from, to) in [
+        ("/identity/email", "email"),
+        ("/identity/name", "name"),
+        ("/identity/idp", "idp"),
+        ("/identity/amr", "amr"),
+        ("/request/ip", "ip"),
+        ("/device/facts/warp", "is_warp"),
+        ("/device/facts/gateway", "is_gateway"),
+    ] {
+        if let Some(v) = get(from) {
+            r.insert(to.into(), v);
+        }
+    }
+    r.insert(
+        "groups".into(),
+        get("/identity/groups").unwrap_or(Value::Array(Vec::new())),
+    );
+    if let Some(c) = get("/request/country") {
+        r.insert("geo".into(), serde_json::json!({"country": c}));
+    }
+    let mut posture = serde_json::Map::new();
+    for (key, success) in [("passed", true), ("failed", false)] {
+        for id in get(&format!("/device/posture/{key}"))
+            .and_then(|v| v.as_array().cloned())
+            .unwrap_or_default()
+        {
+            if let Some(id) = id.as_str() {
+                posture.insert(id.into(), serde_json::json!({"id": id, "success": success}));
+            }
+        }
+    }
+    r.insert("devicePosture".into(), Value::Object(posture));
+    if let Some(cn) = get("/request/certificate/common_name") {
+        r.insert("common_name".into(), cn);
+    }
+    r.insert(
+        "mtls_auth".into(),
+        serde_json::json!({"cert_presented": get("/request/certificate").is_some()}),
+    );
+    serde_json::json!({"success": true, "errors": [], "messages": [], "result": r})
+}
+
+/// The context with only what a record can say.
+fn record_part(ctx: &Value) -> Value {
+    let mut c = ctx.clone();
+    let keep = |v: &mut Value, keys: &[&str]| {
+        if let Some(o) = v.as_object_mut() {
+            o.retain(|k, _| keys.contains(&k.as_str()));
+        }
+    };
+    if let Some(i) = c.get_mut("identity") {
+        keep(i, &["email", "name", "idp", "groups", "amr"]);
+        if let Some(groups) = i.get_mut("groups").and_then(Value::as_array_mut) {
+            for g in groups {
+                keep(g, &["id", "name", "email"]);
+            }
+        }
+    }
+    if let Some(d) = c.get_mut("device") {
+        keep(d, &["posture", "facts"]);
+        // A record has one result per rule: a rule both passed and failed
+        // (which a sampled context may say) is passed.
+        if let Some(p) = d.get_mut("posture") {
+            let passed = p.get("passed").cloned().unwrap_or_default();
+            if let Some(failed) = p.get_mut("failed").and_then(Value::as_array_mut) {
+                failed.retain(|id| !passed.as_array().is_some_and(|ps| ps.contains(id)));
+            }
+        }
+        if let Some(f) = d.get_mut("facts") {
+            keep(f, &["warp", "gateway"]);
+        }
+    }
+    if let Some(r) = c.get_mut("request") {
+        keep(r, &["ip", "country", "certificate"]);
+    }
+    c
+}
+
+/// A context written out as Cloudflare's identity record and read back
+/// decides the same (issue 18 item 4), on a sampled Acme population.
+#[test]
+fn a_context_as_an_identity_record_decides_the_same() -> Result<(), String> {
+    let engine = Engine::from_path(&corpus().join("examples/acme")).map_err(|e| e.to_string())?;
+    let mut scratch = engine.scratch();
+    for context in zt_eval::whatif::sample(engine.config(), 1000, 11) {
+        let ctx = record_part(&context);
+        let record = as_record(&ctx);
+        let a = engine
+            .decide(&ctx, &mut scratch, false)
+            .map_err(|e| format!("{e}: {ctx}"))?;
+        let a = serde_json::to_value(&a).map_err(|e| e.to_string())?;
+        let b = engine
+            .decide(&record, &mut scratch, false)
+            .map_err(|e| format!("{e}: {record}"))?;
+        let mut b = serde_json::to_value(&b).map_err(|e| e.to_string())?;
+        if let Some(o) = b.as_object_mut() {
+            o.shift_remove("source");
+        }
+        if a != b {
+            return Err(format!(
+                "context {ctx}\ndecides {a}\nas a record {record}\ndecides {b}"
+            ));
+        }
+    }
+    Ok(())
+}

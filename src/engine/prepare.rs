@@ -86,6 +86,11 @@ impl Engine {
             .as_ref()
             .map(|p| p.failed.clone())
             .unwrap_or_default();
+        // A rule named twice is one result (the decision lists it once).
+        for list in [&mut passed, &mut failed] {
+            let mut seen = std::collections::HashSet::new();
+            list.retain(|id| seen.insert(id.clone()));
+        }
         let mut unknown = Vec::new();
         let lists = &self.config.lists;
         let find = |id: &str| lists.iter().find(|l| l.id == id);

@@ -66,8 +66,17 @@ pub fn view_of(d: &crate::engine::Decision<'_>) -> RefDecision {
 pub fn decide(config: &Config, subject: &Subject) -> RefDecision {
     let mut out = RefDecision::default();
     if let Some(given) = &subject.device.posture {
-        out.posture_passed = given.passed.clone();
-        out.posture_failed = given.failed.clone();
+        // Each rule once, in the order first given.
+        for (from, to) in [
+            (&given.passed, &mut out.posture_passed),
+            (&given.failed, &mut out.posture_failed),
+        ] {
+            for id in from {
+                if !to.contains(id) {
+                    to.push(id.clone());
+                }
+            }
+        }
     }
     for rule in &config.posture_rules {
         match posture_of(config, subject, &rule.id) {

@@ -197,7 +197,10 @@ impl PolicyGates {
         let mut eq: FxHashMap<FieldId, EqTable> = FxHashMap::default();
         let mut ips: FxHashMap<FieldId, Vec<(IpRanges, Vec<u32>)>> = FxHashMap::default();
         let mut ops = Vec::new();
-        for (t, list) in watchers {
+        for (t, mut list) in watchers {
+            // Include signals first, then require ones (`REQUIRE` is the top
+            // bit): each list switches kind once, which branch prediction likes.
+            list.sort_unstable();
             match t {
                 Trigger::Eq(f, bytes) => {
                     eq.entry(f).or_default().insert(bytes, list.into());

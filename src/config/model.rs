@@ -174,6 +174,8 @@ pub struct PostureRule {
     pub input: serde_json::Value,
     /// Platforms of `match[*].platform`; empty means every platform.
     pub platforms: Vec<String>,
+    /// `expiration`: how long a result stays good.
+    pub expiration: Option<std::time::Duration>,
     /// `$.posture_rules[0]`
     pub path: String,
     /// The file it came from.

@@ -412,12 +412,28 @@ impl Reader<'_> {
                 ),
             ),
         }
+        // How long a result stays good (`1h`, `30m`): an identity record's
+        // older result is unknown. A value that is no duration is an error.
+        let expiration = match self.opt_string(obj, "expiration", path) {
+            None => None,
+            Some(e) => match humantime::parse_duration(&e) {
+                Ok(d) => Some(d),
+                Err(err) => {
+                    self.error(
+                        &format!("{path}.expiration"),
+                        format!("`{e}` is not a duration (`30m`, `1h`, `24h`): {err}"),
+                    );
+                    None
+                }
+            },
+        };
         Some(PostureRule {
             id,
             name,
             kind,
             input,
             platforms,
+            expiration,
             path: path.to_string(),
             file: self.file.clone(),
         })

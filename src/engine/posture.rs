@@ -115,6 +115,14 @@ pub fn evaluate<'c>(
     detail: bool,
 ) -> PostureCheck {
     let say = Say(detail);
+    // An identity record's result older than the rule allows is unknown.
+    if let Some(reason) = s
+        .record
+        .as_ref()
+        .and_then(|r| r.stale(&rule.id, rule.expiration))
+    {
+        return say.unknown(|| reason);
+    }
     if let Some(p) = &s.device.posture {
         if p.passed.contains(&rule.id) {
             return say.given(PostureResult::Passed);

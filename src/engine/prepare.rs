@@ -102,6 +102,10 @@ impl Engine {
                 PostureResult::Passed if !passed.contains(&rule.id) => passed.push(rule.id.clone()),
                 PostureResult::Failed if !failed.contains(&rule.id) => failed.push(rule.id.clone()),
                 PostureResult::Unknown(_) => {
+                    // A given result can be unknown (an identity record's
+                    // stale one): it is then neither passed nor failed.
+                    passed.retain(|id| id != &rule.id);
+                    failed.retain(|id| id != &rule.id);
                     unknown.push(rule.id.clone());
                     if self.inputs.posture_read.get(i) == Some(&true) {
                         candidates.push(Value::Bytes(rule.id.as_bytes().into()));

@@ -86,7 +86,11 @@ pub fn decide(config: &Config, subject: &Subject) -> RefDecision {
             PostureResult::Failed if !out.posture_failed.contains(&rule.id) => {
                 out.posture_failed.push(rule.id.clone());
             }
-            PostureResult::Unknown(_) => out.posture_unknown.push(rule.id.clone()),
+            PostureResult::Unknown(_) => {
+                out.posture_passed.retain(|id| id != &rule.id);
+                out.posture_failed.retain(|id| id != &rule.id);
+                out.posture_unknown.push(rule.id.clone());
+            }
             _ => {}
         }
     }

@@ -9,13 +9,43 @@
 use serde_json::{Map, Value, json};
 
 /// What a context read from a record says beyond the context itself.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct RecordFacts {
     /// The record has `groups`: without them, IdP group rules are unknown.
     pub groups_known: bool,
     /// The service token's Client ID, when the record says a valid one was
     /// used; the configuration's `access_service_tokens` give its token id.
     pub service_token_client_id: Option<String>,
+    /// `iat`: when the identity was issued (seconds since the epoch).
+    pub issued_at: Option<f64>,
+    /// Per posture rule id, its result's `timestamp` as written.
+    pub posture_times: Vec<(String, String)>,
+}
+
+impl RecordFacts {
+    /// Why the record's result for posture rule `id` cannot be trusted: it is
+    /// older than `expiration` when the identity was issued, or its time
+    /// cannot be read. `None`: fresh, or nothing to compare.
+    pub fn stale(&self, id: &str, expiration: Option<std::time::Duration>) -> Option<String> {
+        let expiration = expiration?;
+        let iat = self.issued_at?;
+        let (_, ts) = self.posture_times.iter().find(|(r, _)| r == id)?;
+        let Ok(at) = humantime::parse_rfc3339_weak(ts) else {
+            return Some(format!(
+                "the identity record's result has a timestamp that cannot be read (`{ts}`)"
+            ));
+        };
+        let at = at
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0.0, |d| d.as_secs_f64());
+        let age = iat - at;
+        (age > expiration.as_secs_f64()).then(|| {
+            format!(
+                "the identity record's result from {ts} is older than the rule's expiration ({}) when the identity was issued",
+                humantime::format_duration(expiration)
+            )
+        })
+    }
 }
 
 /// The record inside `v`, when `v` is one (or an envelope around one): an
@@ -85,9 +115,13 @@ pub fn to_context(r: &Map<String, Value>) -> (Value, RecordFacts) {
         identity.insert("amr".into(), amr.clone());
     }
     let mut device = Map::new();
+    let mut posture_times = Vec::new();
     if let Some(Value::Object(posture)) = r.get("devicePosture") {
         let (mut passed, mut failed) = (Vec::new(), Vec::new());
         for (id, result) in posture {
+            if let Some(ts) = result.get("timestamp").and_then(Value::as_str) {
+                posture_times.push((id.clone(), ts.to_string()));
+            }
             match result.get("success").and_then(Value::as_bool) {
                 Some(true) => passed.push(Value::from(id.as_str())),
                 Some(false) => failed.push(Value::from(id.as_str())),
@@ -156,6 +190,8 @@ pub fn to_context(r: &Map<String, Value>) -> (Value, RecordFacts) {
         RecordFacts {
             groups_known,
             service_token_client_id,
+            issued_at: r.get("iat").and_then(Value::as_f64),
+            posture_times,
         },
     )
 }

@@ -12,7 +12,8 @@
 //! Divide the collected instructions by the count: `decide50`, `decide1000`
 //! and `apps` run the `decide` bench's decision (`decide_prepared` on the
 //! generated 50- or 1,000-group configuration, or the 50-group one with 100
-//! applications and 300 policies), `batch` decides that many sampled lines of the
+//! applications and 300 policies), `load1000` loads and compiles the
+//! 1,000-group configuration (`--toggle-collect='*from_json*'`), `batch` decides that many sampled lines of the
 //! Acme example as `batch_acme/one_thread` does.
 
 #[global_allocator]
@@ -29,7 +30,7 @@ use zt_eval::Engine;
 fn main() -> Result<(), String> {
     let args: Vec<String> = std::env::args().collect();
     let (Some(mode), Some(count)) = (args.get(1), args.get(2)) else {
-        return Err("usage: instructions decide50|decide1000|apps|batch COUNT".into());
+        return Err("usage: instructions decide50|decide1000|apps|load1000|batch COUNT".into());
     };
     let count: usize = count.parse().map_err(|e| format!("count: {e}"))?;
     match mode.as_str() {
@@ -47,6 +48,14 @@ fn main() -> Result<(), String> {
             let mut scratch = engine.scratch();
             for _ in 0..count {
                 black_box(engine.decide_prepared(black_box(&prepared), &mut scratch));
+            }
+        }
+        "load1000" => {
+            let text = generate::config_text(1000);
+            for _ in 0..count {
+                black_box(
+                    Engine::from_json(black_box(&text), "generated").map_err(|e| e.to_string())?,
+                );
             }
         }
         "batch" => {

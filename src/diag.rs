@@ -354,7 +354,11 @@ pub(crate) fn json_kind(v: &serde_json::Value) -> &'static str {
 /// `.key` for simple keys, `["github-organization"]` for others.
 pub fn path_key(k: &str) -> String {
     if k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') && !k.is_empty() {
-        format!(".{k}")
+        // By hand: called once per key of every configuration object.
+        let mut s = String::with_capacity(k.len() + 1);
+        s.push('.');
+        s.push_str(k);
+        s
     } else {
         format!("[{}]", serde_json::Value::from(k))
     }

@@ -136,7 +136,8 @@ fn build(config: Config, mut problems: Vec<Problem>) -> Result<Engine, ConfigErr
             .zip([&group.include, &group.require, &group.exclude])
         {
             for r in rules {
-                let path = format!("{}.{}", group.path, r.path);
+                // Built only for a problem: most rules have none.
+                let path = || format!("{}.{}", group.path, r.path);
                 if !validate::rule_refs(
                     &r.rule,
                     &path,

@@ -162,7 +162,7 @@ pub fn group_order(cfg: &Config, problems: &mut Vec<Problem>) -> Vec<usize> {
 /// Checks a rule's references; false when the rule cannot be compiled.
 pub fn rule_refs(
     rule: &Rule,
-    path: &str,
+    path: &dyn Fn() -> String,
     file: &str,
     lists: &HashMap<String, (ListId, String)>,
     posture: &std::collections::HashSet<&str>,
@@ -181,21 +181,25 @@ pub fn rule_refs(
                 ("IP", "ip_list")
             };
             match lists.get(id) {
-                None => bad(format!("{path}.{key}.id"), format!("unknown list `{id}`")),
+                None => bad(
+                    format!("{}.{key}.id", path()),
+                    format!("unknown list `{id}`"),
+                ),
                 Some((_, kind)) if kind != want => bad(
-                    format!("{path}.{key}.id"),
+                    format!("{}.{key}.id", path()),
                     format!("list `{id}` has type `{kind}`; `{key}` needs a list of type `{want}`"),
                 ),
                 Some(_) => true,
             }
         }
         Rule::DevicePosture(uid) if !posture.contains(uid.as_str()) => bad(
-            format!("{path}.device_posture.integration_uid"),
+            format!("{}.device_posture.integration_uid", path()),
             format!("unknown posture rule `{uid}`"),
         ),
-        Rule::Group(id) if !groups.contains(id.as_str()) => {
-            bad(format!("{path}.group.id"), format!("unknown group `{id}`"))
-        }
+        Rule::Group(id) if !groups.contains(id.as_str()) => bad(
+            format!("{}.group.id", path()),
+            format!("unknown group `{id}`"),
+        ),
         _ => true,
     }
 }

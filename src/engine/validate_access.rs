@@ -76,7 +76,7 @@ pub fn access(cfg: &Config, known: &Known<'_>, problems: &mut Vec<Problem>) {
             let path = format!("{}.{}", p.path, r.path);
             super::validate::rule_refs(
                 &r.rule,
-                &path,
+                &|| path.clone(),
                 &p.file,
                 known.lists,
                 known.posture,

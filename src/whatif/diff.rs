@@ -26,6 +26,30 @@ pub struct DiffReport {
     pub changed_contexts: Vec<ContextChange>,
 }
 
+/// An application whose decision changed for one context.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AppChange {
+    /// The application's name.
+    pub name: String,
+    /// `allow`, `deny`, `bypass`, `non_identity`, `unknown`, or `absent`.
+    pub before: &'static str,
+    /// The same, after.
+    pub after: &'static str,
+    /// The policy that decided before, if one did.
+    pub policy_before: Option<String>,
+    /// The policy that decides after, if one does.
+    pub policy_after: Option<String>,
+}
+
+impl AppChange {
+    fn shown(word: &str, policy: &Option<String>) -> String {
+        match policy {
+            Some(p) => format!("{word} by {p}"),
+            None => word.to_string(),
+        }
+    }
+}
+
 /// How many undecidable line numbers a report keeps.
 pub const ERROR_LINES_KEPT: usize = 100;
 
@@ -55,7 +79,7 @@ pub struct ContextChange {
     /// Applications whose decision changed: `(application, before, after)`
     /// with `allow`, `deny`, `bypass`, `non_identity`, `unknown`, or `absent`
     /// when the application is in one configuration only.
-    pub applications: Vec<(String, String, String)>,
+    pub applications: Vec<AppChange>,
     /// The request's answer, before and after (`Grafana: allow`, `deny`,
     /// `not_protected`), when it changed.
     pub access: Option<(String, String)>,
@@ -102,8 +126,13 @@ impl ContextChange {
         for (group, rule, change) in &self.flipped {
             parts.push(format!("{group}: {rule} {change}"));
         }
-        for (app, b, a) in &self.applications {
-            parts.push(format!("{app}: {b} -> {a}"));
+        for c in &self.applications {
+            parts.push(format!(
+                "{}: {} -> {}",
+                c.name,
+                AppChange::shown(c.before, &c.policy_before),
+                AppChange::shown(c.after, &c.policy_after)
+            ));
         }
         if let Some((b, a)) = &self.access {
             parts.push(format!("access: {b} -> {a}"));
@@ -169,7 +198,10 @@ impl ContextChange {
             let m: Vec<Value> = self
                 .applications
                 .iter()
-                .map(|(n, b, a)| json!({"name": n, "before": b, "after": a}))
+                .map(|c| {
+                    json!({"name": c.name, "before": c.before, "after": c.after,
+                           "policy_before": c.policy_before, "policy_after": c.policy_after})
+                })
                 .collect();
             out.insert("applications".into(), Value::Array(m));
         }
@@ -344,20 +376,19 @@ fn compare(
     }
     // Per application, by id (else name): its decision in one word, and as
     // shown, with the policy that decided (`allow by Engineers`).
-    let apps = |d: &Decision<'_>| -> Vec<(String, String, &'static str, String)> {
+    let apps = |d: &Decision<'_>| -> Vec<(String, String, &'static str, Option<String>)> {
         d.applications
             .iter()
             .flatten()
             .map(|a| {
                 let key = a.app.id.clone().unwrap_or_else(|| a.app.name.clone());
-                let shown = match &a.result {
-                    crate::engine::decision::AppResult::One(v) => match &v.by {
-                        Some(by) => format!("{} by {}", v.decision.as_str(), by.policy.name),
-                        None => v.decision.as_str().to_string(),
-                    },
-                    crate::engine::decision::AppResult::Undetermined(_) => "unknown".into(),
+                let policy = match &a.result {
+                    crate::engine::decision::AppResult::One(v) => {
+                        v.by.as_ref().map(|by| by.policy.name.clone())
+                    }
+                    crate::engine::decision::AppResult::Undetermined(_) => None,
                 };
-                (key, a.app.name.clone(), a.result.word(), shown)
+                (key, a.app.name.clone(), a.result.word(), policy)
             })
             .collect()
     };
@@ -371,26 +402,31 @@ fn compare(
             keys.push((k, n));
         }
     }
-    type Shown = (String, String, &'static str, String);
+    type Shown = (String, String, &'static str, Option<String>);
     for (key, name) in keys {
         let find = |list: &[Shown]| list.iter().find(|(k, _, _, _)| k == key).cloned();
         let (fb, fa) = (find(&ab), find(&aa));
         let word = |x: &Option<Shown>| x.as_ref().map_or("absent", |t| t.2);
         // A change of decision, shown with the policies that decided it.
-        let shown = |x: &Option<Shown>| {
-            x.as_ref()
-                .map_or_else(|| "absent".to_string(), |t| t.3.clone())
-        };
+        let policy = |x: &Option<Shown>| x.as_ref().and_then(|t| t.3.clone());
         if word(&fb) != word(&fa) {
-            let (b, a) = (shown(&fb), shown(&fa));
+            let c = AppChange {
+                name: name.to_string(),
+                before: word(&fb),
+                after: word(&fa),
+                policy_before: policy(&fb),
+                policy_after: policy(&fa),
+            };
             kinds.push((
                 "application".to_string(),
                 name.to_string(),
-                format!("{b} -> {a}"),
+                format!(
+                    "{} -> {}",
+                    AppChange::shown(c.before, &c.policy_before),
+                    AppChange::shown(c.after, &c.policy_after)
+                ),
             ));
-            change
-                .applications
-                .push((name.to_string(), b.to_string(), a.to_string()));
+            change.applications.push(c);
         }
     }
     let access = |d: &Decision<'_>| {

@@ -9,7 +9,7 @@ mod sample;
 mod simulate;
 mod summary;
 
-pub use diff::{ContextChange, DiffReport, diff};
+pub use diff::{AppChange, ContextChange, DiffReport, diff};
 pub use sample::{Sampler, sample};
 pub use simulate::{LineError, Record, decide_batch, decide_line, decide_line_into};
 pub use summary::{AccessSummary, AppSummary, summarize};

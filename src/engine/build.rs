@@ -293,6 +293,7 @@ fn build(config: Config, mut problems: Vec<Problem>) -> Result<Engine, ConfigErr
             "identity.groups.id",
             "identity.groups.name",
             "identity.groups.email",
+            "identity.github",
         ]
         .iter()
         .filter_map(|n| is_read(scheme.field(n)))

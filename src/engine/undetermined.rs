@@ -166,7 +166,9 @@ impl Engine {
                 }
             }
             Rule::AccountMember => push(inputs, UnknownInput::AccountMember),
-            Rule::Okta(_) | Rule::AzureAd(_) | Rule::Gsuite(_) if p.groups_unknown => {
+            Rule::Okta(_) | Rule::AzureAd(_) | Rule::Gsuite(_) | Rule::Github(_)
+                if p.groups_unknown =>
+            {
                 push(inputs, UnknownInput::IdentityGroups);
             }
             Rule::ServiceToken(_) | Rule::AnyValidServiceToken => {

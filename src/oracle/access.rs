@@ -68,7 +68,6 @@ fn app_label(config: &Config, subject: &Subject, app: &Application) -> String {
             .policies
             .get(i)
             .and_then(|e| e.precedence)
-            .or(p.precedence)
             .unwrap_or(i as f64);
         entries.push((class, prec, i, p));
     }
@@ -84,8 +83,12 @@ fn app_label(config: &Config, subject: &Subject, app: &Application) -> String {
         .email
         .as_deref()
         .is_some_and(|e| !e.is_empty());
-    let has_token =
-        subject.request.service_token.is_some() || subject.identity.service_token_uuid.is_some();
+    let has_token = subject.request.service_token.is_some()
+        || subject.identity.service_token_uuid.is_some()
+        || subject
+            .record
+            .as_ref()
+            .is_some_and(|r| r.service_token_client_id.is_some());
     let idp_ok = match &app.allowed_idps {
         None => true,
         Some(ids) => subject
@@ -260,7 +263,7 @@ fn split_uri(uri: &str) -> (String, String) {
     let host = crate::route::normalise(&format!("https://{}/", host.replace('*', "zq9star")))
         .map(|u| u.host.replace("zq9star", "*"))
         .unwrap_or_else(|_| host.to_string());
-    let path = crate::route::url::normalise_path(path);
+    let path = crate::route::url::pattern_path(path);
     let path = if path == "/" && !rest.contains('/') {
         String::new()
     } else {

@@ -224,7 +224,7 @@ impl Access<'_> {
                 .map_or(Tri::False, |g| self.member(g, visiting)),
             // An identity record without groups says nothing about them
             // (context.md): the provider decides false, else unknown.
-            Rule::Okta(r) | Rule::AzureAd(r) | Rule::Gsuite(r)
+            Rule::Okta(r) | Rule::AzureAd(r) | Rule::Gsuite(r) | Rule::Github(r)
                 if self
                     .subject
                     .record

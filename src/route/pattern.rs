@@ -4,7 +4,7 @@
 //! covers, and how specific it is, so that the most specific application
 //! protects a request.
 
-use super::url::{RequestUrl, normalise_path};
+use super::url::{RequestUrl, pattern_path};
 use ipnet::IpNet;
 use std::cmp::Ordering;
 use std::net::IpAddr;
@@ -139,7 +139,7 @@ enum PathPattern {
 
 impl PathPattern {
     fn parse(path: &str, uri: &str) -> Result<PathPattern, String> {
-        let path = normalise_path(path);
+        let path = pattern_path(path);
         if path == "/*" {
             return Ok(PathPattern::Any(true));
         }

@@ -55,8 +55,27 @@ pub fn normalise(text: &str) -> Result<RequestUrl, String> {
     })
 }
 
-/// `%41` -> `A` for unreserved characters, `//` -> `/`. The `url` crate has
-/// already removed dot segments (`%2e` included) and encoded what needs it.
+/// A destination's path written as a request's path is normalised (the `url`
+/// crate's percent-encoding of spaces and non-ASCII, dot segments, then
+/// `normalise_path`), so that the two compare; a `*` stays a wildcard.
+pub fn pattern_path(path: &str) -> String {
+    const STAR: &str = "zq9wildcardq9z";
+    let marked = path.replace('*', STAR);
+    let prefixed = if marked.starts_with('/') {
+        marked
+    } else {
+        format!("/{marked}")
+    };
+    match url::Url::parse(&format!("https://h{prefixed}")) {
+        Ok(u) => normalise_path(u.path()).replace(STAR, "*"),
+        // A path the URL parser refuses: compared as written.
+        Err(_) => normalise_path(path),
+    }
+}
+
+/// `%41` -> `A` for unreserved characters, other escapes in upper case,
+/// `//` -> `/`. The `url` crate has already removed dot segments (`%2e`
+/// included) and encoded what needs it.
 pub fn normalise_path(path: &str) -> String {
     let bytes = path.as_bytes();
     let mut out = String::with_capacity(path.len() + 1);
@@ -69,9 +88,14 @@ pub fn normalise_path(path: &str) -> String {
             let c = h * 16 + l;
             if c.is_ascii_alphanumeric() || matches!(c, b'-' | b'.' | b'_' | b'~') {
                 push_byte(&mut out, c);
-                i += 3;
-                continue;
+            } else {
+                // `%2f` and `%2F` are one character.
+                out.push('%');
+                out.push(char::from(HEX[usize::from(h)]));
+                out.push(char::from(HEX[usize::from(l)]));
             }
+            i += 3;
+            continue;
         }
         push_byte(&mut out, b);
         i += 1;
@@ -81,6 +105,8 @@ pub fn normalise_path(path: &str) -> String {
     }
     out
 }
+
+const HEX: [u8; 16] = *b"0123456789ABCDEF";
 
 fn push_byte(out: &mut String, b: u8) {
     // The url crate's path is ASCII (everything else is percent-encoded).
@@ -123,6 +149,13 @@ mod tests {
             "a.example.com/A%2Fb/~user"
         );
         assert_eq!(n("a.example.com/a/%2e%2e/b"), "a.example.com/b");
+        assert_eq!(n("a.example.com/x%2fy"), "a.example.com/x%2Fy");
+        assert_eq!(pattern_path("/管理/*"), "/%E7%AE%A1%E7%90%86/*");
+        assert_eq!(pattern_path("/a b/../c"), "/c");
+        assert_eq!(
+            n("a.example.com/管理/x"),
+            "a.example.com/%E7%AE%A1%E7%90%86/x"
+        );
         assert_eq!(
             n("https://bücher.example/Path"),
             "xn--bcher-kva.example/Path"

@@ -475,10 +475,14 @@ fn request_target(r: &Request) -> Result<Option<crate::route::RequestTarget>, Co
                 ip,
                 port: d.port,
                 protocol,
-                hostname: d
-                    .hostname
-                    .as_ref()
-                    .map(|h| h.trim_end_matches('.').to_ascii_lowercase()),
+                // As destinations are written: lowercase, IDN as punycode.
+                hostname: d.hostname.as_ref().map(|h| {
+                    let h = h.trim_end_matches('.');
+                    match url::Host::parse(h) {
+                        Ok(url::Host::Domain(d)) => d,
+                        _ => h.to_ascii_lowercase(),
+                    }
+                }),
                 vnet: d.vnet_id.clone(),
             })))
         }

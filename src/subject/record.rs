@@ -18,8 +18,9 @@ pub struct RecordFacts {
     pub service_token_client_id: Option<String>,
     /// `iat`: when the identity was issued (seconds since the epoch).
     pub issued_at: Option<f64>,
-    /// Per posture rule id, its result's `timestamp` as written.
-    pub posture_times: Vec<(String, String)>,
+    /// Per posture rule id the record gives, its result's `timestamp` as
+    /// written, if it has one.
+    pub posture_times: Vec<(String, Option<String>)>,
 }
 
 impl RecordFacts {
@@ -28,8 +29,13 @@ impl RecordFacts {
     /// cannot be read. `None`: fresh, or nothing to compare.
     pub fn stale(&self, id: &str, expiration: Option<std::time::Duration>) -> Option<String> {
         let expiration = expiration?;
-        let iat = self.issued_at?;
         let (_, ts) = self.posture_times.iter().find(|(r, _)| r == id)?;
+        // A result whose age cannot be told is not trusted under an expiration.
+        let (Some(iat), Some(ts)) = (self.issued_at, ts) else {
+            return Some(
+                "the identity record gives no `iat` or no `timestamp` for the result, so its age against the rule's expiration cannot be told".into(),
+            );
+        };
         let Ok(at) = humantime::parse_rfc3339_weak(ts) else {
             return Some(format!(
                 "the identity record's result has a timestamp that cannot be read (`{ts}`)"
@@ -114,14 +120,39 @@ pub fn to_context(r: &Map<String, Value>) -> (Value, RecordFacts) {
     if let Some(amr @ Value::Array(_)) = r.get("amr") {
         identity.insert("amr".into(), amr.clone());
     }
+    // Custom claims (`custom`: name -> a string or strings), as the identity
+    // provider passed them: SAML attributes or OIDC claims alike, since the
+    // record does not say which (a `saml` or `oidc` rule also names its
+    // provider, which the record's `idp` decides).
+    if let Some(Value::Object(custom)) = r.get("custom") {
+        let claims: Map<String, Value> = custom
+            .iter()
+            .filter_map(|(k, v)| match v {
+                Value::String(_) => Some((k.clone(), v.clone())),
+                Value::Array(items) => Some((
+                    k.clone(),
+                    Value::Array(items.iter().filter(|x| x.is_string()).cloned().collect()),
+                )),
+                _ => None,
+            })
+            .collect();
+        if !claims.is_empty() {
+            identity.insert("saml_attributes".into(), Value::Object(claims.clone()));
+            identity.insert("oidc_claims".into(), Value::Object(claims));
+        }
+    }
     let mut device = Map::new();
     let mut posture_times = Vec::new();
     if let Some(Value::Object(posture)) = r.get("devicePosture") {
         let (mut passed, mut failed) = (Vec::new(), Vec::new());
         for (id, result) in posture {
-            if let Some(ts) = result.get("timestamp").and_then(Value::as_str) {
-                posture_times.push((id.clone(), ts.to_string()));
-            }
+            posture_times.push((
+                id.clone(),
+                result
+                    .get("timestamp")
+                    .and_then(Value::as_str)
+                    .map(String::from),
+            ));
             match result.get("success").and_then(Value::as_bool) {
                 Some(true) => passed.push(Value::from(id.as_str())),
                 Some(false) => failed.push(Value::from(id.as_str())),

@@ -186,7 +186,10 @@ pub(in crate::engine) fn compile(
                 PolicyDecision::Bypass | PolicyDecision::NonIdentity => 0,
                 PolicyDecision::Allow | PolicyDecision::Deny => 1,
             };
-            let precedence = e.precedence.or(record.precedence).unwrap_or(i as f64);
+            // The entry's precedence (a link's, or the inline policy's own);
+            // a reusable policy's own field is no position in this
+            // application (all or none of the entries have one: finish.rs).
+            let precedence = e.precedence.unwrap_or(i as f64);
             order.push((
                 class,
                 precedence,

@@ -23,9 +23,10 @@ pub struct Decider<'e> {
 }
 
 impl<'e> Decider<'e> {
-    /// The precedence it runs at: the entry's, else the policy's.
+    /// The precedence it runs at: the entry's (a link's, or an inline
+    /// policy's own).
     pub fn precedence(&self) -> Option<f64> {
-        self.entry.precedence.or(self.policy.precedence)
+        self.entry.precedence
     }
 
     /// A setting: the entry's override, else the policy's own.

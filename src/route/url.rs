@@ -91,8 +91,11 @@ pub fn normalise_path(path: &str) -> String {
             } else {
                 // `%2f` and `%2F` are one character.
                 out.push('%');
-                out.push(char::from(HEX[usize::from(h)]));
-                out.push(char::from(HEX[usize::from(l)]));
+                for nibble in [h, l] {
+                    out.push(char::from(
+                        HEX.get(usize::from(nibble)).copied().unwrap_or(b'0'),
+                    ));
+                }
             }
             i += 3;
             continue;

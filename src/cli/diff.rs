@@ -12,7 +12,7 @@ pub enum DiffFormat {
     /// A Markdown table and examples, for a pull-request comment.
     Markdown,
 }
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::path::PathBuf;
 
 /// Arguments of `diff`.
@@ -82,37 +82,12 @@ pub fn run(args: DiffArgs, out: &mut impl Write) -> Result<u8, CliError> {
         before.hide_applications_except(&args.apps);
         after.hide_applications_except(&args.apps);
     }
-    let input: Box<dyn std::io::Read> =
-        if args.contexts.as_os_str() == "-" {
-            Box::new(std::io::stdin().lock())
-        } else {
-            Box::new(std::fs::File::open(&args.contexts).map_err(|e| {
-                CliError::Io(format!("cannot read `{}`", args.contexts.display()), e)
-            })?)
-        };
-    let mut read_error = None;
+    let keep = args.limit.0.unwrap_or(usize::MAX);
     // Bytes, not text: a line that is not UTF-8 is counted and named, and the
     // rest are still decided.
-    let lines = BufReader::new(input).split(b'\n').map_while(|l| match l {
-        Ok(mut l) => {
-            if l.last() == Some(&b'\r') {
-                l.pop();
-            }
-            Some(l)
-        }
-        Err(e) => {
-            read_error = Some(e);
-            None
-        }
-    });
-    let keep = args.limit.0.unwrap_or(usize::MAX);
-    let report = zt_eval::whatif::diff(&before, &after, lines, keep);
-    if let Some(e) = read_error {
-        return Err(CliError::Io(
-            format!("cannot read `{}`", args.contexts.display()),
-            e,
-        ));
-    }
+    let report = super::with_lines(&args.contexts, |lines| {
+        zt_eval::whatif::diff(&before, &after, lines, keep)
+    })?;
     let limit = keep;
     match args.format {
         DiffFormat::Markdown => write!(out, "{}", report.to_markdown(limit))?,

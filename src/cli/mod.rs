@@ -106,3 +106,42 @@ pub fn parse_threads(s: &str) -> Result<usize, String> {
         )),
     }
 }
+
+/// Runs `f` over the lines of a population (`-` is stdin), as bytes without
+/// their `\r\n` or `\n`: a line that is not UTF-8 is the reader's to count and
+/// name, and the lines before a read error are still given to `f`, whose
+/// answer is then dropped for the error.
+pub fn with_lines<T>(
+    path: &Path,
+    f: impl FnOnce(&mut dyn Iterator<Item = Vec<u8>>) -> T,
+) -> Result<T, CliError> {
+    use std::io::BufRead;
+    let input: Box<dyn io::Read> = if path.as_os_str() == "-" {
+        Box::new(io::stdin().lock())
+    } else {
+        Box::new(
+            std::fs::File::open(path)
+                .map_err(|e| CliError::Io(format!("cannot read `{}`", path.display()), e))?,
+        )
+    };
+    let mut read_error = None;
+    let mut lines = io::BufReader::new(input)
+        .split(b'\n')
+        .map_while(|l| match l {
+            Ok(mut l) => {
+                if l.last() == Some(&b'\r') {
+                    l.pop();
+                }
+                Some(l)
+            }
+            Err(e) => {
+                read_error = Some(e);
+                None
+            }
+        });
+    let answer = f(&mut lines);
+    match read_error {
+        Some(e) => Err(CliError::Io(format!("cannot read `{}`", path.display()), e)),
+        None => Ok(answer),
+    }
+}

@@ -5,7 +5,7 @@
 use super::CliError;
 use super::config_cmds::load;
 use crate::Format;
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::path::PathBuf;
 
 /// Arguments of `summary`.
@@ -47,34 +47,9 @@ pub fn run(args: SummaryArgs, out: &mut impl Write) -> Result<u8, CliError> {
     engine
         .keep_applications(&args.apps)
         .map_err(CliError::Usage)?;
-    let input: Box<dyn std::io::Read> =
-        if args.contexts.as_os_str() == "-" {
-            Box::new(std::io::stdin().lock())
-        } else {
-            Box::new(std::fs::File::open(&args.contexts).map_err(|e| {
-                CliError::Io(format!("cannot read `{}`", args.contexts.display()), e)
-            })?)
-        };
-    let mut read_error = None;
-    let lines = BufReader::new(input).split(b'\n').map_while(|l| match l {
-        Ok(mut l) => {
-            if l.last() == Some(&b'\r') {
-                l.pop();
-            }
-            Some(l)
-        }
-        Err(e) => {
-            read_error = Some(e);
-            None
-        }
-    });
-    let summary = zt_eval::whatif::summarize(&engine, lines, args.users);
-    if let Some(e) = read_error {
-        return Err(CliError::Io(
-            format!("cannot read `{}`", args.contexts.display()),
-            e,
-        ));
-    }
+    let summary = super::with_lines(&args.contexts, |lines| {
+        zt_eval::whatif::summarize(&engine, lines, args.users)
+    })?;
     match args.format {
         Format::Json => writeln!(
             out,

@@ -116,6 +116,29 @@ fn profile_line(p: &ProfileOutcome<'_>) -> String {
     }
 }
 
+/// Each rule's path, result and text, then the context values they missed,
+/// indented by `indent`: a group's or a policy's explanation.
+pub fn rules(
+    out: &mut String,
+    indent: &str,
+    lists: [&[zt_eval::decision::RuleResult<'_>]; 3],
+    missing: &[&str],
+    cfg: &Config,
+) {
+    for r in lists.into_iter().flatten() {
+        let _ = writeln!(
+            out,
+            "{indent}{:<12} {:<5} {}",
+            r.rule.path,
+            r.result,
+            rule_text(r.rule, cfg)
+        );
+    }
+    if !missing.is_empty() {
+        let _ = writeln!(out, "{indent}missing: {}", missing.join(", "));
+    }
+}
+
 /// The text form of a decision.
 pub fn decision(d: &Decision<'_>, cfg: &Config, explain: bool) -> String {
     let mut out = String::new();
@@ -240,18 +263,13 @@ pub fn decision(d: &Decision<'_>, cfg: &Config, explain: bool) -> String {
                 Tri::Unknown => "membership unknown",
             };
             let _ = writeln!(out, "    {}: {member}", g.group.name);
-            for r in g.include.iter().chain(&g.require).chain(&g.exclude) {
-                let _ = writeln!(
-                    out,
-                    "      {:<12} {:<5} {}",
-                    r.rule.path,
-                    r.result,
-                    rule_text(r.rule, cfg)
-                );
-            }
-            if !g.missing.is_empty() {
-                let _ = writeln!(out, "      missing: {}", g.missing.join(", "));
-            }
+            rules(
+                &mut out,
+                "      ",
+                [&g.include, &g.require, &g.exclude],
+                &g.missing,
+                cfg,
+            );
             if !g.unknown.is_empty() {
                 let _ = writeln!(out, "      unknown: {}", g.unknown.join("; "));
             }

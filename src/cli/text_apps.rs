@@ -205,18 +205,13 @@ pub fn write(
             if let Some(b) = c.skipped {
                 let _ = writeln!(out, "        {}", b.as_str());
             }
-            for r in c.include.iter().chain(&c.require).chain(&c.exclude) {
-                let _ = writeln!(
-                    out,
-                    "        {:<12} {:<5} {}",
-                    r.rule.path,
-                    r.result,
-                    rule_text(r.rule, cfg)
-                );
-            }
-            if !c.missing.is_empty() {
-                let _ = writeln!(out, "        missing: {}", c.missing.join(", "));
-            }
+            super::text::rules(
+                out,
+                "        ",
+                [&c.include, &c.require, &c.exclude],
+                &c.missing,
+                cfg,
+            );
         }
     }
 }

@@ -66,9 +66,16 @@ impl Fragments {
         }
     }
 
-    /// The request's answers of `engine`, per application and entry.
-    pub(super) fn access(engine: &super::compiled::Engine) -> Vec<Vec<Box<[u8]>>> {
-        use super::apps::outcome::{AccessTail, AppResult};
+    /// Per application, per position in its execution order and last for
+    /// the default deny, `render` of the application and that answer.
+    fn per_entry<'e>(
+        engine: &'e super::compiled::Engine,
+        render: impl Fn(
+            &'e crate::config::Application,
+            super::apps::outcome::AppResult<'e>,
+        ) -> Box<[u8]>,
+    ) -> Vec<Vec<Box<[u8]>>> {
+        use super::apps::outcome::AppResult;
         engine
             .config
             .applications
@@ -79,12 +86,16 @@ impl Fragments {
                 let positions = (0..code.order.len()).map(|p| u32::try_from(p).ok());
                 positions
                     .chain([None])
-                    .map(|pos| {
-                        AccessTail(&Ok((app, AppResult::One(engine.verdict(i, pos))))).bytes()
-                    })
+                    .map(|pos| render(app, AppResult::One(engine.verdict(i, pos))))
                     .collect()
             })
             .collect()
+    }
+
+    /// The request's answers of `engine`, per application and entry.
+    pub(super) fn access(engine: &super::compiled::Engine) -> Vec<Vec<Box<[u8]>>> {
+        use super::apps::outcome::AccessTail;
+        Self::per_entry(engine, |app, result| AccessTail(&Ok((app, result))).bytes())
     }
 
     /// The request's answer when no application covers it.
@@ -98,26 +109,13 @@ impl Fragments {
 
     /// The application fragments of `engine`.
     pub(super) fn apps(engine: &super::compiled::Engine) -> Vec<Vec<Box<[u8]>>> {
-        use super::apps::outcome::{AppOutcome, AppResult};
-        engine
-            .config
-            .applications
-            .iter()
-            .zip(&engine.apps.apps)
-            .enumerate()
-            .map(|(i, (app, code))| {
-                let positions = (0..code.order.len()).map(|p| u32::try_from(p).ok());
-                positions
-                    .chain([None])
-                    .map(|pos| {
-                        bytes(&AppOutcome {
-                            app,
-                            result: AppResult::One(engine.verdict(i, pos)),
-                            why: None,
-                        })
-                    })
-                    .collect()
+        use super::apps::outcome::AppOutcome;
+        Self::per_entry(engine, |app, result| {
+            bytes(&AppOutcome {
+                app,
+                result,
+                why: None,
             })
-            .collect()
+        })
     }
 }

@@ -50,6 +50,16 @@ impl AppChange {
     }
 }
 
+/// `, N could not be decided (line 2, 9, …; …)` for a report's text.
+pub(crate) fn undecided(errors: usize, kept: &[usize]) -> String {
+    let lines: Vec<String> = kept.iter().map(ToString::to_string).collect();
+    let more = if errors > kept.len() { ", …" } else { "" };
+    format!(
+        ", {errors} could not be decided (line {}{more}; `zt-eval batch` says why)",
+        lines.join(", ")
+    )
+}
+
 /// How many undecidable line numbers a report keeps.
 pub const ERROR_LINES_KEPT: usize = 100;
 
@@ -695,18 +705,7 @@ impl DiffReport {
         use std::fmt::Write;
         let mut out = format!("{} contexts, {} changed", self.contexts, self.changed);
         if self.errors > 0 {
-            let lines: Vec<String> = self.error_lines.iter().map(ToString::to_string).collect();
-            let more = if self.errors > self.error_lines.len() {
-                ", …"
-            } else {
-                ""
-            };
-            let _ = write!(
-                out,
-                ", {} could not be decided (line {}{more}; `zt-eval batch` says why)",
-                self.errors,
-                lines.join(", ")
-            );
+            out.push_str(&undecided(self.errors, &self.error_lines));
         }
         out.push('\n');
         let mut rows: Vec<(&(String, String, String), &usize)> = self.changes.iter().collect();

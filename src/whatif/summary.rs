@@ -119,7 +119,7 @@ fn percent(n: usize, of: usize) -> f64 {
 impl AccessSummary {
     fn error(&mut self, line: usize) {
         self.errors += 1;
-        if self.error_lines.len() < 100 {
+        if self.error_lines.len() < crate::whatif::diff::ERROR_LINES_KEPT {
             self.error_lines.push(line);
         }
     }
@@ -156,18 +156,11 @@ impl AccessSummary {
         use std::fmt::Write;
         let mut out = format!("{} contexts", self.contexts);
         if self.errors > 0 {
-            let lines: Vec<String> = self.error_lines.iter().map(ToString::to_string).collect();
-            let more = if self.errors > self.error_lines.len() {
-                ", …"
-            } else {
-                ""
-            };
-            let _ = write!(
-                out,
-                ", {} could not be decided (line {}{more}; `zt-eval batch` says why) and are not counted below",
+            out.push_str(&crate::whatif::diff::undecided(
                 self.errors,
-                lines.join(", ")
-            );
+                &self.error_lines,
+            ));
+            out.push_str(" and are not counted below");
         }
         out.push('\n');
         let of = self.decided();

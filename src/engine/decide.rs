@@ -306,7 +306,7 @@ impl Engine {
             access,
             unknown,
             warnings: prepared.warnings.clone(),
-            from_identity_record: prepared.subject.record.is_some(),
+            from_identity_record: prepared.subject.from_record,
         }
     }
 

@@ -102,6 +102,40 @@ pub fn is_computed(kind: &str) -> bool {
     COMPUTED.iter().any(|(k, _)| *k == kind)
 }
 
+/// Why the context's given result for posture rule `id` cannot be trusted:
+/// the context dates its results (`device.posture.timestamps`, as identity
+/// records do) and this one is older than `expiration` when the identity was
+/// issued (`identity.issued_at`), or its age cannot be told. Deterministic:
+/// never relative to when zt-eval runs. `None`: fresh, not given, or nothing
+/// to compare.
+fn stale(s: &Subject, id: &str, expiration: Option<std::time::Duration>) -> Option<String> {
+    let expiration = expiration?;
+    let p = s.device.posture.as_ref()?;
+    let times = p.timestamps.as_ref()?;
+    if !p.passed.iter().chain(&p.failed).any(|r| r == id) {
+        return None;
+    }
+    let (Some(iat), Some(ts)) = (s.identity.issued_at, times.get(id)) else {
+        return Some(
+            "the context gives no `issued_at` (an identity record's `iat`) or no timestamp for the result, so its age against the rule's expiration cannot be told".into(),
+        );
+    };
+    let Ok(at) = humantime::parse_rfc3339_weak(ts) else {
+        return Some(format!(
+            "the result's timestamp cannot be read (`{ts}`)"
+        ));
+    };
+    let at = at
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64());
+    (iat - at > expiration.as_secs_f64()).then(|| {
+        format!(
+            "the result from {ts} is older than the rule's expiration ({}) when the identity was issued",
+            humantime::format_duration(expiration)
+        )
+    })
+}
+
 /// `os_version` conditions a context cannot show: present, they make it unknown.
 const UNSHOWABLE: &[&str] = &["os_distro_name", "os_distro_revision", "os_version_extra"];
 
@@ -115,12 +149,8 @@ pub fn evaluate<'c>(
     detail: bool,
 ) -> PostureCheck {
     let say = Say(detail);
-    // An identity record's result older than the rule allows is unknown.
-    if let Some(reason) = s
-        .record
-        .as_ref()
-        .and_then(|r| r.stale(&rule.id, rule.expiration))
-    {
+    // A given result older than the rule allows (an identity record's) is unknown.
+    if let Some(reason) = stale(s, &rule.id, rule.expiration) {
         return say.unknown(|| reason);
     }
     if let Some(p) = &s.device.posture {

@@ -50,13 +50,12 @@ impl Engine {
     }
 
     fn prepare_subject(&self, mut subject: Subject, warnings: Vec<String>) -> Prepared {
-        // An identity record's service token is its Client ID: the token id
+        // A token named by its Client ID (an identity record's): the token id
         // rules name comes from `access_service_tokens` (context.md).
         let mut token_unknown = None;
-        if let Some(client) = subject
-            .record
-            .as_ref()
-            .and_then(|r| r.service_token_client_id.clone())
+        if let Some(token) = subject.request.service_token.as_mut()
+            && token.id.is_none()
+            && let Some(client) = token.client_id.clone()
         {
             match self
                 .config
@@ -64,15 +63,11 @@ impl Engine {
                 .iter()
                 .find(|t| t.client_id.as_deref() == Some(client.as_str()))
             {
-                Some(t) => {
-                    subject.request.service_token = Some(crate::subject::ServiceToken {
-                        id: Some(t.id.clone()),
-                    });
-                }
+                Some(t) => token.id = Some(t.id.clone()),
                 None => token_unknown = Some(client),
             }
         }
-        let groups_unknown = subject.record.as_ref().is_some_and(|r| !r.groups_known);
+        let groups_unknown = subject.unknown.iter().any(|p| p == "identity.groups");
         // Posture: given results win, then computed ones, else unknown.
         let mut passed: Vec<String> = subject
             .device

@@ -70,7 +70,7 @@ impl Engine {
             }
             None => out.extend_from_slice(b"null"),
         }
-        if p.subject.record.is_some() {
+        if p.subject.from_record {
             out.extend_from_slice(b",\"source\":\"identity_record\"");
         }
         if present.device_profiles {

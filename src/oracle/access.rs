@@ -83,12 +83,8 @@ fn app_label(config: &Config, subject: &Subject, app: &Application) -> String {
         .email
         .as_deref()
         .is_some_and(|e| !e.is_empty());
-    let has_token = subject.request.service_token.is_some()
-        || subject.identity.service_token_uuid.is_some()
-        || subject
-            .record
-            .as_ref()
-            .is_some_and(|r| r.service_token_client_id.is_some());
+    let has_token =
+        subject.request.service_token.is_some() || subject.identity.service_token_uuid.is_some();
     let idp_ok = match &app.allowed_idps {
         None => true,
         Some(ids) => subject

@@ -225,11 +225,7 @@ impl Access<'_> {
             // An identity record without groups says nothing about them
             // (context.md): the provider decides false, else unknown.
             Rule::Okta(r) | Rule::AzureAd(r) | Rule::Gsuite(r) | Rule::Github(r)
-                if self
-                    .subject
-                    .record
-                    .as_ref()
-                    .is_some_and(|f| !f.groups_known) =>
+                if self.subject.unknown.iter().any(|p| p == "identity.groups") =>
             {
                 if self.idp_is(&r.idp) {
                     Tri::Unknown
@@ -240,18 +236,9 @@ impl Access<'_> {
             // A record's token is its Client ID, translated by the configuration's
             // service tokens; one it cannot translate is unknown.
             Rule::ServiceToken(_) | Rule::AnyValidServiceToken
-                if self
-                    .subject
-                    .record
-                    .as_ref()
-                    .and_then(|f| f.service_token_client_id.as_ref())
-                    .is_some() =>
+                if self.token_client().is_some() =>
             {
-                let client = self
-                    .subject
-                    .record
-                    .as_ref()
-                    .and_then(|f| f.service_token_client_id.as_deref());
+                let client = self.token_client();
                 let token = self
                     .config
                     .service_tokens
@@ -354,6 +341,15 @@ impl Access<'_> {
             | Rule::AccountMember
             | Rule::Group(_) => false,
         }
+    }
+
+    /// The token named only by its Client ID (an identity record's).
+    fn token_client(&self) -> Option<&str> {
+        let t = self.subject.request.service_token.as_ref()?;
+        if t.id.is_some() {
+            return None;
+        }
+        t.client_id.as_deref()
     }
 
     fn idp_is(&self, want: &str) -> bool {

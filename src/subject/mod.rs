@@ -29,12 +29,24 @@ pub struct Subject {
     /// From where.
     #[serde(default)]
     pub request: Request,
-    /// Set when the context was read from Cloudflare's identity record: what
-    /// the record alone says (`record.rs`).
+    /// Parts of the context that are not known (`identity.groups`): the
+    /// rules that read them are unknown, never false (`config.md` §9).
+    #[serde(default)]
+    #[schemars(extend("items" = {"enum": UNKNOWN_PARTS}))]
+    pub unknown: Vec<String>,
+    /// Where each part of the context came from (`zt-eval population`):
+    /// context path -> source. Kept for people; no rule reads it.
+    #[serde(default, deserialize_with = "attributes::unique_map")]
+    pub sources: std::collections::BTreeMap<String, String>,
+    /// Set when the context was read from Cloudflare's identity record
+    /// (`record.rs`): the decision says so.
     #[serde(skip)]
     #[schemars(skip)]
-    pub record: Option<record::RecordFacts>,
+    pub from_record: bool,
 }
+
+/// The parts a context may declare `unknown`.
+pub const UNKNOWN_PARTS: &[&str] = &["identity.groups"];
 
 /// `identity`
 #[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
@@ -69,6 +81,10 @@ pub struct Identity {
     pub risk_score: Option<String>,
     /// The service token used, if any.
     pub service_token_uuid: Option<String>,
+    /// When the identity was issued (seconds since the epoch; an identity
+    /// record's `iat`): posture results are judged against their rules'
+    /// `expiration` at this time.
+    pub issued_at: Option<f64>,
 }
 
 /// `identity.idp`
@@ -142,6 +158,20 @@ pub struct Posture {
     /// Rule ids that fail.
     #[serde(default)]
     pub failed: Vec<String>,
+    /// Rule id -> when its result was taken (RFC 3339). When present, a
+    /// result of a rule with an `expiration` is judged against
+    /// `identity.issued_at`; a result without a time is unknown then.
+    #[serde(default, deserialize_with = "optional_unique_map")]
+    pub timestamps: Option<std::collections::BTreeMap<String, String>>,
+}
+
+fn optional_unique_map<'de, D>(
+    d: D,
+) -> Result<Option<std::collections::BTreeMap<String, String>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    attributes::unique_map(d).map(Some)
 }
 
 /// `device.facts`
@@ -218,6 +248,10 @@ pub struct Certificate {
 pub struct ServiceToken {
     /// Token id.
     pub id: Option<String>,
+    /// The token's Client ID (`….access`), as identity records give it:
+    /// translated to its id through `access_service_tokens`; without an
+    /// entry, service-token rules are unknown.
+    pub client_id: Option<String>,
 }
 
 /// `request.linked_app_token`
@@ -252,9 +286,8 @@ impl Subject {
     pub fn from_json(v: &serde_json::Value) -> Result<(Subject, Vec<String>), ContextError> {
         // Cloudflare's identity record: read as the context it maps to.
         if let Some(r) = record::record_of(v) {
-            let (ctx, facts) = record::to_context(r);
-            let (mut s, warnings) = Subject::from_json(&ctx)?;
-            s.record = Some(facts);
+            let (mut s, warnings) = Subject::from_json(&record::to_context(r))?;
+            s.from_record = true;
             return Ok((s, warnings));
         }
         if let Some(e) = all_errors(v) {
@@ -352,6 +385,23 @@ impl Subject {
             return Err(ContextError {
                 path: "$.id".into(),
                 message: "expected a string or a number".into(),
+                also: Vec::new(),
+            });
+        }
+        if let Some(part) = s.unknown.iter().find(|p| !UNKNOWN_PARTS.contains(&p.as_str())) {
+            return Err(ContextError {
+                path: "$.unknown".into(),
+                message: format!(
+                    "`{part}` cannot be declared unknown: expected one of {}",
+                    UNKNOWN_PARTS.join(", ")
+                ),
+                also: Vec::new(),
+            });
+        }
+        if s.identity.issued_at.is_some_and(|t| !t.is_finite()) {
+            return Err(ContextError {
+                path: "$.identity.issued_at".into(),
+                message: "expected seconds since the epoch".into(),
                 also: Vec::new(),
             });
         }

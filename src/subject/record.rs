@@ -8,52 +8,6 @@
 
 use serde_json::{Map, Value, json};
 
-/// What a context read from a record says beyond the context itself.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct RecordFacts {
-    /// The record has `groups`: without them, IdP group rules are unknown.
-    pub groups_known: bool,
-    /// The service token's Client ID, when the record says a valid one was
-    /// used; the configuration's `access_service_tokens` give its token id.
-    pub service_token_client_id: Option<String>,
-    /// `iat`: when the identity was issued (seconds since the epoch).
-    pub issued_at: Option<f64>,
-    /// Per posture rule id the record gives, its result's `timestamp` as
-    /// written, if it has one.
-    pub posture_times: Vec<(String, Option<String>)>,
-}
-
-impl RecordFacts {
-    /// Why the record's result for posture rule `id` cannot be trusted: it is
-    /// older than `expiration` when the identity was issued, or its time
-    /// cannot be read. `None`: fresh, or nothing to compare.
-    pub fn stale(&self, id: &str, expiration: Option<std::time::Duration>) -> Option<String> {
-        let expiration = expiration?;
-        let (_, ts) = self.posture_times.iter().find(|(r, _)| r == id)?;
-        // A result whose age cannot be told is not trusted under an expiration.
-        let (Some(iat), Some(ts)) = (self.issued_at, ts) else {
-            return Some(
-                "the identity record gives no `iat` or no `timestamp` for the result, so its age against the rule's expiration cannot be told".into(),
-            );
-        };
-        let Ok(at) = humantime::parse_rfc3339_weak(ts) else {
-            return Some(format!(
-                "the identity record's result has a timestamp that cannot be read (`{ts}`)"
-            ));
-        };
-        let at = at
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0.0, |d| d.as_secs_f64());
-        let age = iat - at;
-        (age > expiration.as_secs_f64()).then(|| {
-            format!(
-                "the identity record's result from {ts} is older than the rule's expiration ({}) when the identity was issued",
-                humantime::format_duration(expiration)
-            )
-        })
-    }
-}
-
 /// The record inside `v`, when `v` is one (or an envelope around one): an
 /// object with `user_uuid` or `devicePosture` and none of `identity`,
 /// `device`, `request`, so that a typo in a context is still an error.
@@ -75,8 +29,11 @@ fn text<'a>(r: &'a Map<String, Value>, key: &str) -> Option<&'a str> {
     r.get(key).and_then(Value::as_str).filter(|s| !s.is_empty())
 }
 
-/// The record as a context, and what the context alone cannot say.
-pub fn to_context(r: &Map<String, Value>) -> (Value, RecordFacts) {
+/// The record as the context it stands for: what the record lacks that a
+/// rule may need is said in the context's own words (`unknown`,
+/// `request.service_token.client_id`, `identity.issued_at`,
+/// `device.posture.timestamps`), so a population written out keeps it.
+pub fn to_context(r: &Map<String, Value>) -> Value {
     let mut identity = Map::new();
     if let Some(e) = text(r, "email") {
         identity.insert("email".into(), e.into());
@@ -96,6 +53,9 @@ pub fn to_context(r: &Map<String, Value>) -> (Value, RecordFacts) {
         }
     }
     let groups_known = matches!(r.get("groups"), Some(Value::Array(_)));
+    if let Some(iat) = r.get("iat").filter(|v| v.is_number()) {
+        identity.insert("issued_at".into(), iat.clone());
+    }
     if let Some(Value::Array(groups)) = r.get("groups") {
         // `get-identity` gives objects; a plain name is read as one.
         let gs: Vec<Value> = groups
@@ -142,17 +102,12 @@ pub fn to_context(r: &Map<String, Value>) -> (Value, RecordFacts) {
         }
     }
     let mut device = Map::new();
-    let mut posture_times = Vec::new();
     if let Some(Value::Object(posture)) = r.get("devicePosture") {
-        let (mut passed, mut failed) = (Vec::new(), Vec::new());
+        let (mut passed, mut failed, mut times) = (Vec::new(), Vec::new(), Map::new());
         for (id, result) in posture {
-            posture_times.push((
-                id.clone(),
-                result
-                    .get("timestamp")
-                    .and_then(Value::as_str)
-                    .map(String::from),
-            ));
+            if let Some(t) = result.get("timestamp").and_then(Value::as_str) {
+                times.insert(id.clone(), t.into());
+            }
             match result.get("success").and_then(Value::as_bool) {
                 Some(true) => passed.push(Value::from(id.as_str())),
                 Some(false) => failed.push(Value::from(id.as_str())),
@@ -161,7 +116,7 @@ pub fn to_context(r: &Map<String, Value>) -> (Value, RecordFacts) {
         }
         device.insert(
             "posture".into(),
-            json!({"passed": passed, "failed": failed}),
+            json!({"passed": passed, "failed": failed, "timestamps": times}),
         );
     }
     let mut facts = Map::new();
@@ -200,9 +155,9 @@ pub fn to_context(r: &Map<String, Value>) -> (Value, RecordFacts) {
         request.insert("certificate".into(), Value::Object(cert));
     }
     let token_valid = r.get("service_token_status").and_then(Value::as_bool) == Some(true);
-    let service_token_client_id = text(r, "service_token_id")
-        .filter(|_| token_valid)
-        .map(String::from);
+    if let Some(client) = text(r, "service_token_id").filter(|_| token_valid) {
+        request.insert("service_token".into(), json!({ "client_id": client }));
+    }
     let mut ctx = Map::new();
     if let Some(id) = text(r, "user_uuid") {
         ctx.insert("id".into(), id.into());
@@ -216,15 +171,10 @@ pub fn to_context(r: &Map<String, Value>) -> (Value, RecordFacts) {
             ctx.insert(k.into(), Value::Object(m));
         }
     }
-    (
-        Value::Object(ctx),
-        RecordFacts {
-            groups_known,
-            service_token_client_id,
-            issued_at: r.get("iat").and_then(Value::as_f64),
-            posture_times,
-        },
-    )
+    if !groups_known {
+        ctx.insert("unknown".into(), json!(["identity.groups"]));
+    }
+    Value::Object(ctx)
 }
 
 #[cfg(test)]
@@ -243,16 +193,15 @@ mod tests {
             "service_token_id": "", "service_token_status": false,
             "user_uuid": "57cf8cf2-f55a-4588-9ac9-f5e41e9f09b4", "version": 2}});
         let r = record_of(&v).unwrap_or_else(|| unreachable!("not read as a record"));
-        let (ctx, facts) = to_context(r);
         assert_eq!(
-            ctx,
+            to_context(r),
             json!({"id": "57cf8cf2-f55a-4588-9ac9-f5e41e9f09b4",
-            "identity": {"email": "test@cloudflare.com", "idp": {"id": "okta-1", "type": "okta"}},
-            "device": {"posture": {"passed": ["p-disk"], "failed": ["p-fw"]}, "facts": {"warp": true, "gateway": false}},
-            "request": {"ip": "127.0.0.1", "country": "US"}})
+            "identity": {"email": "test@cloudflare.com", "idp": {"id": "okta-1", "type": "okta"}, "issued_at": 1694791905.0},
+            "device": {"posture": {"passed": ["p-disk"], "failed": ["p-fw"], "timestamps": {"p-disk": "2026-11-30T10:00:00Z"}},
+                       "facts": {"warp": true, "gateway": false}},
+            "request": {"ip": "127.0.0.1", "country": "US"},
+            "unknown": ["identity.groups"]})
         );
-        assert!(!facts.groups_known);
-        assert_eq!(facts.service_token_client_id, None);
     }
 
     #[test]

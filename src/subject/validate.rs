@@ -38,13 +38,19 @@ enum Shape {
     Port,
     /// `tcp`, `udp`, `icmp`.
     Protocol,
+    /// A finite number.
+    Num,
+    /// A part of the context that may be declared unknown.
+    Part,
     Obj(&'static [(&'static str, Shape)]),
     Arr(&'static Shape),
     /// Any keys, each value of this shape.
     Map(&'static Shape),
 }
 
-use Shape::{Arr, Bool, Country, Id, Ip, Map, Obj, Port, Protocol, Risk, Str, StrOrStrs, Url};
+use Shape::{
+    Arr, Bool, Country, Id, Ip, Map, Num, Obj, Part, Port, Protocol, Risk, Str, StrOrStrs, Url,
+};
 
 const STRS: Shape = Arr(&Str);
 
@@ -67,6 +73,7 @@ const CONTEXT: Shape = Obj(&[
             ("auth_contexts", STRS),
             ("risk_score", Risk),
             ("service_token_uuid", Str),
+            ("issued_at", Num),
         ]),
     ),
     (
@@ -75,7 +82,14 @@ const CONTEXT: Shape = Obj(&[
             ("os", Obj(&[("name", Str), ("version", Str)])),
             ("network", Str),
             ("serial_number", Str),
-            ("posture", Obj(&[("passed", STRS), ("failed", STRS)])),
+            (
+                "posture",
+                Obj(&[
+                    ("passed", STRS),
+                    ("failed", STRS),
+                    ("timestamps", Map(&Str)),
+                ]),
+            ),
             (
                 "facts",
                 Obj(&[
@@ -94,7 +108,7 @@ const CONTEXT: Shape = Obj(&[
             ("ip", Ip),
             ("country", Country),
             ("certificate", Obj(&[("common_name", Str)])),
-            ("service_token", Obj(&[("id", Str)])),
+            ("service_token", Obj(&[("id", Str), ("client_id", Str)])),
             ("linked_app_token", Obj(&[("app_uid", Str)])),
             ("external_evaluation", Map(&Bool)),
             ("url", Url),
@@ -110,6 +124,8 @@ const CONTEXT: Shape = Obj(&[
             ),
         ]),
     ),
+    ("unknown", Arr(&Part)),
+    ("sources", Map(&Str)),
 ]);
 
 /// The longest string value a context may hold: longer ones are errors, so a
@@ -218,6 +234,22 @@ fn walk(shape: &Shape, v: &Value, path: &mut String, out: &mut Vec<(String, Stri
                 format!("unknown protocol `{s}`: expected `tcp`, `udp` or `icmp`"),
             )),
             _ => bad("a protocol string", path, out),
+        },
+        Num => {
+            if !v.is_number() && !v.is_null() {
+                bad("a number", path, out);
+            }
+        }
+        Part => match v {
+            Value::String(s) if super::UNKNOWN_PARTS.contains(&s.as_str()) => {}
+            Value::String(s) => out.push((
+                path.to_string(),
+                format!(
+                    "`{s}` cannot be declared unknown: expected one of {}",
+                    super::UNKNOWN_PARTS.join(", ")
+                ),
+            )),
+            _ => bad("a context path string", path, out),
         },
         StrOrStrs => match v {
             Value::String(_) => {}

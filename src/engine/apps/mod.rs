@@ -169,13 +169,9 @@ impl Apps {
                 .as_ref()
                 .and_then(|i| i.id.as_deref())
                 .and_then(|id| self.idps.get(id).copied()),
-            // An identity record's token counts even when the configuration
-            // cannot translate its Client ID.
-            token: s.request.service_token.is_some()
-                || s.identity.service_token_uuid.is_some()
-                || s.record
-                    .as_ref()
-                    .is_some_and(|r| r.service_token_client_id.is_some()),
+            // A token named by its Client ID counts even when the
+            // configuration cannot translate it.
+            token: s.request.service_token.is_some() || s.identity.service_token_uuid.is_some(),
         }
     }
 }

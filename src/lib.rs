@@ -98,6 +98,9 @@ pub mod config;
 mod engine;
 pub mod subject;
 
+// Populations assembled from exports and tables: -> context JSON.
+pub mod population;
+
 // What-if over populations.
 pub mod whatif;
 

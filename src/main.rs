@@ -101,6 +101,11 @@ enum Command {
         after_help = "Examples:\n  zt-eval summary --config corpus/examples/acme --contexts population.jsonl\n  zt-eval summary --config main/ --contexts pop.jsonl --app Grafana --users 0 --format json\n\nApproved: allow, bypass or Service Auth; blocked: deny; unknown: an input zt-eval cannot know offline.\n\nExit codes: 0 summarized, 3 invalid configuration or some lines could not be decided (the others are counted), 1 unreadable file, 2 usage."
     )]
     Summary(cli::summary::SummaryArgs),
+    /// Contexts assembled from exports a team has (users, identity records, devices, SCIM) or from a table, as JSON Lines.
+    #[command(
+        after_help = "Examples:\n  zt-eval population --users users.json --identities identities/ --devices physical-devices.json --devices registrations.json > population.jsonl\n  zt-eval population --users users.json --scim-users scim-users.json --scim-groups scim-groups.json --scim-idp IDP_ID\n  zt-eval population --table people.csv --mapping mapping.json > population.jsonl\n\nOne context per user and device, each with `sources` (where every part came from) and `unknown`\n(what no source could tell: IdP groups without a groups source are unknown, never empty).\nWhat users lack is reported on stderr (--report FILE: as JSON).\n\nExit codes: 0 assembled, 3 an export could not be read, or some contexts or table rows were invalid (the others were written), 1 unreadable file, 2 usage."
+    )]
+    Population(cli::population::PopulationArgs),
     /// The JSON Schema of a format zt-eval reads or writes, on stdout.
     #[command(
         after_help = "Examples:\n  zt-eval schema context > context.schema.json\n  zt-eval schema decision > decision.schema.json"
@@ -147,6 +152,7 @@ fn main() -> ExitCode {
             args.command,
             Command::Batch(_)
                 | Command::Sample(_)
+                | Command::Population(_)
                 | Command::Schema { .. }
                 | Command::Completions { .. }
                 | Command::Man
@@ -165,6 +171,7 @@ fn main() -> ExitCode {
         Command::Diff(a) => cli::diff::run(a, &mut out),
         Command::Sample(a) => cli::sample::run(a, &mut out),
         Command::Summary(a) => cli::summary::run(a, &mut out),
+        Command::Population(a) => cli::population::run(a, &mut out),
         Command::Schema { format } => {
             let schema = match format {
                 SchemaKind::Context => zt_eval::subject::json_schema(),
@@ -237,6 +244,7 @@ fn wants_json(c: &Command) -> bool {
         Command::Summary(a) => a.json(),
         Command::Batch(_)
         | Command::Sample(_)
+        | Command::Population(_)
         | Command::Schema { .. }
         | Command::Completions { .. }
         | Command::Man => false,

@@ -4,6 +4,7 @@ pub mod batch;
 pub mod config_cmds;
 pub mod diff;
 pub mod expr;
+pub mod population;
 pub mod problems;
 pub mod sample;
 pub mod style;

@@ -69,7 +69,8 @@ pub enum UnknownInput<'e> {
     List(&'e List),
     /// A `cloudflare_account_member` rule.
     AccountMember,
-    /// IdP group rules on an identity record that says nothing about groups.
+    /// IdP group rules on a context whose groups are not known (`unknown`:
+    /// an identity record without groups, a population without a source).
     IdentityGroups,
     /// A service token given by its Client ID that no `access_service_tokens`
     /// entry translates.
@@ -109,12 +110,10 @@ impl std::fmt::Display for UnknownInput<'_> {
             UnknownInput::AccountMember => {
                 f.write_str("a `cloudflare_account_member` rule cannot be known offline")
             }
-            UnknownInput::IdentityGroups => {
-                f.write_str("the identity record says nothing about groups")
-            }
+            UnknownInput::IdentityGroups => f.write_str("the context's IdP groups are not known"),
             UnknownInput::ServiceToken(c) => write!(
                 f,
-                "the identity record's service token `{c}` is a Client ID that no `access_service_tokens` entry names"
+                "the service token `{c}` is a Client ID that no `access_service_tokens` entry names"
             ),
         }
     }
@@ -618,13 +617,16 @@ impl Serialize for UnknownInput<'_> {
                 m.serialize_entry("reason", "account membership cannot be known offline")?;
             }
             UnknownInput::IdentityGroups => {
-                m.serialize_entry("kind", "identity_record")?;
-                m.serialize_entry("field", "groups")?;
-                m.serialize_entry("reason", "the identity record says nothing about groups")?;
+                m.serialize_entry("kind", "context")?;
+                m.serialize_entry("field", "identity.groups")?;
+                m.serialize_entry(
+                    "reason",
+                    "the context's IdP groups are not known (an identity record without groups, or a population without a groups source)",
+                )?;
             }
             UnknownInput::ServiceToken(c) => {
-                m.serialize_entry("kind", "identity_record")?;
-                m.serialize_entry("field", "service_token_id")?;
+                m.serialize_entry("kind", "context")?;
+                m.serialize_entry("field", "request.service_token.client_id")?;
                 m.serialize_entry("client_id", c)?;
                 m.serialize_entry(
                     "reason",

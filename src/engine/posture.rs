@@ -121,9 +121,7 @@ fn stale(s: &Subject, id: &str, expiration: Option<std::time::Duration>) -> Opti
         );
     };
     let Ok(at) = humantime::parse_rfc3339_weak(ts) else {
-        return Some(format!(
-            "the result's timestamp cannot be read (`{ts}`)"
-        ));
+        return Some(format!("the result's timestamp cannot be read (`{ts}`)"));
     };
     let at = at
         .duration_since(std::time::UNIX_EPOCH)

@@ -235,9 +235,7 @@ impl Access<'_> {
             }
             // A record's token is its Client ID, translated by the configuration's
             // service tokens; one it cannot translate is unknown.
-            Rule::ServiceToken(_) | Rule::AnyValidServiceToken
-                if self.token_client().is_some() =>
-            {
+            Rule::ServiceToken(_) | Rule::AnyValidServiceToken if self.token_client().is_some() => {
                 let client = self.token_client();
                 let token = self
                     .config

@@ -4,7 +4,7 @@
 
 mod attributes;
 pub mod record;
-mod validate;
+pub mod validate;
 
 pub use attributes::Attributes;
 use serde::Deserialize;
@@ -388,7 +388,11 @@ impl Subject {
                 also: Vec::new(),
             });
         }
-        if let Some(part) = s.unknown.iter().find(|p| !UNKNOWN_PARTS.contains(&p.as_str())) {
+        if let Some(part) = s
+            .unknown
+            .iter()
+            .find(|p| !UNKNOWN_PARTS.contains(&p.as_str()))
+        {
             return Err(ContextError {
                 path: "$.unknown".into(),
                 message: format!(

@@ -312,6 +312,99 @@ fn walk(shape: &Shape, v: &Value, path: &mut String, out: &mut Vec<(String, Stri
     }
 }
 
+/// What a table's cell becomes at a context path (`population::table`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Leaf {
+    /// A string.
+    Text,
+    /// `true` / `false`.
+    Bool,
+    /// A number.
+    Number,
+    /// An array of strings.
+    List,
+}
+
+/// One step of a context path a table writes to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Step {
+    /// An object's key.
+    Key(String),
+    /// An array of objects: each value of the cell makes one, by position.
+    Each(String),
+}
+
+/// The steps and leaf of a context path written as a mapping names it:
+/// `identity.email`, `identity.groups[].name`, `identity.saml_attributes.department`
+/// (the rest of the path is the attribute's name), `device.posture.passed`.
+/// Checked against the same shape the context reader checks.
+///
+/// # Errors
+/// A path the context does not have, in words, with a suggestion.
+pub fn mapping_path(path: &str) -> Result<(Vec<Step>, Leaf), String> {
+    let mut shape = &CONTEXT;
+    let mut steps = Vec::new();
+    let mut rest = path;
+    loop {
+        if let Map(item) = shape {
+            if rest.is_empty() {
+                return Err(format!("`{path}` needs a name after its last `.`"));
+            }
+            steps.push(Step::Key(rest.to_string()));
+            return leaf_of(item, path).map(|l| (steps, l));
+        }
+        let (token, tail) = rest.split_once('.').unwrap_or((rest, ""));
+        let (name, each) = match token.strip_suffix("[]") {
+            Some(n) => (n, true),
+            None => (token, false),
+        };
+        let Obj(fields) = shape else {
+            return Err(format!("`{path}` goes past a value"));
+        };
+        let Some((_, child)) = fields.iter().find(|(n, _)| *n == name) else {
+            let hint = crate::diag::did_you_mean(name, fields.iter().map(|(n, _)| *n))
+                .map(|s| format!(" (did you mean `{s}`?)"))
+                .unwrap_or_default();
+            return Err(format!("`{path}`: a context has no `{name}` here{hint}"));
+        };
+        match child {
+            Arr(item) if matches!(item, Obj(_)) => {
+                if tail.is_empty() {
+                    return Err(format!(
+                        "`{path}` is a list of objects: name one of their keys (`{name}[].…`)"
+                    ));
+                }
+                steps.push(Step::Each(name.to_string()));
+                shape = item;
+                rest = tail;
+            }
+            _ if each && !matches!(child, Arr(_)) => {
+                return Err(format!("`{path}`: `{name}` is not a list"));
+            }
+            Obj(_) | Map(_) => {
+                steps.push(Step::Key(name.to_string()));
+                shape = child;
+                rest = tail;
+            }
+            _ if !tail.is_empty() => return Err(format!("`{path}` goes past a value")),
+            _ => {
+                steps.push(Step::Key(name.to_string()));
+                return leaf_of(child, path).map(|l| (steps, l));
+            }
+        }
+    }
+}
+
+fn leaf_of(shape: &Shape, path: &str) -> Result<Leaf, String> {
+    Ok(match shape {
+        Bool => Leaf::Bool,
+        Port | Num => Leaf::Number,
+        Arr(_) | StrOrStrs => Leaf::List,
+        Str | Id | Ip | Country | Risk | Url | Protocol | Part => Leaf::Text,
+        Obj(_) | Map(_) => return Err(format!("`{path}` is an object: name one of its keys")),
+    })
+}
+
 /// `request.country`: two ASCII letters or digits.
 pub fn is_country(s: &str) -> bool {
     s.len() == 2 && s.bytes().all(|b| b.is_ascii_alphanumeric())
@@ -349,6 +442,32 @@ mod tests {
             ]
         );
         assert!(errs.iter().all(|(_, m)| !m.contains("struct")));
+    }
+
+    #[test]
+    fn mapping_paths() {
+        assert_eq!(
+            mapping_path("identity.groups[].name"),
+            Ok((
+                vec![
+                    Step::Key("identity".into()),
+                    Step::Each("groups".into()),
+                    Step::Key("name".into())
+                ],
+                Leaf::Text
+            ))
+        );
+        assert_eq!(
+            mapping_path("identity.saml_attributes.dept.name").map(|p| p.1),
+            Ok(Leaf::List)
+        );
+        assert_eq!(
+            mapping_path("device.facts.warp").map(|p| p.1),
+            Ok(Leaf::Bool)
+        );
+        assert!(mapping_path("identity.emial").is_err_and(|e| e.contains("`email`")));
+        assert!(mapping_path("identity.groups").is_err());
+        assert!(mapping_path("device").is_err());
     }
 
     #[test]

@@ -104,6 +104,9 @@ pub mod population;
 // What-if over populations.
 pub mod whatif;
 
+// Policy tests and coverage: expectations -> pass / fail.
+pub mod testing;
+
 // The reference evaluators, for tests only: never called by the binary.
 #[doc(hidden)]
 pub mod oracle;

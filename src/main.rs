@@ -53,6 +53,8 @@ enum SchemaKind {
     Context,
     /// One decision (`eval --format json`, a line of `batch`).
     Decision,
+    /// A test file (`zt-eval test`): generated from the types that read it.
+    Tests,
 }
 
 /// Which built-in scheme an expression is checked against.
@@ -106,6 +108,16 @@ enum Command {
         after_help = "Examples:\n  zt-eval population --users users.json --identities identities/ --devices physical-devices.json --devices registrations.json > population.jsonl\n  zt-eval population --users users.json --scim-users scim-users.json --scim-groups scim-groups.json --scim-idp IDP_ID\n  zt-eval population --table people.csv --mapping mapping.json > population.jsonl\n\nOne context per user and device, each with `sources` (where every part came from) and `unknown`\n(what no source could tell: IdP groups without a groups source are unknown, never empty).\nWhat users lack is reported on stderr (--report FILE: as JSON).\n\nExit codes: 0 assembled, 3 an export could not be read, or some contexts or table rows were invalid (the others were written), 1 unreadable file, 2 usage."
     )]
     Population(cli::population::PopulationArgs),
+    /// Run test files of expected decisions (tests.md): ok / FAILED per test, coverage, JUnit for CI.
+    #[command(
+        after_help = "Examples:\n  zt-eval test corpus/examples/acme/tests/acme.json\n  zt-eval test tests/ --config zero-trust/ --format junit > junit.xml\n  zt-eval test tests/ --coverage --min-coverage 80\n\nExit codes: 0 every test passed, 4 a test failed or coverage is below --min-coverage,\n3 a test or the configuration is invalid, 1 unreadable file, 2 usage."
+    )]
+    Test(cli::test::TestArgs),
+    /// Over a population: the groups, profiles and policies that matched nobody and those that matched everybody.
+    #[command(
+        after_help = "Examples:\n  zt-eval coverage --config corpus/examples/acme --contexts population.jsonl\n  zt-eval sample --config main/ --count 5000 | zt-eval coverage --config main/ --contexts - --format json\n\nExit codes: 0 done, 3 invalid configuration or some lines could not be decided (the others were counted), 1 unreadable file, 2 usage."
+    )]
+    Coverage(cli::coverage::CoverageArgs),
     /// The JSON Schema of a format zt-eval reads or writes, on stdout.
     #[command(
         after_help = "Examples:\n  zt-eval schema context > context.schema.json\n  zt-eval schema decision > decision.schema.json"
@@ -172,10 +184,13 @@ fn main() -> ExitCode {
         Command::Sample(a) => cli::sample::run(a, &mut out),
         Command::Summary(a) => cli::summary::run(a, &mut out),
         Command::Population(a) => cli::population::run(a, &mut out),
+        Command::Test(a) => cli::test::run(a, &mut out),
+        Command::Coverage(a) => cli::coverage::run(a, &mut out),
         Command::Schema { format } => {
             let schema = match format {
                 SchemaKind::Context => zt_eval::subject::json_schema(),
                 SchemaKind::Decision => zt_eval::decision::json_schema(),
+                SchemaKind::Tests => zt_eval::testing::json_schema(),
             };
             writeln!(
                 out,
@@ -242,6 +257,8 @@ fn wants_json(c: &Command) -> bool {
         Command::Check(a) => a.json(),
         Command::Diff(a) => a.json(),
         Command::Summary(a) => a.json(),
+        Command::Test(a) => a.json(),
+        Command::Coverage(a) => a.json(),
         Command::Batch(_)
         | Command::Sample(_)
         | Command::Population(_)

@@ -140,7 +140,8 @@ fn closed_stdout_ends_quietly() {
 #[test]
 fn a_full_disk_fails_every_command() -> Result<(), String> {
     let acme = "corpus/examples/acme";
-    let runs: [&[&str]; 4] = [
+    let pop = "corpus/cli/fixtures/population";
+    let runs: [&[&str]; 7] = [
         &[
             "eval",
             "--config",
@@ -151,6 +152,15 @@ fn a_full_disk_fails_every_command() -> Result<(), String> {
         &["check", "--config", acme],
         &["expr", "os.name == \"mac\""],
         &["sample", "--config", acme, "--count", "100"],
+        &["population", "--users", &format!("{pop}/users.json")],
+        &["test", "corpus/examples/acme-tests/acme.json"],
+        &[
+            "coverage",
+            "--config",
+            acme,
+            "--contexts",
+            &format!("{pop}/population.jsonl"),
+        ],
     ];
     for args in runs {
         let full = std::fs::OpenOptions::new()
@@ -166,5 +176,56 @@ fn a_full_disk_fails_every_command() -> Result<(), String> {
             .map_err(|e| e.to_string())?;
         assert_eq!(status.code(), Some(1), "{args:?}");
     }
+    Ok(())
+}
+
+/// `test --format junit` is JUnit XML a parser accepts, in the shape CI
+/// systems read: `testsuites` > `testsuite` (one per test file, with
+/// `tests` and `failures` counts that add up) > `testcase` (`name`,
+/// `classname`), a `failure` child on each failing test.
+#[test]
+fn junit_output_parses_as_junit() -> Result<(), String> {
+    let out = Command::new(env!("CARGO_BIN_EXE_zt-eval"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args([
+            "test",
+            "corpus/cli/fixtures/tests/small_failing.json",
+            "corpus/cli/fixtures/tests/small_tests.json",
+            "--format",
+            "junit",
+        ])
+        .output()
+        .map_err(|e| e.to_string())?;
+    assert_eq!(out.status.code(), Some(4));
+    let text = String::from_utf8(out.stdout).map_err(|e| e.to_string())?;
+    let doc = roxmltree::Document::parse(&text).map_err(|e| e.to_string())?;
+    let root = doc.root_element();
+    assert_eq!(root.tag_name().name(), "testsuites");
+    let suites: Vec<_> = root
+        .children()
+        .filter(|n| n.has_tag_name("testsuite"))
+        .collect();
+    assert_eq!(suites.len(), 2);
+    let mut failures = 0;
+    for s in &suites {
+        let cases: Vec<_> = s
+            .children()
+            .filter(|n| n.has_tag_name("testcase"))
+            .collect();
+        let failed = cases
+            .iter()
+            .filter(|c| c.children().any(|n| n.has_tag_name("failure")))
+            .count();
+        assert_eq!(s.attribute("tests"), Some(cases.len().to_string().as_str()));
+        assert_eq!(s.attribute("failures"), Some(failed.to_string().as_str()));
+        assert!(
+            cases
+                .iter()
+                .all(|c| c.attribute("name").is_some() && c.attribute("classname").is_some())
+        );
+        failures += failed;
+    }
+    assert_eq!(failures, 1);
+    assert_eq!(root.attribute("failures"), Some("1"));
     Ok(())
 }

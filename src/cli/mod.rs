@@ -2,6 +2,7 @@
 
 pub mod batch;
 pub mod config_cmds;
+pub mod coverage;
 pub mod diff;
 pub mod expr;
 pub mod population;
@@ -9,6 +10,7 @@ pub mod problems;
 pub mod sample;
 pub mod style;
 pub mod summary;
+pub mod test;
 pub mod text;
 pub mod text_apps;
 

@@ -93,6 +93,9 @@ pub mod route;
 mod expr;
 mod program;
 
+// Terraform JSON (plans, states) -> the bundle JSON of a configuration.
+pub mod terraform;
+
 // Configurations: JSON -> Config, context JSON -> Subject, both -> Decision.
 pub mod config;
 mod engine;

@@ -229,3 +229,22 @@ fn junit_output_parses_as_junit() -> Result<(), String> {
     assert_eq!(root.attribute("failures"), Some("1"));
     Ok(())
 }
+
+/// The CI example of docs/ci.md, run as a script on the fixtures.
+#[test]
+fn ci_example_script_runs() -> Result<(), String> {
+    let out = Command::new("bash")
+        .arg("tests/ci_example.sh")
+        .env("ZT_EVAL", env!("CARGO_BIN_EXE_zt-eval"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .map_err(|e| e.to_string())?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("ci example: ok"));
+    Ok(())
+}

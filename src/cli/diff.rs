@@ -19,11 +19,29 @@ use std::path::PathBuf;
 #[derive(clap::Args, Debug)]
 pub struct DiffArgs {
     /// The configuration before the change.
-    #[arg(long, value_name = "C1")]
-    before: PathBuf,
+    #[arg(
+        long,
+        value_name = "C1",
+        required_unless_present = "plan",
+        conflicts_with = "plan"
+    )]
+    before: Option<PathBuf>,
     /// The configuration after the change.
-    #[arg(long, value_name = "C2")]
-    after: PathBuf,
+    #[arg(
+        long,
+        value_name = "C2",
+        required_unless_present = "plan",
+        conflicts_with = "plan"
+    )]
+    after: Option<PathBuf>,
+    /// A Terraform plan (`terraform show -json PLAN`): before = its prior
+    /// state, after = its planned values.
+    #[arg(long, value_name = "PLAN.json")]
+    plan: Option<PathBuf>,
+    /// With --plan: an export holding the resources the plan does not
+    /// manage (the same on both sides).
+    #[arg(long, value_name = "C", requires = "plan")]
+    config: Option<PathBuf>,
     /// The population: contexts, one JSON object per line (`-` reads stdin).
     #[arg(long, value_name = "X.jsonl")]
     contexts: PathBuf,
@@ -64,8 +82,18 @@ impl DiffArgs {
 
 /// Runs `diff`.
 pub fn run(args: DiffArgs, out: &mut impl Write) -> Result<u8, CliError> {
-    let mut before = load(&args.before)?;
-    let mut after = load(&args.after)?;
+    let (mut before, mut after, plan) = match (&args.plan, &args.before, &args.after) {
+        (Some(p), _, _) => {
+            let (b, a, s) = plan_engines(p, args.config.as_deref())?;
+            (b, a, Some(s))
+        }
+        (None, Some(b), Some(a)) => (load(b)?, load(a)?, None),
+        _ => {
+            return Err(CliError::Usage(
+                "give --before and --after, or --plan".into(),
+            ));
+        }
+    };
     // An application may be in one configuration only; each name must be
     // in one of the two.
     for w in &args.apps {
@@ -89,18 +117,173 @@ pub fn run(args: DiffArgs, out: &mut impl Write) -> Result<u8, CliError> {
         zt_eval::whatif::diff(&before, &after, lines, keep)
     })?;
     let limit = keep;
+    let plan_line = plan.as_ref().map(|p| p.line(report.changed));
     match args.format {
-        DiffFormat::Markdown => write!(out, "{}", report.to_markdown(limit))?,
-        DiffFormat::Json => writeln!(
-            out,
-            "{}",
-            serde_json::to_string_pretty(&report.to_json(limit)).unwrap_or_default()
-        )?,
-        DiffFormat::Text => write!(out, "{}", report.to_text(limit))?,
+        DiffFormat::Markdown => {
+            if let Some(l) = &plan_line {
+                writeln!(out, "**{l}**\n")?;
+            }
+            write!(out, "{}", report.to_markdown(limit))?;
+        }
+        DiffFormat::Json => {
+            let mut doc = report.to_json(limit);
+            if let (Some(p), Some(obj)) = (&plan, doc.as_object_mut()) {
+                let actions: serde_json::Map<String, serde_json::Value> = p
+                    .actions
+                    .iter()
+                    .map(|(w, n)| ((*w).to_string(), (*n).into()))
+                    .collect();
+                obj.shift_insert(
+                    0,
+                    "plan".into(),
+                    serde_json::json!({"resources_changed": p.changed, "actions": actions}),
+                );
+            }
+            writeln!(
+                out,
+                "{}",
+                serde_json::to_string_pretty(&doc).unwrap_or_default()
+            )?;
+        }
+        DiffFormat::Text => {
+            if let Some(l) = &plan_line {
+                writeln!(out, "{l}")?;
+            }
+            write!(out, "{}", report.to_text(limit))?;
+        }
     }
     Ok(if args.fail_on_change && report.changed > 0 {
         4
     } else {
         0
     })
+}
+
+/// What a plan changes, for the report's first line.
+struct PlanSummary {
+    changed: usize,
+    actions: Vec<(&'static str, usize)>,
+}
+
+impl PlanSummary {
+    fn line(&self, decisions_changed: usize) -> String {
+        let detail: Vec<String> = self
+            .actions
+            .iter()
+            .filter(|(w, n)| *n > 0 && *w != "no-op" && *w != "read")
+            .map(|(w, n)| format!("{n} {w}"))
+            .collect();
+        let detail = if detail.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", detail.join(", "))
+        };
+        let r = if self.changed == 1 {
+            "resource changes"
+        } else {
+            "resources change"
+        };
+        if decisions_changed == 0 {
+            format!("plan: {} {r}{detail}; no decision changes", self.changed)
+        } else {
+            format!("plan: {} {r}{detail}", self.changed)
+        }
+    }
+}
+
+/// The two engines of a Terraform plan: its prior state and its planned
+/// values, each laid over `export` when given (resources the plan does not
+/// manage, the same on both sides).
+fn plan_engines(
+    plan: &std::path::Path,
+    export: Option<&std::path::Path>,
+) -> Result<(zt_eval::Engine, zt_eval::Engine, PlanSummary), CliError> {
+    use zt_eval::terraform::{self, Side};
+    let text = super::read_input(plan)?;
+    let name = plan.display().to_string();
+    let v = zt_eval::json::parse(&text)
+        .map_err(|e| CliError::Input(format!("{name}: {}", zt_eval::json::located(&e))))?;
+    if !terraform::is_terraform(&v) {
+        return Err(CliError::Input(format!(
+            "{name}: not `terraform show -json` output (expected `format_version` with `resource_changes` or `planned_values`)"
+        )));
+    }
+    let doc = terraform::read(&v).map_err(|problems| {
+        CliError::Input(
+            problems
+                .iter()
+                .map(|(p, m)| format!("{name}: {p}: {m}"))
+                .collect::<Vec<_>>()
+                .join("\n"),
+        )
+    })?;
+    if !doc.plan {
+        return Err(CliError::Input(format!(
+            "{name}: a state, not a plan: `diff --plan` compares a plan's prior state with its planned values (give a state as --before or --after)"
+        )));
+    }
+    let before = terraform::bundle(&doc, Side::Before);
+    let after = terraform::bundle(&doc, Side::After);
+    if !after.unresolved.is_empty() {
+        return Err(CliError::Input(format!(
+            "{name}: known only after apply, and nothing in the plan says what they will be, so the decisions that read them cannot be compared:\n{}",
+            after
+                .unresolved
+                .iter()
+                .map(|u| format!("  {u}"))
+                .collect::<Vec<_>>()
+                .join("\n")
+        )));
+    }
+    for t in before.ignored.iter().chain(&after.ignored) {
+        anstream::eprintln!(
+            "{} {name}: resources of type `{t}` are not read by zt-eval; ignored",
+            super::style::paint(super::style::WARNING, "warning:")
+        );
+    }
+    let mut managed = std::collections::HashSet::new();
+    terraform::ids(&before.json, &mut managed);
+    terraform::ids(&after.json, &mut managed);
+    let engine =
+        |bundle: &zt_eval::terraform::Bundle, side: &str| -> Result<zt_eval::Engine, CliError> {
+            let label = format!("{name} ({side})");
+            let (config, problems) = match export {
+                Some(path) => zt_eval::config::load_path_overlay(
+                    path,
+                    zt_eval::config::Overlay {
+                        bundle: bundle.json.clone(),
+                        managed: managed.clone(),
+                        file: label.clone(),
+                    },
+                ),
+                None if bundle
+                    .json
+                    .as_object()
+                    .is_none_or(serde_json::Map::is_empty) =>
+                {
+                    (zt_eval::config::Config::default(), Vec::new())
+                }
+                None => zt_eval::config::load_str(&bundle.json.to_string(), &label),
+            };
+            let mut sources = super::problems::Sources::default();
+            match zt_eval::Engine::from_config(config, problems) {
+                Ok(e) => {
+                    super::config_cmds::report(e.warnings(), &mut sources);
+                    Ok(e)
+                }
+                Err(e) => {
+                    super::config_cmds::report(&e.problems, &mut sources);
+                    Err(CliError::Input(e.to_string()))
+                }
+            }
+        };
+    let summary = PlanSummary {
+        changed: terraform::changed_resources(&doc),
+        actions: terraform::action_counts(&doc),
+    };
+    Ok((
+        engine(&before, "prior state")?,
+        engine(&after, "planned values")?,
+        summary,
+    ))
 }

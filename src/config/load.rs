@@ -82,6 +82,21 @@ struct Loader {
     /// `(key, id, value, file, path)` of the attached endpoints.
     attached: Vec<(&'static str, String, Value, String, String)>,
     found_kind: bool,
+    /// Resources that replace the ones read (`load_path_overlay`).
+    overlay: Option<Overlay>,
+}
+
+/// Resources managed elsewhere (a Terraform plan's side) laid over an
+/// export: the export's resources with a managed id are dropped, then the
+/// overlay's are read, as if they had been in the export.
+#[derive(Debug, Clone)]
+pub struct Overlay {
+    /// A bundle (`{kind: [...]}`).
+    pub bundle: Value,
+    /// Every id the overlay manages, on either side of a change.
+    pub managed: std::collections::HashSet<String>,
+    /// Names the overlay in problems.
+    pub file: String,
 }
 
 impl Loader {
@@ -92,6 +107,44 @@ impl Loader {
             paging: BTreeMap::new(),
             attached: Vec::new(),
             found_kind: false,
+            overlay: None,
+        }
+    }
+
+    /// Drops the resources the overlay manages and reads the overlay's.
+    fn lay_overlay(&mut self) {
+        let Some(o) = self.overlay.take() else { return };
+        let m = &o.managed;
+        let keep = |id: Option<&String>| id.is_none_or(|i| !m.contains(i));
+        let c = &mut self.cfg;
+        c.groups.retain(|x| keep(Some(&x.id)));
+        c.lists.retain(|x| keep(Some(&x.id)));
+        c.posture_rules.retain(|x| keep(Some(&x.id)));
+        c.identity_providers.retain(|x| keep(Some(&x.id)));
+        c.managed_networks.retain(|x| keep(Some(&x.id)));
+        c.service_tokens.retain(|x| keep(Some(&x.id)));
+        c.policies.retain(|x| keep(x.id.as_ref()));
+        c.applications.retain(|x| keep(x.id.as_ref()));
+        c.ip_profiles.retain(|x| keep(x.id.as_ref()));
+        let new_default = o.bundle.get("device_default_profile").is_some();
+        c.device_profiles
+            .retain(|x| keep(x.id.as_ref()) && !(new_default && x.default));
+        if o.bundle.get("organization").is_some() {
+            c.organization = None;
+        }
+        for kind in KINDS {
+            if let Some(value) = o.bundle.get(*kind)
+                && !value.is_null()
+            {
+                self.kind(kind, value, &o.file, &format!("$.{kind}"));
+            }
+        }
+        for key in ATTACHED {
+            if let Some(value) = o.bundle.get(*key)
+                && !value.is_null()
+            {
+                self.attached_map(key, value, &o.file, &format!("$.{key}"));
+            }
         }
     }
 
@@ -173,6 +226,7 @@ impl Loader {
     }
 
     fn finish(mut self, what: &str, expected_hint: bool) -> (Config, Vec<Problem>) {
+        self.lay_overlay();
         if !self.found_kind && !self.problems.iter().any(|p| p.severity == Severity::Error) {
             let names = KINDS
                 .iter()
@@ -239,10 +293,50 @@ fn static_attached(name: &str) -> Option<&'static str> {
 
 /// A bundle: one object whose keys are resource kinds (and attached endpoints).
 pub fn load_bundle(text: &str, file: &str) -> (Config, Vec<Problem>) {
+    load_bundle_over(text, file, None)
+}
+
+fn load_bundle_over(text: &str, file: &str, overlay: Option<Overlay>) -> (Config, Vec<Problem>) {
     let mut l = Loader::new();
-    let Some(v) = l.parse(text, file) else {
+    l.overlay = overlay;
+    let Some(mut v) = l.parse(text, file) else {
         return (l.cfg, l.problems);
     };
+    // `terraform show -json` (a plan: its planned values; a state: its
+    // values), read as the bundle it maps to.
+    if crate::terraform::is_terraform(&v) {
+        match crate::terraform::read(&v) {
+            Ok(doc) => {
+                let b = crate::terraform::bundle(&doc, crate::terraform::Side::After);
+                for t in &b.ignored {
+                    l.problem(
+                        Severity::Warning,
+                        file,
+                        "$",
+                        format!(
+                            "Terraform resources of type `{t}` are not read by zt-eval; ignored"
+                        ),
+                    );
+                }
+                for what in &b.unresolved {
+                    l.problem(
+                        Severity::Error,
+                        file,
+                        "$",
+                        format!("`{what}` is known only after apply and nothing in the plan says what it will be; decisions that read it cannot be made"),
+                    );
+                }
+                l.found_kind = true;
+                v = b.json;
+            }
+            Err(problems) => {
+                for (path, message) in problems {
+                    l.problem(Severity::Error, file, &path, message);
+                }
+                return (l.cfg, l.problems);
+            }
+        }
+    }
     let Value::Object(obj) = &v else {
         l.problem(
             Severity::Error,
@@ -302,7 +396,16 @@ fn entries(dir: &Path) -> Result<Vec<PathBuf>, String> {
 
 /// A folder of `<kind>.json` files and `<kind>/` folders of pages.
 pub fn load_folder(dir: &Path, opts: &LoadOptions) -> (Config, Vec<Problem>) {
+    load_folder_over(dir, opts, None)
+}
+
+fn load_folder_over(
+    dir: &Path,
+    opts: &LoadOptions,
+    overlay: Option<Overlay>,
+) -> (Config, Vec<Problem>) {
     let mut l = Loader::new();
+    l.overlay = overlay;
     let what = dir.display().to_string();
     let list = match entries(dir) {
         Ok(list) => list,
@@ -416,6 +519,31 @@ pub fn load_path_with(path: &Path, opts: &LoadOptions) -> (Config, Vec<Problem>)
     let file = path.display().to_string();
     match read_file(path, opts.max_file_bytes) {
         Ok(text) => load_bundle(&text, &file),
+        Err(message) => (
+            Config::default(),
+            vec![Problem {
+                severity: Severity::Error,
+                file,
+                path: "$".into(),
+                message,
+                expr: None,
+                position: None,
+            }],
+        ),
+    }
+}
+
+/// Reads an export (a bundle file or a folder) with `overlay`'s resources
+/// laid over it: what a Terraform plan manages replaces what the export
+/// has, the rest of the export stays (`zt-eval diff --plan --config`).
+pub fn load_path_overlay(path: &Path, overlay: Overlay) -> (Config, Vec<Problem>) {
+    let opts = LoadOptions::default();
+    if path.is_dir() {
+        return load_folder_over(path, &opts, Some(overlay));
+    }
+    let file = path.display().to_string();
+    match read_file(path, opts.max_file_bytes) {
+        Ok(text) => load_bundle_over(&text, &file, Some(overlay)),
         Err(message) => (
             Config::default(),
             vec![Problem {

@@ -24,7 +24,9 @@ mod reader;
 mod rule;
 
 pub use access::{APP_TYPES, who};
-pub use load::{LoadOptions, load_path, load_path_with, load_str, read_file};
+pub use load::{
+    LoadOptions, Overlay, load_path, load_path_overlay, load_path_with, load_str, read_file,
+};
 pub use model::{
     ATTACHED, AppPolicy, Application, Config, Destination, Group, IdentityProvider, IdpRule, KINDS,
     List, ManagedNetwork, Policy, PolicyDecision, PostureRule, Present, Problem, Profile, Rule,

@@ -471,6 +471,9 @@ pub enum Rule {
     /// `cloudflare_account_member`: membership of a Cloudflare account, which
     /// cannot be known offline; always unknown (`config.md` §9).
     AccountMember,
+    /// `after_apply`: a Terraform value known only after apply (the
+    /// resource address and attribute); always unknown (`config.md` §9).
+    AfterApply(String),
     /// `group`: group id
     Group(String),
 }

@@ -144,6 +144,9 @@ impl Reader<'_> {
             }
             "linked_app_token" => Rule::LinkedAppToken(s(self, "app_uid")?),
             "group" => Rule::Group(s(self, "id")?),
+            // What zt-eval writes for a rule of a Terraform plan whose value
+            // is known only after apply (`terraform/unknown.rs`).
+            "after_apply" => Rule::AfterApply(s(self, "value")?),
             "cloudflare_account_member" => {
                 self.warning(
                     path,

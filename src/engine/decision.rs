@@ -75,6 +75,8 @@ pub enum UnknownInput<'e> {
     /// A service token given by its Client ID that no `access_service_tokens`
     /// entry translates.
     ServiceToken(String),
+    /// A Terraform value known only after apply (`address.attribute`).
+    AfterApply(String),
 }
 
 /// The same input: the same record (by address) and reason.
@@ -88,7 +90,8 @@ impl PartialEq for UnknownInput<'_> {
             (UnknownInput::List(a), UnknownInput::List(b)) => std::ptr::eq(*a, *b),
             (UnknownInput::AccountMember, UnknownInput::AccountMember) => true,
             (UnknownInput::IdentityGroups, UnknownInput::IdentityGroups) => true,
-            (UnknownInput::ServiceToken(a), UnknownInput::ServiceToken(b)) => a == b,
+            (UnknownInput::ServiceToken(a), UnknownInput::ServiceToken(b))
+            | (UnknownInput::AfterApply(a), UnknownInput::AfterApply(b)) => a == b,
             _ => false,
         }
     }
@@ -111,6 +114,9 @@ impl std::fmt::Display for UnknownInput<'_> {
                 f.write_str("a `cloudflare_account_member` rule cannot be known offline")
             }
             UnknownInput::IdentityGroups => f.write_str("the context's IdP groups are not known"),
+            UnknownInput::AfterApply(what) => {
+                write!(f, "`{what}` is known only after apply")
+            }
             UnknownInput::ServiceToken(c) => write!(
                 f,
                 "the service token `{c}` is a Client ID that no `access_service_tokens` entry names"
@@ -623,6 +629,11 @@ impl Serialize for UnknownInput<'_> {
                     "reason",
                     "the context's IdP groups are not known (an identity record without groups, or a population without a groups source)",
                 )?;
+            }
+            UnknownInput::AfterApply(what) => {
+                m.serialize_entry("kind", "terraform")?;
+                m.serialize_entry("value", what)?;
+                m.serialize_entry("reason", "known only after apply")?;
             }
             UnknownInput::ServiceToken(c) => {
                 m.serialize_entry("kind", "context")?;

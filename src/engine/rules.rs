@@ -250,7 +250,7 @@ impl<'s> RuleCompiler<'s> {
                 )
             }
             Rule::LinkedAppToken(uid) => self.eq("request.linked_app_token.app_uid", uid.clone()),
-            Rule::AccountMember => self.is_true(UNKNOWN_FIELD),
+            Rule::AccountMember | Rule::AfterApply(_) => self.is_true(UNKNOWN_FIELD),
             Rule::Group(id) => {
                 let (block, name) = resolve.group_block(id)?;
                 Cond::Ref {

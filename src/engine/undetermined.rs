@@ -166,6 +166,7 @@ impl Engine {
                 }
             }
             Rule::AccountMember => push(inputs, UnknownInput::AccountMember),
+            Rule::AfterApply(what) => push(inputs, UnknownInput::AfterApply(what.clone())),
             Rule::Okta(_) | Rule::AzureAd(_) | Rule::Gsuite(_) | Rule::Github(_)
                 if p.groups_unknown =>
             {

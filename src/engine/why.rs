@@ -147,7 +147,7 @@ fn needs(rule: &crate::config::Rule) -> &'static [&'static str] {
         UserRiskScore(_) => &["identity.risk_score"],
         ExternalEvaluation(_) => &["request.external_evaluation"],
         LinkedAppToken(_) => &["request.linked_app_token"],
-        AccountMember => &[],
+        AccountMember | AfterApply(_) => &[],
     }
 }
 

@@ -193,7 +193,7 @@ impl Access<'_> {
     /// `cloudflare_account_member`.
     pub(super) fn rule(&self, rule: &Rule, visiting: &mut Vec<String>) -> Tri {
         match rule {
-            Rule::AccountMember => Tri::Unknown,
+            Rule::AccountMember | Rule::AfterApply(_) => Tri::Unknown,
             Rule::DevicePosture(uid) => match posture_of(self.config, self.subject, uid) {
                 PostureResult::Passed => Tri::True,
                 PostureResult::Failed => Tri::False,
@@ -337,6 +337,7 @@ impl Access<'_> {
             | Rule::IpList(_)
             | Rule::DevicePosture(_)
             | Rule::AccountMember
+            | Rule::AfterApply(_)
             | Rule::Group(_) => false,
         }
     }

@@ -145,7 +145,7 @@ fn collect(config: &Config) -> Pools {
                 Rule::UserRiskScore(s) => s.iter().for_each(|v| p.add("risk", v.clone())),
                 Rule::ExternalEvaluation(u) => p.add("external", u.clone()),
                 Rule::LinkedAppToken(u) => p.add("app", u.clone()),
-                Rule::AccountMember => {}
+                Rule::AccountMember | Rule::AfterApply(_) => {}
                 Rule::DevicePosture(id) => p.add("posture", id.clone()),
                 Rule::Everyone
                 | Rule::EmailList(_)

@@ -1,0 +1,391 @@
+//! Terraform JSON as a configuration (`config.md` §1 item 4): the output of
+//! `terraform show -json` for a plan or a state, the Cloudflare provider v5's
+//! resources mapped onto the API's kinds (`resources.rs`), and a plan's
+//! values known only after apply resolved through its configuration's
+//! references where they can be (`unknown.rs`). Out comes a bundle (the JSON
+//! the bundle reader reads), one per side of a plan.
+
+mod resources;
+mod unknown;
+
+use serde_json::{Map, Value};
+
+/// Which values of a plan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Side {
+    /// The prior state: what applies today.
+    Before,
+    /// The planned values: what applies once the plan is applied.
+    After,
+}
+
+/// One managed resource instance on one side.
+#[derive(Debug, Clone)]
+pub struct Instance {
+    /// `module.wfh.cloudflare_zero_trust_access_group.eng["lisbon"]`
+    pub address: String,
+    /// The module path (`module.wfh`), empty at the root.
+    pub module: String,
+    /// `cloudflare_zero_trust_access_group`
+    pub kind: String,
+    /// `eng`
+    pub name: String,
+    /// Its attribute values (unknown ones absent or null).
+    pub values: Value,
+    /// The plan's `after_unknown` tree for it (after side only).
+    pub unknown: Value,
+}
+
+/// A read `terraform show -json` document.
+#[derive(Debug, Clone, Default)]
+pub struct Document {
+    /// A plan (else a state).
+    pub plan: bool,
+    /// Resource instances before (the prior state) and after (planned).
+    pub before: Vec<Instance>,
+    /// After.
+    pub after: Vec<Instance>,
+    /// Per resource address, the actions planned (`create`, `update`,
+    /// `delete`, `no-op`, `read`; a replace is `delete` + `create`).
+    pub changes: Vec<(String, Vec<String>)>,
+    /// The configuration's references: (module, resource address within
+    /// the module, attribute) -> referenced addresses (within the module).
+    pub references: Vec<(String, String, String, Vec<String>)>,
+}
+
+/// A problem of a Terraform document: `(JSON path, message)`.
+pub type Problem = (String, String);
+
+/// Whether `v` is `terraform show -json` output rather than a bundle.
+pub fn is_terraform(v: &Value) -> bool {
+    let Some(o) = v.as_object() else { return false };
+    o.contains_key("format_version")
+        && (o.contains_key("planned_values")
+            || o.contains_key("values")
+            || o.contains_key("resource_changes")
+            || o.contains_key("prior_state"))
+}
+
+/// The format major versions read: plans and states of Terraform 0.12 and
+/// later write `0.x` or `1.x`.
+const MAJORS: &[&str] = &["0", "1"];
+
+/// Reads a `terraform show -json` document.
+///
+/// # Errors
+/// An unsupported `format_version` major, provider v4 resources, or a
+/// document of the wrong shape, each at its JSON path.
+pub fn read(v: &Value) -> Result<Document, Vec<Problem>> {
+    let o = v
+        .as_object()
+        .ok_or_else(|| vec![("$".to_string(), "expected an object".to_string())])?;
+    let version = o
+        .get("format_version")
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    let major = version.split('.').next().unwrap_or("");
+    if !MAJORS.contains(&major) {
+        return Err(vec![(
+            "$.format_version".into(),
+            format!(
+                "`terraform show -json` format version `{version}` is not supported: zt-eval reads major versions {}",
+                MAJORS.join(" and ")
+            ),
+        )]);
+    }
+    let mut doc = Document {
+        plan: o.contains_key("planned_values") || o.contains_key("resource_changes"),
+        ..Document::default()
+    };
+    let mut problems = Vec::new();
+    if doc.plan {
+        match o.get("resource_changes") {
+            Some(Value::Array(changes)) => {
+                for (i, rc) in changes.iter().enumerate() {
+                    change(
+                        rc,
+                        &format!("$.resource_changes[{i}]"),
+                        &mut doc,
+                        &mut problems,
+                    );
+                }
+            }
+            _ => {
+                // Without changes, the two sides are the prior state and the
+                // planned values as they are.
+                if let Some(m) = o
+                    .get("prior_state")
+                    .and_then(|p| p.get("values"))
+                    .and_then(|x| x.get("root_module"))
+                {
+                    module(
+                        m,
+                        "$.prior_state.values.root_module",
+                        &mut doc.before,
+                        &mut problems,
+                    );
+                }
+                if let Some(m) = o.get("planned_values").and_then(|x| x.get("root_module")) {
+                    module(
+                        m,
+                        "$.planned_values.root_module",
+                        &mut doc.after,
+                        &mut problems,
+                    );
+                }
+            }
+        }
+        if let Some(root) = o.get("configuration").and_then(|c| c.get("root_module")) {
+            configuration(root, "", &mut doc.references);
+        }
+    } else {
+        match o.get("values").and_then(|x| x.get("root_module")) {
+            Some(m) => module(m, "$.values.root_module", &mut doc.after, &mut problems),
+            None if o.get("values").is_none_or(Value::is_null) => {}
+            None => problems.push(("$.values".into(), "expected `root_module`".into())),
+        }
+        doc.before = doc.after.clone();
+    }
+    // Provider v4's types and shapes are named, not misread.
+    for i in doc.before.iter().chain(&doc.after) {
+        if let Some(m) = resources::v4(i) {
+            problems.push((i.address.clone(), m));
+        }
+    }
+    problems.dedup();
+    if problems.is_empty() {
+        Ok(doc)
+    } else {
+        Err(problems)
+    }
+}
+
+/// One `resource_changes` entry: both sides of one instance.
+fn change(rc: &Value, path: &str, doc: &mut Document, problems: &mut Vec<Problem>) {
+    if rc.get("mode").and_then(Value::as_str) != Some("managed") {
+        return;
+    }
+    let Some(address) = rc.get("address").and_then(Value::as_str) else {
+        problems.push((path.into(), "a resource change without `address`".into()));
+        return;
+    };
+    let kind = rc.get("type").and_then(Value::as_str).unwrap_or_default();
+    let name = rc.get("name").and_then(Value::as_str).unwrap_or_default();
+    let module = rc
+        .get("module_address")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let Some(ch) = rc.get("change") else {
+        problems.push((format!("{path}.change"), "missing".into()));
+        return;
+    };
+    let actions: Vec<String> = ch
+        .get("actions")
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(|x| x.as_str().map(String::from))
+                .collect()
+        })
+        .unwrap_or_default();
+    doc.changes.push((address.to_string(), actions));
+    let instance = |values: &Value, unknown: Value| Instance {
+        address: address.to_string(),
+        module: module.to_string(),
+        kind: kind.to_string(),
+        name: name.to_string(),
+        values: values.clone(),
+        unknown,
+    };
+    if let Some(b) = ch.get("before").filter(|b| b.is_object()) {
+        doc.before.push(instance(b, Value::Null));
+    }
+    if let Some(a) = ch.get("after").filter(|a| a.is_object()) {
+        doc.after.push(instance(
+            a,
+            ch.get("after_unknown").cloned().unwrap_or(Value::Null),
+        ));
+    }
+}
+
+/// A module's managed resources and its children's, in order.
+fn module(m: &Value, path: &str, out: &mut Vec<Instance>, problems: &mut Vec<Problem>) {
+    let module_address = m.get("address").and_then(Value::as_str).unwrap_or_default();
+    if let Some(Value::Array(rs)) = m.get("resources") {
+        for (i, r) in rs.iter().enumerate() {
+            if r.get("mode").and_then(Value::as_str) != Some("managed") {
+                continue;
+            }
+            let Some(address) = r.get("address").and_then(Value::as_str) else {
+                problems.push((
+                    format!("{path}.resources[{i}]"),
+                    "a resource without `address`".into(),
+                ));
+                continue;
+            };
+            out.push(Instance {
+                address: address.to_string(),
+                module: module_address.to_string(),
+                kind: r
+                    .get("type")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_string(),
+                name: r
+                    .get("name")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_string(),
+                values: r.get("values").cloned().unwrap_or(Value::Null),
+                unknown: Value::Null,
+            });
+        }
+    }
+    if let Some(Value::Array(children)) = m.get("child_modules") {
+        for (i, c) in children.iter().enumerate() {
+            module(c, &format!("{path}.child_modules[{i}]"), out, problems);
+        }
+    }
+}
+
+/// The configuration's references, module by module.
+fn configuration(m: &Value, module: &str, out: &mut Vec<(String, String, String, Vec<String>)>) {
+    if let Some(Value::Array(rs)) = m.get("resources") {
+        for r in rs {
+            let Some(address) = r.get("address").and_then(Value::as_str) else {
+                continue;
+            };
+            if let Some(Value::Object(exprs)) = r.get("expressions") {
+                for (attr, e) in exprs {
+                    let mut refs = Vec::new();
+                    collect_references(e, &mut refs);
+                    if !refs.is_empty() {
+                        out.push((module.to_string(), address.to_string(), attr.clone(), refs));
+                    }
+                }
+            }
+        }
+    }
+    if let Some(Value::Object(calls)) = m.get("module_calls") {
+        for (name, call) in calls {
+            let child = if module.is_empty() {
+                format!("module.{name}")
+            } else {
+                format!("{module}.module.{name}")
+            };
+            if let Some(inner) = call.get("module") {
+                configuration(inner, &child, out);
+            }
+        }
+    }
+}
+
+/// Every `references` entry under an expression (blocks nest expressions).
+fn collect_references(e: &Value, out: &mut Vec<String>) {
+    match e {
+        Value::Object(o) => {
+            if let Some(Value::Array(refs)) = o.get("references") {
+                out.extend(refs.iter().filter_map(|r| r.as_str().map(String::from)));
+            }
+            for (k, v) in o {
+                if k != "references" {
+                    collect_references(v, out);
+                }
+            }
+        }
+        Value::Array(a) => a.iter().for_each(|x| collect_references(x, out)),
+        _ => {}
+    }
+}
+
+/// What a side of a document holds, as a bundle, and what could not be
+/// known: (resource address, attribute path) of each value known only after
+/// apply that no reference resolves.
+#[derive(Debug, Clone, Default)]
+pub struct Bundle {
+    /// The bundle JSON.
+    pub json: Value,
+    /// Values known only after apply that stay unknown.
+    pub unresolved: Vec<String>,
+    /// Resource types the mapping does not read (ignored, with a warning).
+    pub ignored: Vec<String>,
+}
+
+/// The bundle of one side.
+pub fn bundle(doc: &Document, side: Side) -> Bundle {
+    let mut instances = match side {
+        Side::Before => doc.before.clone(),
+        Side::After => doc.after.clone(),
+    };
+    let mut unresolved = Vec::new();
+    if side == Side::After {
+        unknown::resolve(&mut instances, &doc.references, &mut unresolved);
+    }
+    let mut out = Map::new();
+    let mut ignored = Vec::new();
+    for i in &instances {
+        if !resources::add(i, &mut out)
+            && !ignored.contains(&i.kind)
+            && i.kind.starts_with("cloudflare_")
+        {
+            ignored.push(i.kind.clone());
+        }
+    }
+    Bundle {
+        json: Value::Object(out),
+        unresolved,
+        ignored,
+    }
+}
+
+/// The ids of the resources a bundle holds (`id`, `policy_id`,
+/// `network_id`, `uid`): what a plan manages.
+pub fn ids(bundle: &Value, out: &mut std::collections::HashSet<String>) {
+    let Some(o) = bundle.as_object() else { return };
+    for (kind, v) in o {
+        if kind == "fallback_domains" {
+            continue;
+        }
+        let items: Vec<&Value> = match v {
+            Value::Array(a) => a.iter().collect(),
+            other => vec![other],
+        };
+        for item in items {
+            for k in ["id", "policy_id", "network_id", "uid"] {
+                if let Some(id) = item.get(k).and_then(Value::as_str) {
+                    out.insert(id.to_string());
+                }
+            }
+        }
+    }
+}
+
+/// The plan's actions, counted: `create`, `update`, `delete`, `replace`
+/// (delete and create), `no-op`, `read`.
+pub fn action_counts(doc: &Document) -> Vec<(&'static str, usize)> {
+    let mut counts: Vec<(&'static str, usize)> =
+        ["create", "update", "replace", "delete", "no-op", "read"]
+            .iter()
+            .map(|a| (*a, 0))
+            .collect();
+    for (_, actions) in &doc.changes {
+        let a: Vec<&str> = actions.iter().map(String::as_str).collect();
+        let word = match a.as_slice() {
+            ["delete", "create"] | ["create", "delete"] => "replace",
+            [one] => one,
+            _ => continue,
+        };
+        if let Some(c) = counts.iter_mut().find(|(w, _)| *w == word) {
+            c.1 += 1;
+        }
+    }
+    counts
+}
+
+/// How many resources the plan changes (anything but `no-op` and `read`).
+pub fn changed_resources(doc: &Document) -> usize {
+    doc.changes
+        .iter()
+        .filter(|(_, a)| a.iter().any(|x| x != "no-op" && x != "read"))
+        .count()
+}

@@ -235,6 +235,12 @@ fn plan_engines(
                 .join("\n")
         )));
     }
+    for what in &after.unknown_unread {
+        anstream::eprintln!(
+            "{} {name}: `{what}` is known only after apply; no decision reads it",
+            super::style::paint(super::style::WARNING, "warning:")
+        );
+    }
     for t in before.ignored.iter().chain(&after.ignored) {
         anstream::eprintln!(
             "{} {name}: resources of type `{t}` are not read by zt-eval; ignored",

@@ -318,6 +318,14 @@ fn load_bundle_over(text: &str, file: &str, overlay: Option<Overlay>) -> (Config
                         ),
                     );
                 }
+                for what in &b.unknown_unread {
+                    l.problem(
+                        Severity::Warning,
+                        file,
+                        "$",
+                        format!("`{what}` is known only after apply; no decision reads it"),
+                    );
+                }
                 for what in &b.unresolved {
                     l.problem(
                         Severity::Error,

@@ -188,7 +188,7 @@ fn change(rc: &Value, path: &str, doc: &mut Document, problems: &mut Vec<Problem
                 .collect()
         })
         .unwrap_or_default();
-    doc.changes.push((address.to_string(), actions));
+    doc.changes.push((address.to_string(), actions.clone()));
     let instance = |values: &Value, unknown: Value| Instance {
         address: address.to_string(),
         module: module.to_string(),
@@ -205,6 +205,11 @@ fn change(rc: &Value, path: &str, doc: &mut Document, problems: &mut Vec<Problem
             a,
             ch.get("after_unknown").cloned().unwrap_or(Value::Null),
         ));
+    } else if actions.iter().any(|a| a == "forget")
+        && let Some(b) = ch.get("before").filter(|b| b.is_object())
+    {
+        // Forgotten: no longer managed, but not destroyed: it still applies.
+        doc.after.push(instance(b, Value::Null));
     }
 }
 
@@ -309,6 +314,9 @@ pub struct Bundle {
     pub unresolved: Vec<String>,
     /// Resource types the mapping does not read (ignored, with a warning).
     pub ignored: Vec<String>,
+    /// Values known only after apply that no decision reads (a profile's
+    /// computed `gateway_unique_id`, its split tunnel list): left out.
+    pub unknown_unread: Vec<String>,
 }
 
 /// The bundle of one side.
@@ -318,8 +326,14 @@ pub fn bundle(doc: &Document, side: Side) -> Bundle {
         Side::After => doc.after.clone(),
     };
     let mut unresolved = Vec::new();
+    let mut unknown_unread = Vec::new();
     if side == Side::After {
-        unknown::resolve(&mut instances, &doc.references, &mut unresolved);
+        unknown::resolve(
+            &mut instances,
+            &doc.references,
+            &mut unresolved,
+            &mut unknown_unread,
+        );
     }
     let mut out = Map::new();
     let mut ignored = Vec::new();
@@ -335,6 +349,7 @@ pub fn bundle(doc: &Document, side: Side) -> Bundle {
         json: Value::Object(out),
         unresolved,
         ignored,
+        unknown_unread,
     }
 }
 

@@ -60,6 +60,19 @@ pub(super) fn v4(i: &Instance) -> Option<String> {
             i.kind
         ));
     }
+    // v4's application: `policies` is a list of policy ids; v4's policy
+    // carries its `application_id` and `precedence`.
+    if i.values
+        .get("policies")
+        .and_then(Value::as_array)
+        .is_some_and(|p| p.iter().any(Value::is_string))
+        || i.values.get("application_id").is_some_and(|a| !a.is_null())
+    {
+        return Some(format!(
+            "`{}` has provider v4's shape (policies linked by id strings, or a policy's `application_id`); zt-eval reads provider v5's",
+            i.address
+        ));
+    }
     for key in ["include", "require", "exclude"] {
         for rule in i
             .values
@@ -99,10 +112,14 @@ fn clean(v: &Value) -> Value {
 }
 
 /// Posture inputs the API writes in camelCase, by their snake_case in v5.
+/// (terraform-provider-cloudflare v5.22.0 `device_posture_rule/model.go`
+/// against cloudflare-go v6: the only camelCase input keys.)
 const CAMEL_INPUTS: &[(&str, &str)] = &[
     ("require_all", "requireAll"),
     ("check_disks", "checkDisks"),
     ("count_operator", "countOperator"),
+    ("version_operator", "versionOperator"),
+    ("score_operator", "scoreOperator"),
 ];
 
 /// Adds `i` to the bundle `out`; `false` when its type is not one zt-eval reads.
@@ -128,6 +145,12 @@ pub(super) fn add(i: &Instance, out: &mut Map<String, Value>) -> bool {
                 && let Some(id) = v.get("id").cloned()
             {
                 v.insert("network_id".into(), id);
+            }
+        }
+        // The list's size, which says whether its items are all there.
+        "lists" => {
+            if let Some(n) = v.shift_remove("list_count") {
+                v.entry("count").or_insert(n);
             }
         }
         "posture_rules" => {

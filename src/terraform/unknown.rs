@@ -124,6 +124,60 @@ fn names_type(path: &[Seg]) -> Option<&'static str> {
     })
 }
 
+/// Whether a decision reads attribute `attr` of a resource of type `kind`
+/// (its name, its rules, its match and order, what it decides, what it
+/// protects); a profile's settings, descriptions and timestamps it does not.
+fn reads(kind: &str, attr: &str) -> bool {
+    let short = kind.trim_start_matches("cloudflare_zero_trust_");
+    match short {
+        "access_group" => matches!(attr, "name" | "include" | "require" | "exclude"),
+        "access_policy" => matches!(
+            attr,
+            "name"
+                | "decision"
+                | "include"
+                | "require"
+                | "exclude"
+                | "session_duration"
+                | "approval_required"
+                | "purpose_justification_required"
+                | "isolation_required"
+                | "mfa_config"
+        ),
+        "access_application" => matches!(
+            attr,
+            "name"
+                | "type"
+                | "domain"
+                | "self_hosted_domains"
+                | "destinations"
+                | "policies"
+                | "allowed_idps"
+                | "session_duration"
+        ),
+        "device_custom_profile" | "device_ip_profile" => {
+            matches!(
+                attr,
+                "name" | "match" | "precedence" | "enabled" | "subnet_id"
+            )
+        }
+        "device_posture_rule" => matches!(attr, "name" | "type" | "input" | "match" | "expiration"),
+        // `list_count` is computed from `items`, which say the list whole.
+        "list" => matches!(attr, "type" | "items"),
+        "access_service_token" => matches!(attr, "client_id"),
+        "organization" => matches!(
+            attr,
+            "deny_unmatched_requests"
+                | "deny_unmatched_requests_exempted_zone_names"
+                | "session_duration"
+        ),
+        "device_managed_networks" => matches!(attr, "name" | "type" | "config"),
+        "access_identity_provider" => matches!(attr, "name" | "type"),
+        // Anything else of a type zt-eval reads is read.
+        _ => true,
+    }
+}
+
 /// `module.m.type.name["k"]` -> (`type.name`, `["k"]`), given its module.
 fn local(address: &str, module: &str) -> (String, String) {
     let rest = if module.is_empty() {
@@ -145,6 +199,7 @@ pub(super) fn resolve(
     instances: &mut [Instance],
     references: &[(String, String, String, Vec<String>)],
     unresolved: &mut Vec<String>,
+    unread: &mut Vec<String>,
 ) {
     // Created resources: their id stands for them.
     let mut fresh: Vec<(String, String, String, String, String)> = Vec::new(); // (module, local, index, type, id)
@@ -220,8 +275,14 @@ pub(super) fn resolve(
                             &[Seg::Key(list.clone()), Seg::Index(*n)],
                             json!({"after_apply": {"value": what}}),
                         );
-                    } else {
+                    } else if reads(&i.kind, attr) {
                         unresolved.push(what);
+                    } else {
+                        // No decision reads it: left out, and said.
+                        if let Value::Object(o) = &mut i.values {
+                            o.shift_remove(attr);
+                        }
+                        unread.push(what);
                     }
                 }
             }

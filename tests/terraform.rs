@@ -1,0 +1,126 @@
+//! Terraform JSON as a configuration: a state of the Acme example decides as
+//! the export does; a plan's values known only after apply are resolved
+//! through its references, or make their rule unknown.
+
+use serde_json::Value;
+use zt_eval::Engine;
+use zt_eval::terraform::{self, Side};
+
+fn json(path: &str) -> Result<Value, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))?;
+    serde_json::from_str(&text).map_err(|e| format!("{path}: {e}"))
+}
+
+#[test]
+fn a_state_decides_as_the_export_does() -> Result<(), String> {
+    let export = Engine::from_path(std::path::Path::new("corpus/examples/acme"))
+        .map_err(|e| e.to_string())?;
+    let state = Engine::from_path(std::path::Path::new(
+        "corpus/cli/fixtures/terraform/acme_state.json",
+    ))
+    .map_err(|e| e.to_string())?;
+    let (mut a, mut b) = (export.scratch(), state.scratch());
+    for ctx in zt_eval::whatif::sample(export.config(), 500, 7) {
+        let (x, y) = (
+            export
+                .decide(&ctx, &mut a, false)
+                .map_err(|e| e.to_string())?,
+            state
+                .decide(&ctx, &mut b, false)
+                .map_err(|e| e.to_string())?,
+        );
+        // The state holds no IP profiles (Acme does not manage them there).
+        assert_eq!(x.member_names(), y.member_names(), "{ctx}");
+        assert_eq!(x.device_profile_name(), y.device_profile_name(), "{ctx}");
+        assert_eq!(x.posture, y.posture, "{ctx}");
+        let words = |d: &zt_eval::Decision<'_>| -> Vec<String> {
+            d.applications
+                .iter()
+                .flatten()
+                .map(|o| format!("{} {}", o.app.name, o.result.word()))
+                .collect()
+        };
+        assert_eq!(words(&x), words(&y), "{ctx}");
+    }
+    Ok(())
+}
+
+#[test]
+fn a_created_groups_id_reaches_the_policy_that_references_it() -> Result<(), String> {
+    let doc = terraform::read(&json("corpus/cli/fixtures/terraform/acme_plan.json")?)
+        .map_err(|e| format!("{e:?}"))?;
+    let after = terraform::bundle(&doc, Side::After);
+    assert!(after.unresolved.is_empty(), "{:?}", after.unresolved);
+    let groups = after
+        .json
+        .pointer("/access_groups")
+        .unwrap_or(&Value::Null)
+        .as_array()
+        .ok_or("no groups")?;
+    let new = groups
+        .iter()
+        .find(|g| g.get("name") == Some(&Value::from("Contractors in Portugal")))
+        .ok_or("no new group")?;
+    let policies = after
+        .json
+        .pointer("/access_policies")
+        .unwrap_or(&Value::Null)
+        .as_array()
+        .ok_or("no policies")?;
+    let policy = policies
+        .iter()
+        .find(|p| p.get("name") == Some(&Value::from("Block contractors in Portugal")))
+        .ok_or("no new policy")?;
+    assert_eq!(policy.pointer("/include/0/group/id"), new.get("id"));
+    assert_eq!(
+        new.get("id").and_then(Value::as_str),
+        Some("cloudflare_zero_trust_access_group.contractors_pt (known after apply)")
+    );
+    // The for_each instance whose country nothing determines: an unknown rule.
+    let porto = groups
+        .iter()
+        .find(|g| g.get("name") == Some(&Value::from("Office porto")))
+        .ok_or("no porto")?;
+    assert_eq!(
+        porto
+            .pointer("/include/0/after_apply/value")
+            .and_then(Value::as_str),
+        Some(
+            "module.wfh.cloudflare_zero_trust_access_group.office[\"porto\"].include[0].geo.country_code"
+        )
+    );
+    // Before: none of the created resources.
+    let before = terraform::bundle(&doc, Side::Before);
+    let before_groups = before
+        .json
+        .pointer("/access_groups")
+        .unwrap_or(&Value::Null)
+        .as_array()
+        .ok_or("no groups before")?;
+    assert!(
+        before_groups
+            .iter()
+            .all(|g| g.get("name") != Some(&Value::from("Contractors in Portugal")))
+    );
+    assert_eq!(terraform::changed_resources(&doc), 7);
+    Ok(())
+}
+
+#[test]
+fn provider_v4_and_unknown_format_versions_are_refused() -> Result<(), String> {
+    for path in [
+        "corpus/cli/fixtures/terraform/v4_state.json",
+        "corpus/cli/fixtures/terraform/v4_provider_state.json",
+    ] {
+        let problems = terraform::read(&json(path)?)
+            .err()
+            .ok_or(format!("{path} read"))?;
+        assert!(
+            problems.iter().all(|(_, m)| m.contains("v4")),
+            "{problems:?}"
+        );
+    }
+    let v2 = serde_json::json!({"format_version": "2.0", "values": {}});
+    assert!(terraform::read(&v2).is_err());
+    Ok(())
+}

@@ -1,6 +1,9 @@
 //! Batch throughput end to end on the Acme example: read a JSON line, decide it,
 //! write the JSON record, for a sampled population of 200,000 contexts, single-threaded and on every
-//! core (rayon, chunks in order as `zt-eval batch` does).
+//! core (rayon, chunks in order as `zt-eval batch` does). Beside them,
+//! `scan_only`: the same lines merely scanned by serde_json into `IgnoredAny`
+//! (nothing kept), the floor a reader of these lines cannot go below; issue
+//! 20 sets `one_thread` against it (at least a third of its throughput).
 //!
 //! Run: `cargo bench --bench batch`. For the binary on 200,000 and 1,000,000 lines
 //! (throughput and resident memory), see the README's benchmark section.
@@ -33,6 +36,15 @@ fn bench_batch(c: &mut Criterion) {
     let mut group = c.benchmark_group("batch_acme");
     group.throughput(Throughput::Elements(LINES as u64));
     group.sample_size(10);
+    group.bench_function("scan_only", |b| {
+        b.iter(|| {
+            let mut ok = 0usize;
+            for line in &lines {
+                ok += usize::from(serde_json::from_str::<serde::de::IgnoredAny>(line).is_ok());
+            }
+            ok
+        })
+    });
     group.bench_function("one_thread", |b| {
         let mut scratch = engine.scratch();
         b.iter(|| {

@@ -29,7 +29,7 @@ gate=$?
 "$ZT_EVAL" test corpus/examples/acme-tests --format junit > "$out/junit.xml"
 test_code=$?
 [ "$test_code" -eq 0 ] || { echo "zt-eval test exited $test_code"; exit 1; }
-grep -q '<testsuites name="zt-eval" tests="5" skipped="0" failures="0" errors="0">' "$out/junit.xml" || { echo "unexpected JUnit"; cat "$out/junit.xml"; exit 1; }
+grep -q '<testsuites name="zt-eval" tests="6" skipped="0" failures="0" errors="0">' "$out/junit.xml" || { echo "unexpected JUnit"; cat "$out/junit.xml"; exit 1; }
 
 # 5. The same tests against the broken configuration fail the job (exit 4).
 "$ZT_EVAL" test corpus/examples/acme-tests --config corpus/cli/fixtures/tests/acme_broken.json > /dev/null

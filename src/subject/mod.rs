@@ -328,12 +328,12 @@ impl Subject {
         // read again, strictly, only to say everything that is wrong with a bad one.
         // serde would read `[…]` as a struct by position: a context is an object.
         // A line long enough to hold an over-long value is checked whole.
-        // A record (or a long line, or not an object) takes the tree path.
-        if !text.trim_start().starts_with('{')
-            || text.len() > validate::MAX_STRING
-            || text.contains("\"user_uuid\"")
-            || text.contains("\"devicePosture\"")
-        {
+        // A long line, or not an object, takes the tree path. So does an
+        // identity record, without a scan for it: its top-level keys
+        // (`user_uuid`, `devicePosture`, an envelope's `success`) are not a
+        // context's, so the direct read below fails and the strict read
+        // recognises it.
+        if !text.trim_start().starts_with('{') || text.len() > validate::MAX_STRING {
             return Subject::from_text_strict(text);
         }
         match serde_json::from_str::<Subject>(text) {
@@ -345,6 +345,7 @@ impl Subject {
             },
             Err(_) => match Subject::from_text_strict(text) {
                 Err(e) => Err(e),
+                Ok((s, w)) if s.from_record => Ok((s, w)),
                 Ok(_) => Subject::from_text_tracked(text),
             },
         }

@@ -30,7 +30,7 @@ use zt_eval::Engine;
 fn main() -> Result<(), String> {
     let args: Vec<String> = std::env::args().collect();
     let (Some(mode), Some(count)) = (args.get(1), args.get(2)) else {
-        return Err("usage: instructions decide50|decide1000|apps|load1000|batch COUNT".into());
+        return Err("usage: instructions decide50|decide1000|apps|load1000|members1000|batch COUNT".into());
     };
     let count: usize = count.parse().map_err(|e| format!("count: {e}"))?;
     match mode.as_str() {
@@ -49,6 +49,20 @@ fn main() -> Result<(), String> {
             for _ in 0..count {
                 black_box(engine.decide_prepared(black_box(&prepared), &mut scratch));
             }
+        }
+        // How many of the 1,000 groups the bench's context is a member of,
+        // and how many the gates let the decision visit.
+        "members1000" => {
+            let engine = Engine::from_json(&generate::config_text(1000), "generated")
+                .map_err(|e| e.to_string())?;
+            let prepared = engine
+                .prepare(&generate::context())
+                .map_err(|e| e.to_string())?;
+            let mut scratch = engine.scratch();
+            engine.decide_prepared(&prepared, &mut scratch);
+            let n = engine.config().groups.len();
+            let members = (0..n).filter(|&i| engine.is_member(&scratch, i)).count();
+            println!("member of {members} of {n} groups");
         }
         "load1000" => {
             let text = generate::config_text(1000);

@@ -30,7 +30,9 @@ use zt_eval::Engine;
 fn main() -> Result<(), String> {
     let args: Vec<String> = std::env::args().collect();
     let (Some(mode), Some(count)) = (args.get(1), args.get(2)) else {
-        return Err("usage: instructions decide50|decide1000|apps|load1000|members1000|batch COUNT".into());
+        return Err(
+            "usage: instructions decide50|decide1000|apps|load1000|members1000|batch COUNT".into(),
+        );
     };
     let count: usize = count.parse().map_err(|e| format!("count: {e}"))?;
     match mode.as_str() {

@@ -88,6 +88,12 @@ pub fn run(args: PopulationArgs, out: &mut dyn Write) -> Result<u8, CliError> {
                 out.write_all(b"\n")?;
             }
             report(&population, args.report.as_deref())?;
+            for (id, w) in &population.warnings {
+                anstream::eprintln!(
+                    "{} {id}: {w}",
+                    super::style::paint(super::style::WARNING, "warning:")
+                );
+            }
             for (id, e) in &population.errors {
                 anstream::eprintln!(
                     "{} {id}: {e}",
@@ -109,10 +115,12 @@ fn report(p: &Population, file: Option<&Path>) -> Result<(), CliError> {
     } else {
         format!("; {} could not be written (below)", p.errors.len())
     };
+    let plural =
+        |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
     anstream::eprintln!(
-        "population: {} users, {} contexts; {incomplete} incomplete{invalid}",
-        p.users,
-        p.contexts.len()
+        "population: {}, {}; {incomplete} incomplete{invalid}",
+        plural(p.users, "user", "users"),
+        plural(p.contexts.len(), "context", "contexts")
     );
     for g in &p.gaps {
         for m in &g.missing {
@@ -292,6 +300,14 @@ fn run_table(table: &Path, mapping: &Path, out: &mut dyn Write) -> Result<u8, Cl
         )
     })?;
     let name = table.display().to_string();
+    let m = m.from_source(&name);
+    for w in &m.warnings {
+        anstream::eprintln!(
+            "{} {}: {w}",
+            super::style::paint(super::style::WARNING, "warning:"),
+            mapping.display()
+        );
+    }
     let csv = table
         .extension()
         .is_some_and(|x| x.eq_ignore_ascii_case("csv"));
@@ -320,6 +336,15 @@ fn run_table(table: &Path, mapping: &Path, out: &mut dyn Write) -> Result<u8, Cl
     for row in rows {
         match row {
             Ok(ctx) => {
+                if let Ok((_, warnings)) = zt_eval::subject::Subject::from_json(&ctx) {
+                    let id = ctx.get("id").map(ToString::to_string).unwrap_or_default();
+                    for w in warnings {
+                        anstream::eprintln!(
+                            "{} {name}: context {id}: {w}",
+                            super::style::paint(super::style::WARNING, "warning:")
+                        );
+                    }
+                }
                 serde_json::to_writer(&mut *out, &ctx)
                     .map_err(|e| CliError::Io("cannot write output".into(), e.into()))?;
                 out.write_all(b"\n")?;
@@ -335,7 +360,8 @@ fn run_table(table: &Path, mapping: &Path, out: &mut dyn Write) -> Result<u8, Cl
         }
     }
     anstream::eprintln!(
-        "population: {written} contexts from {name}; {bad} {} could not be read",
+        "population: {written} {} from {name}; {bad} {} could not be read",
+        if written == 1 { "context" } else { "contexts" },
         if bad == 1 { "row" } else { "rows" }
     );
     Ok(if bad > 0 { 3 } else { 0 })

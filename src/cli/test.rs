@@ -56,7 +56,9 @@ struct Ran {
     outcome: Outcome,
 }
 
-/// The test files named: files as given, folders' `.json`/`.yaml`/`.yml` by name.
+/// The test files named: files as given, and in a folder its `.json` /
+/// `.yaml` / `.yml` files, by name, that hold `tests` (a context or a
+/// configuration kept beside the tests is skipped, with a note).
 fn test_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, CliError> {
     let mut out = Vec::new();
     for p in paths {
@@ -71,6 +73,16 @@ fn test_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, CliError> {
                 })
                 .collect();
             files.sort();
+            files.retain(|f| {
+                let is_test = read_value(f).ok().is_some_and(|v| v.get("tests").is_some());
+                if !is_test {
+                    anstream::eprintln!(
+                        "note: {}: not a test file (no `tests`); skipped",
+                        f.display()
+                    );
+                }
+                is_test
+            });
             if files.is_empty() {
                 return Err(CliError::Input(format!(
                     "{}: the folder holds no test files",
@@ -90,8 +102,14 @@ fn read_value(path: &Path) -> Result<serde_json::Value, CliError> {
     let text = super::read_input(path)?;
     let yaml = path.extension().is_some_and(|x| x == "yaml" || x == "yml");
     if yaml {
-        serde_saphyr::from_str::<serde_json::Value>(&text)
-            .map_err(|e| CliError::Input(format!("{}: {e}", path.display())))
+        serde_saphyr::from_str::<serde_json::Value>(&text).map_err(|e| {
+            // The reader's own rendering names `<input>` and says `error:`.
+            let m = e.to_string();
+            let m = m
+                .trim_start_matches("error: ")
+                .replace("<input>", &path.display().to_string());
+            CliError::Input(format!("{}: {}", path.display(), m.trim_end()))
+        })
     } else {
         zt_eval::json::parse(&text).map_err(|e| {
             CliError::Input(format!(
@@ -212,8 +230,25 @@ pub fn run(args: TestArgs, out: &mut dyn Write) -> Result<u8, CliError> {
         }
         TestFormat::Junit => junit(out, &ran)?,
     }
-    if below && let Some(min) = args.min_coverage {
-        anstream::eprintln!("coverage is below --min-coverage {min}%");
+    if let Some(min) = args.min_coverage {
+        for (config, c) in coverages.iter().filter(|(_, c)| c.percent() < min) {
+            anstream::eprintln!(
+                "coverage of {} is {:.1}%, below --min-coverage {min}%",
+                config.display(),
+                c.percent()
+            );
+        }
+    }
+    if args.format == TestFormat::Junit {
+        // JUnit has no place for coverage: it goes to stderr.
+        for (config, c) in &coverages {
+            anstream::eprintln!(
+                "coverage of {}: {:.1}% of (rule, profile, policy) x (true, false) over {} decisions",
+                config.display(),
+                c.percent(),
+                c.decisions
+            );
+        }
     }
     Ok(if invalid > 0 {
         3

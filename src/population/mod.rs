@@ -61,6 +61,9 @@ pub struct Population {
     /// valid context value (an identity record's malformed IP, an over-long
     /// field). `(context id, JSON path: message)`.
     pub errors: Vec<(String, String)>,
+    /// What the context reader warns of (an OS name it does not know):
+    /// `(context id, warning)`.
+    pub warnings: Vec<(String, String)>,
 }
 
 /// What one user's contexts lack, and why.
@@ -266,7 +269,12 @@ pub fn assemble(e: &Exports) -> Population {
         // Every context written is one the context reader accepts.
         for c in contexts {
             match crate::subject::Subject::from_json(&c) {
-                Ok(_) => out.contexts.push(c),
+                Ok((_, warnings)) => {
+                    let id = c.get("id").and_then(Value::as_str).unwrap_or_default();
+                    out.warnings
+                        .extend(warnings.into_iter().map(|w| (id.to_string(), w)));
+                    out.contexts.push(c);
+                }
                 Err(e) => {
                     // Name the file the bad part came from.
                     let path = e.path.trim_start_matches("$.");

@@ -35,6 +35,12 @@ struct Column {
 pub struct Mapping {
     columns: Vec<Column>,
     unknown: Vec<String>,
+    /// `constants`: (path steps, leaf, value) written into every row.
+    constants: Vec<(Vec<Step>, Leaf, Value)>,
+    /// Where the rows come from, for each context's `sources`.
+    source: String,
+    /// What the mapping leaves the rows without, in words.
+    pub warnings: Vec<String>,
 }
 
 /// A problem of one row (or of the mapping, line 0).
@@ -71,10 +77,10 @@ impl Mapping {
             )]);
         };
         for k in obj.keys() {
-            if !["columns", "unknown"].contains(&k.as_str()) {
+            if !["columns", "unknown", "constants"].contains(&k.as_str()) {
                 errors.push((
                     format!("$.{k}"),
-                    format!("unknown field `{k}`; expected `columns` or `unknown`"),
+                    format!("unknown field `{k}`; expected `columns`, `constants` or `unknown`"),
                 ));
             }
         }
@@ -184,11 +190,61 @@ impl Mapping {
             }
             Some(_) => errors.push(("$.unknown".into(), "expected an array".into())),
         }
+        let mut constants = Vec::new();
+        match obj.get("constants") {
+            None => {}
+            Some(Value::Object(cs)) => {
+                for (path, value) in cs {
+                    let at = format!("$.constants{}", crate::diag::path_key(path));
+                    match mapping_path(path) {
+                        Ok((steps, leaf)) if !steps.iter().any(|s| matches!(s, Step::Each(_))) => {
+                            constants.push((steps, leaf, value.clone()));
+                        }
+                        Ok(_) => errors.push((
+                            at,
+                            format!("`{path}`: a constant is one value, not a list of objects"),
+                        )),
+                        Err(m) => errors.push((at, m)),
+                    }
+                }
+            }
+            Some(_) => errors.push((
+                "$.constants".into(),
+                "expected an object from context path to value".into(),
+            )),
+        }
+        // IdP group rules compare the provider too: groups without it match
+        // no such rule, which a table's author rarely means.
+        let writes = |p: &str| {
+            columns.iter().any(|c| c.path.starts_with(p))
+                || constants
+                    .iter()
+                    .any(|(steps, _, _)| path_of(steps).starts_with(p))
+        };
+        let mut warnings = Vec::new();
+        if writes("identity.groups") && !writes("identity.idp") {
+            warnings.push(
+                "the mapping gives `identity.groups` but no `identity.idp.id` (a column, or `constants`): IdP group rules name their provider, so on these rows every okta, azureAD, gsuite, saml and oidc rule is false".into(),
+            );
+        }
         if errors.is_empty() {
-            Ok(Mapping { columns, unknown })
+            Ok(Mapping {
+                columns,
+                unknown,
+                constants,
+                source: String::new(),
+                warnings,
+            })
         } else {
             Err(errors)
         }
+    }
+
+    /// Names the table the rows come from, for each context's `sources`.
+    #[must_use]
+    pub fn from_source(mut self, file: &str) -> Mapping {
+        self.source = file.to_string();
+        self
     }
 
     /// The contexts of a CSV text, one per row (the first row names the
@@ -209,22 +265,25 @@ impl Mapping {
             })?
             .clone();
         let mut at = Vec::new();
+        let mut missing = Vec::new();
         for c in &self.columns {
             match headers.iter().position(|h| h.trim() == c.name) {
                 Some(i) => at.push(i),
-                None => {
-                    return Err(RowError {
-                        line: 1,
-                        column: Some(c.name.clone()),
-                        message: format!(
-                            "the header has no such column{}",
-                            crate::diag::did_you_mean(&c.name, headers.iter())
-                                .map(|s| format!(" (did you mean `{s}`?)"))
-                                .unwrap_or_default()
-                        ),
-                    });
-                }
+                None => missing.push(format!(
+                    "`{}`{}",
+                    c.name,
+                    crate::diag::did_you_mean(&c.name, headers.iter())
+                        .map(|s| format!(" (did you mean `{s}`?)"))
+                        .unwrap_or_default()
+                )),
             }
+        }
+        if !missing.is_empty() {
+            return Err(RowError {
+                line: 1,
+                column: None,
+                message: format!("the header has no column {}", missing.join(", ")),
+            });
         }
         let mut out = Vec::new();
         for record in reader.records() {
@@ -259,7 +318,7 @@ impl Mapping {
         let v = crate::json::parse(text).map_err(|e| RowError {
             line,
             column: None,
-            message: crate::json::located(&e),
+            message: format!("malformed JSON at column {}: {}", e.column, e.message),
         })?;
         if !v.is_object() {
             return Err(RowError {
@@ -289,13 +348,38 @@ impl Mapping {
             column: Some(c.name.clone()),
             message,
         };
+        for (steps, leaf, value) in &self.constants {
+            let v = typed(*leaf, value.clone()).map_err(|message| RowError {
+                line,
+                column: None,
+                message: format!("constant `{}`: {message}", path_of(steps)),
+            })?;
+            put(&mut ctx, steps, vec![v], *leaf == Leaf::List).map_err(|message| RowError {
+                line,
+                column: None,
+                message,
+            })?;
+        }
+        let mut sources = Map::new();
         for (c, cell) in self.columns.iter().zip(cells) {
             let Some(cell) = cell else { continue };
             let values = values_of(c, cell).map_err(|m| err(c, m))?;
             let Some(values) = values else { continue };
+            let label = if self.source.is_empty() {
+                format!("column `{}`", c.name)
+            } else {
+                format!("{} column `{}`", self.source, c.name)
+            };
+            sources.insert(c.path.clone(), label.into());
             put(&mut ctx, &c.steps, values, c.leaf == Leaf::List).map_err(|m| err(c, m))?;
         }
-        // Without an `id` column, the email (or the line) names the context.
+        // `id` first, as contexts are written; without an `id` column, the
+        // email (or the line) names the context.
+        if let Value::Object(m) = &mut ctx
+            && let Some(id) = m.shift_remove("id")
+        {
+            m.shift_insert(0, "id".into(), id);
+        }
         if let Value::Object(m) = &mut ctx
             && !m.contains_key("id")
         {
@@ -318,6 +402,11 @@ impl Mapping {
                         .collect(),
                 ),
             );
+        }
+        if !sources.is_empty()
+            && let Value::Object(m) = &mut ctx
+        {
+            m.insert("sources".into(), Value::Object(sources));
         }
         // Read as any context is: a bad value is an error at its column.
         crate::subject::Subject::from_json(&ctx).map_err(|e| {
@@ -386,9 +475,27 @@ fn values_of(c: &Column, cell: &Value) -> Result<Option<Vec<Value>>, String> {
         .map(Some)
 }
 
-/// A text cell as the leaf's JSON type; JSON values pass as they are (the
-/// context reader says what is wrong with them).
+/// A path as written in a mapping.
+fn path_of(steps: &[Step]) -> String {
+    steps
+        .iter()
+        .map(|s| match s {
+            Step::Key(k) => k.clone(),
+            Step::Each(k) => format!("{k}[]"),
+        })
+        .collect::<Vec<_>>()
+        .join(".")
+}
+
+/// A cell as the leaf's JSON type: text as a CSV gives it, and in JSON Lines
+/// the same spellings (`"yes"`, `1` for a flag) as well as the type itself;
+/// anything else passes to the context reader, which says what is wrong.
 fn typed(leaf: Leaf, v: Value) -> Result<Value, String> {
+    if leaf == Leaf::Bool
+        && let Some(n) = v.as_u64().filter(|n| *n <= 1)
+    {
+        return Ok(Value::Bool(n == 1));
+    }
     let Value::String(s) = &v else { return Ok(v) };
     let t = s.trim();
     match leaf {
@@ -466,12 +573,27 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    /// A row without its `sources` (checked apart).
+    fn bare(row: Option<Result<Value, RowError>>) -> Option<Result<Value, RowError>> {
+        row.map(|r| {
+            r.map(|mut v| {
+                if let Value::Object(m) = &mut v {
+                    m.shift_remove("sources");
+                }
+                v
+            })
+        })
+    }
+
     fn mapping(v: Value) -> Mapping {
         let m = Mapping::from_json(&v);
         assert!(m.is_ok(), "{m:?}");
         m.unwrap_or_else(|_| Mapping {
             columns: Vec::new(),
             unknown: Vec::new(),
+            constants: Vec::new(),
+            source: String::new(),
+            warnings: Vec::new(),
         })
     }
 
@@ -486,7 +608,7 @@ mod tests {
             .csv("id,email,groups,dept,warp,os\nu1,Ana@x.io,eng; ops,R&D,yes,mac\nu2,bo@x.io,,,no,\n")
             .unwrap_or_default();
         assert_eq!(
-            rows.first().cloned(),
+            bare(rows.first().cloned()),
             Some(Ok(
                 json!({"id": "u1", "identity": {"email": "Ana@x.io", "groups": [{"name": "eng"}, {"name": "ops"}],
                       "saml_attributes": {"department": ["R&D"]}},
@@ -494,7 +616,7 @@ mod tests {
             ))
         );
         assert_eq!(
-            rows.get(1).cloned(),
+            bare(rows.get(1).cloned()),
             Some(Ok(
                 json!({"id": "u2", "identity": {"email": "bo@x.io"}, "device": {"facts": {"warp": false}}})
             ))
@@ -525,7 +647,13 @@ mod tests {
         );
         let ctx = m.json_line(1, r#"{"user": {"mail": "a@b.c"}, "teams": ["x", "y"]}"#);
         assert_eq!(
-            ctx,
+            ctx.as_ref()
+                .ok()
+                .and_then(|c| c.pointer("/sources/identity.email")),
+            Some(&json!("column `user.mail`"))
+        );
+        assert_eq!(
+            bare(Some(ctx)).unwrap_or(Ok(Value::Null)),
             Ok(
                 json!({"id": "a@b.c", "identity": {"email": "a@b.c", "groups": [{"name": "x"}, {"name": "y"}]}})
             )

@@ -139,6 +139,9 @@ pub fn run(
     context: &Value,
     mut coverage: Option<&mut Coverage>,
 ) -> Outcome {
+    if let Some(problem) = &case.problem {
+        return Outcome::Invalid(problem.clone());
+    }
     let c = engine.config();
     let e = &case.expect;
     // Every name first: an invalid test is never half run.
@@ -343,26 +346,29 @@ pub fn run(
         }
         let got = d.access.as_ref().map_or("not_protected", |a| a.word());
         if Some(got) != want.as_str() {
-            let why = d
-                .access
-                .as_ref()
-                .and_then(|a| a.protected.as_ref().ok())
-                .and_then(|(app, _)| {
-                    d.applications
-                        .iter()
-                        .flatten()
-                        .find(|o| std::ptr::eq(o.app, *app))
-                })
-                .map(app_why)
-                .unwrap_or_default();
-            let app = d
-                .access
-                .as_ref()
-                .and_then(|a| a.protected.as_ref().ok())
-                .map(|(a, _)| a.name.clone());
+            let why = match d.access.as_ref().map(|a| &a.protected) {
+                Some(Ok((app, _))) => {
+                    let mut lines = vec![format!("application {} protects it", app.name)];
+                    lines.extend(
+                        d.applications
+                            .iter()
+                            .flatten()
+                            .find(|o| std::ptr::eq(o.app, *app))
+                            .map(app_why)
+                            .unwrap_or_default(),
+                    );
+                    lines
+                }
+                Some(Err(crate::decision::Unmatched::Deny)) => vec![
+                    "no application covers it, and the organization denies unmatched requests (`deny_unmatched_requests`)".into(),
+                ],
+                Some(Err(crate::decision::Unmatched::NotProtected)) | None => {
+                    vec!["no application covers it".into()]
+                }
+            };
             failures.push(Failure {
                 expect: json!({"access": {(url.as_str()): want}}),
-                got: json!({"access": {(url.as_str()): got}, "application": app}),
+                got: json!({"access": {(url.as_str()): got}}),
                 why,
             });
         }

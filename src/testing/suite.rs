@@ -30,6 +30,11 @@ pub struct TestCase {
     pub context_file: Option<String>,
     /// What must hold. Only what is written is checked.
     pub expect: Expect,
+    /// Why this test cannot run (a decision word that is none, no context),
+    /// found when the file was read: the test is invalid, the others run.
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub problem: Option<String>,
 }
 
 /// The expectations of one test.
@@ -101,7 +106,7 @@ pub fn json_schema() -> Value {
 /// # Errors
 /// The first problem, `(JSON path, message)`; then each test's own.
 pub fn read_suite(v: &Value) -> Result<Suite, Vec<(String, String)>> {
-    let suite: Suite = serde_path_to_error::deserialize(v).map_err(|e| {
+    let mut suite: Suite = serde_path_to_error::deserialize(v).map_err(|e| {
         let p = e.path().to_string();
         vec![(
             if p == "." {
@@ -121,14 +126,17 @@ pub fn read_suite(v: &Value) -> Result<Suite, Vec<(String, String)>> {
             "a test file needs at least one test".into(),
         ));
     }
-    for (i, t) in suite.tests.iter().enumerate() {
+    for (i, t) in suite.tests.iter_mut().enumerate() {
         let at = format!("$.tests[{i}]");
+        let mut problems: Vec<(String, String)> = Vec::new();
         match (&t.context, &t.context_file) {
-            (Some(_), Some(_)) => errors.push((
+            (Some(_), Some(_)) => problems.push((
                 at.clone(),
                 "give `context` or `context_file`, not both".into(),
             )),
-            (None, None) => errors.push((at.clone(), "missing `context` or `context_file`".into())),
+            (None, None) => {
+                problems.push((at.clone(), "missing `context` or `context_file`".into()))
+            }
             _ => {}
         }
         for (url, want) in &t.expect.access {
@@ -136,7 +144,7 @@ pub fn read_suite(v: &Value) -> Result<Suite, Vec<(String, String)>> {
                 .as_str()
                 .is_some_and(|w| APP_WORDS.contains(&w) || w == "not_protected");
             if !ok {
-                errors.push((
+                problems.push((
                     format!("{at}.expect.access{}", crate::diag::path_key(url)),
                     format!("expected one of {}, not_protected", APP_WORDS.join(", ")),
                 ));
@@ -146,7 +154,7 @@ pub fn read_suite(v: &Value) -> Result<Suite, Vec<(String, String)>> {
             let p = format!("{at}.expect.applications{}", crate::diag::path_key(app));
             match app_expect(want) {
                 Ok(e) if !APP_WORDS.contains(&e.decision.as_str()) => {
-                    errors.push((
+                    problems.push((
                         p,
                         format!(
                             "unknown decision `{}`: expected one of {}",
@@ -156,8 +164,18 @@ pub fn read_suite(v: &Value) -> Result<Suite, Vec<(String, String)>> {
                     ));
                 }
                 Ok(_) => {}
-                Err(m) => errors.push((p, m)),
+                Err(m) => problems.push((p, m)),
             }
+        }
+        // A test that cannot run is invalid; the file's other tests run.
+        if !problems.is_empty() {
+            t.problem = Some(
+                problems
+                    .iter()
+                    .map(|(p, m)| format!("{p}: {m}"))
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            );
         }
     }
     if errors.is_empty() {

@@ -29,8 +29,8 @@ fn a_state_decides_as_the_export_does() -> Result<(), String> {
                 .decide(&ctx, &mut b, false)
                 .map_err(|e| e.to_string())?,
         );
-        // The state holds no IP profiles (Acme does not manage them there).
         assert_eq!(x.member_names(), y.member_names(), "{ctx}");
+        assert_eq!(x.ip_profile_name(), y.ip_profile_name(), "{ctx}");
         assert_eq!(x.device_profile_name(), y.device_profile_name(), "{ctx}");
         assert_eq!(x.posture, y.posture, "{ctx}");
         let words = |d: &zt_eval::Decision<'_>| -> Vec<String> {

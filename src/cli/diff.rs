@@ -120,8 +120,15 @@ pub fn run(args: DiffArgs, out: &mut impl Write) -> Result<u8, CliError> {
     let plan_line = plan.as_ref().map(|p| p.line(report.changed));
     match args.format {
         DiffFormat::Markdown => {
-            if let Some(l) = &plan_line {
+            if let (Some(l), Some(p)) = (&plan_line, &plan) {
                 writeln!(out, "**{l}**\n")?;
+                let details = p.details(limit.min(50), "- ");
+                if !details.is_empty() {
+                    writeln!(
+                        out,
+                        "<details><summary>resources</summary>\n\n{details}\n</details>\n"
+                    )?;
+                }
             }
             write!(out, "{}", report.to_markdown(limit))?;
         }
@@ -133,10 +140,16 @@ pub fn run(args: DiffArgs, out: &mut impl Write) -> Result<u8, CliError> {
                     .iter()
                     .map(|(w, n)| ((*w).to_string(), (*n).into()))
                     .collect();
+                let resources: Vec<serde_json::Value> = p
+                    .resources
+                    .iter()
+                    .map(|(a, w)| serde_json::json!({"address": a, "action": w}))
+                    .collect();
                 obj.shift_insert(
                     0,
                     "plan".into(),
-                    serde_json::json!({"resources_changed": p.changed, "actions": actions}),
+                    serde_json::json!({"resources_changed": p.changed, "actions": actions,
+                        "resources": resources, "unknown_after_apply": p.after_apply}),
                 );
             }
             writeln!(
@@ -146,8 +159,9 @@ pub fn run(args: DiffArgs, out: &mut impl Write) -> Result<u8, CliError> {
             )?;
         }
         DiffFormat::Text => {
-            if let Some(l) = &plan_line {
+            if let (Some(l), Some(p)) = (&plan_line, &plan) {
                 writeln!(out, "{l}")?;
+                write!(out, "{}", p.details(limit.min(20), "  "))?;
             }
             write!(out, "{}", report.to_text(limit))?;
         }
@@ -163,6 +177,10 @@ pub fn run(args: DiffArgs, out: &mut impl Write) -> Result<u8, CliError> {
 struct PlanSummary {
     changed: usize,
     actions: Vec<(&'static str, usize)>,
+    /// (address, action) of each resource the plan changes.
+    resources: Vec<(String, &'static str)>,
+    /// Rule values known only after apply, made unknown.
+    after_apply: Vec<String>,
 }
 
 impl PlanSummary {
@@ -188,6 +206,27 @@ impl PlanSummary {
         } else {
             format!("plan: {} {r}{detail}", self.changed)
         }
+    }
+
+    /// The resources that change, one a line (at most `limit`), and the rule
+    /// values made unknown.
+    fn details(&self, limit: usize, bullet: &str) -> String {
+        let mut out = String::new();
+        for (address, action) in self.resources.iter().take(limit) {
+            out.push_str(&format!("{bullet}{action:<8} {address}\n"));
+        }
+        if self.resources.len() > limit {
+            out.push_str(&format!(
+                "{bullet}… and {} more\n",
+                self.resources.len() - limit
+            ));
+        }
+        for v in &self.after_apply {
+            out.push_str(&format!(
+                "{bullet}unknown  {v}: known only after apply, so the rule is unknown\n"
+            ));
+        }
+        out
     }
 }
 
@@ -250,42 +289,56 @@ fn plan_engines(
     let mut managed = std::collections::HashSet::new();
     terraform::ids(&before.json, &mut managed);
     terraform::ids(&after.json, &mut managed);
-    let engine =
-        |bundle: &zt_eval::terraform::Bundle, side: &str| -> Result<zt_eval::Engine, CliError> {
-            let label = format!("{name} ({side})");
-            let (config, problems) = match export {
-                Some(path) => zt_eval::config::load_path_overlay(
-                    path,
-                    zt_eval::config::Overlay {
-                        bundle: bundle.json.clone(),
-                        managed: managed.clone(),
-                        file: label.clone(),
-                    },
-                ),
-                None if bundle
-                    .json
-                    .as_object()
-                    .is_none_or(serde_json::Map::is_empty) =>
-                {
-                    (zt_eval::config::Config::default(), Vec::new())
-                }
-                None => zt_eval::config::load_str(&bundle.json.to_string(), &label),
-            };
-            let mut sources = super::problems::Sources::default();
-            match zt_eval::Engine::from_config(config, problems) {
-                Ok(e) => {
-                    super::config_cmds::report(e.warnings(), &mut sources);
-                    Ok(e)
-                }
-                Err(e) => {
-                    super::config_cmds::report(&e.problems, &mut sources);
-                    Err(CliError::Input(e.to_string()))
-                }
+    let engine = |bundle: &zt_eval::terraform::Bundle,
+                  side: &str|
+     -> Result<zt_eval::Engine, CliError> {
+        let label = format!("{name} ({side})");
+        let (config, problems) = match export {
+            Some(path) => zt_eval::config::load_path_overlay(
+                path,
+                zt_eval::config::Overlay {
+                    bundle: bundle.json.clone(),
+                    managed: managed.clone(),
+                    file: label.clone(),
+                },
+            ),
+            None if bundle
+                .json
+                .as_object()
+                .is_none_or(serde_json::Map::is_empty) =>
+            {
+                (zt_eval::config::Config::default(), Vec::new())
             }
+            None => zt_eval::config::load_str(&bundle.json.to_string(), &label),
         };
+        let mut sources = super::problems::Sources::default();
+        match zt_eval::Engine::from_config(config, problems) {
+            Ok(e) => {
+                super::config_cmds::report(e.warnings(), &mut sources);
+                Ok(e)
+            }
+            Err(e) => {
+                super::config_cmds::report(&e.problems, &mut sources);
+                // The usual cause: what the plan does not manage.
+                let hint = if export.is_none() {
+                    format!(
+                        "\nhelp: {name} ({side}) refers to resources the plan does not manage (lists, posture rules, …): pass them with --config EXPORT (a bundle, or a folder of the API's exports)"
+                    )
+                } else {
+                    String::new()
+                };
+                Err(CliError::Input(format!("{e}{hint}")))
+            }
+        }
+    };
     let summary = PlanSummary {
         changed: terraform::changed_resources(&doc),
         actions: terraform::action_counts(&doc),
+        resources: terraform::changed(&doc)
+            .into_iter()
+            .map(|(a, w)| (a.to_string(), w))
+            .collect(),
+        after_apply: terraform::after_apply_values(&after.json),
     };
     Ok((
         engine(&before, "prior state")?,

@@ -308,6 +308,14 @@ fn load_bundle_over(text: &str, file: &str, overlay: Option<Overlay>) -> (Config
         match crate::terraform::read(&v) {
             Ok(doc) => {
                 let b = crate::terraform::bundle(&doc, crate::terraform::Side::After);
+                if doc.plan {
+                    l.problem(
+                        Severity::Warning,
+                        file,
+                        "$",
+                        "a Terraform plan: its planned values are read as the configuration (`zt-eval diff --plan` compares them with its prior state)".into(),
+                    );
+                }
                 for t in &b.ignored {
                     l.problem(
                         Severity::Warning,

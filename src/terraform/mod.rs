@@ -397,6 +397,50 @@ pub fn action_counts(doc: &Document) -> Vec<(&'static str, usize)> {
     counts
 }
 
+/// The values of rules made unknown because they are known only after
+/// apply (`after_apply` rules), as `address.attribute`.
+pub fn after_apply_values(bundle: &Value) -> Vec<String> {
+    fn walk(v: &Value, out: &mut Vec<String>) {
+        match v {
+            Value::Object(o) => {
+                if let Some(x) = o
+                    .get("after_apply")
+                    .and_then(|a| a.get("value"))
+                    .and_then(Value::as_str)
+                {
+                    out.push(x.to_string());
+                }
+                o.values().for_each(|x| walk(x, out));
+            }
+            Value::Array(a) => a.iter().for_each(|x| walk(x, out)),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    walk(bundle, &mut out);
+    out
+}
+
+/// The resources the plan changes, with their action (`create`, `update`,
+/// `delete`, `replace`, `forget`), in the plan's order.
+pub fn changed(doc: &Document) -> Vec<(&str, &'static str)> {
+    doc.changes
+        .iter()
+        .filter_map(|(address, actions)| {
+            let a: Vec<&str> = actions.iter().map(String::as_str).collect();
+            let word = match a.as_slice() {
+                ["delete", "create"] | ["create", "delete"] => "replace",
+                ["create"] => "create",
+                ["update"] => "update",
+                ["delete"] => "delete",
+                ["forget"] | ["create", "forget"] => "forget",
+                _ => return None,
+            };
+            Some((address.as_str(), word))
+        })
+        .collect()
+}
+
 /// How many resources the plan changes (anything but `no-op` and `read`).
 pub fn changed_resources(doc: &Document) -> usize {
     doc.changes

@@ -140,6 +140,10 @@ pub(super) fn add(i: &Instance, out: &mut Map<String, Value>) -> bool {
                 v.insert("policy_id".into(), id);
             }
         }
+        // v5's default profile has no name; Cloudflare calls it Default.
+        "device_default_profile" => {
+            v.entry("name").or_insert_with(|| "Default".into());
+        }
         "device_managed_networks" => {
             if !v.contains_key("network_id")
                 && let Some(id) = v.get("id").cloned()

@@ -124,3 +124,52 @@ fn provider_v4_and_unknown_format_versions_are_refused() -> Result<(), String> {
     assert!(terraform::read(&v2).is_err());
     Ok(())
 }
+
+/// Two unknown group ids in one attribute that references one created group
+/// and a data source: neither can be told to be the created group's, so both
+/// rules stay unknown (helper-11's review: resolving both to it let a
+/// contractor through an `exclude`).
+#[test]
+fn an_ambiguous_reference_stays_unknown() -> Result<(), String> {
+    let plan = serde_json::json!({
+        "format_version": "1.2",
+        "resource_changes": [
+            {"address": "cloudflare_zero_trust_access_group.new", "mode": "managed",
+             "type": "cloudflare_zero_trust_access_group", "name": "new",
+             "change": {"actions": ["create"], "before": null,
+                        "after": {"name": "New", "include": [{"email_domain": {"domain": "a.com"}}]},
+                        "after_unknown": {"id": true}}},
+            {"address": "cloudflare_zero_trust_access_group.gate", "mode": "managed",
+             "type": "cloudflare_zero_trust_access_group", "name": "gate",
+             "change": {"actions": ["create"], "before": null,
+                        "after": {"id": "g-gate", "name": "Gate", "include": [{"everyone": {}}],
+                                  "exclude": [{"group": {"id": null}}, {"group": {"id": null}}]},
+                        "after_unknown": {"exclude": [{"group": {"id": true}}, {"group": {"id": true}}]}}}
+        ],
+        "configuration": {"root_module": {"resources": [
+            {"address": "cloudflare_zero_trust_access_group.gate", "mode": "managed",
+             "type": "cloudflare_zero_trust_access_group", "name": "gate",
+             "expressions": {"exclude": {"references": [
+                 "data.external.contractors.result.id", "data.external.contractors",
+                 "cloudflare_zero_trust_access_group.new.id", "cloudflare_zero_trust_access_group.new"]}}}
+        ]}}
+    });
+    let doc = terraform::read(&plan).map_err(|e| format!("{e:?}"))?;
+    let after = terraform::bundle(&doc, Side::After);
+    let gate = after
+        .json
+        .pointer("/access_groups")
+        .and_then(Value::as_array)
+        .and_then(|g| {
+            g.iter()
+                .find(|x| x.get("name") == Some(&Value::from("Gate")))
+        })
+        .ok_or("no gate")?;
+    for n in 0..2 {
+        assert!(
+            gate.pointer(&format!("/exclude/{n}/after_apply")).is_some(),
+            "exclude[{n}] resolved: {gate}"
+        );
+    }
+    Ok(())
+}

@@ -61,7 +61,9 @@ pub fn run(args: CoverageArgs, out: &mut impl Write) -> Result<u8, CliError> {
         }
     })?;
     let n = cov.decisions;
-    let nobody = |i: &&Item| i.true_count == 0;
+    // Never true and never unknown: an unknown result might have been a match.
+    let nobody = |i: &&Item| i.true_count == 0 && i.unknown_count == 0;
+    let maybe = |i: &&Item| i.true_count == 0 && i.unknown_count > 0;
     let everybody = |i: &&Item| n > 0 && i.true_count == n;
     let listed = |i: &&Item| i.kind != ItemKind::Rule;
     match args.format {
@@ -79,6 +81,7 @@ pub fn run(args: CoverageArgs, out: &mut impl Write) -> Result<u8, CliError> {
                 "percent": cov.percent(),
                 "matched_nobody": names(&|i| listed(i) && nobody(i)),
                 "matched_everybody": names(&|i| listed(i) && everybody(i)),
+                "unknown_never_true": names(&|i| listed(i) && maybe(i)),
                 "rules_never_true": names(&|i| i.kind == ItemKind::Rule && nobody(i)),
                 "rules_always_true": names(&|i| i.kind == ItemKind::Rule && everybody(i)),
                 "items": cov.items(),
@@ -98,6 +101,10 @@ pub fn run(args: CoverageArgs, out: &mut impl Write) -> Result<u8, CliError> {
             for (title, f) in [
                 ("matched nobody", &nobody as &dyn Fn(&&Item) -> bool),
                 ("matched everybody", &everybody),
+                (
+                    "never known to match, unknown for some (inputs not known offline)",
+                    &maybe,
+                ),
             ] {
                 let items: Vec<&Item> = cov.items().iter().filter(|i| listed(i) && f(i)).collect();
                 writeln!(out, "{title} ({}):", items.len())?;

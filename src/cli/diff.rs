@@ -174,7 +174,7 @@ pub fn run(args: DiffArgs, out: &mut impl Write) -> Result<u8, CliError> {
 }
 
 /// What a plan changes, for the report's first line.
-struct PlanSummary {
+pub(super) struct PlanSummary {
     changed: usize,
     actions: Vec<(&'static str, usize)>,
     /// (address, action) of each resource the plan changes.
@@ -233,7 +233,7 @@ impl PlanSummary {
 /// The two engines of a Terraform plan: its prior state and its planned
 /// values, each laid over `export` when given (resources the plan does not
 /// manage, the same on both sides).
-fn plan_engines(
+pub(super) fn plan_engines(
     plan: &std::path::Path,
     export: Option<&std::path::Path>,
 ) -> Result<(zt_eval::Engine, zt_eval::Engine, PlanSummary), CliError> {

@@ -322,11 +322,8 @@ fn run_table(table: &Path, mapping: &Path, out: &mut dyn Write) -> Result<u8, Cl
             .map_err(|e| CliError::Input(format!("{name}: {e}")))?
     } else if jsonl {
         let text = super::read_input(table)?;
-        text.lines()
-            .enumerate()
-            .filter(|(_, l)| !l.trim().is_empty())
-            .map(|(i, l)| m.json_line(i as u64 + 1, l))
-            .collect()
+        m.json_lines(&text)
+            .map_err(|e| CliError::Input(format!("{name}: {}", e.message)))?
     } else {
         return Err(CliError::Usage(format!(
             "--table `{name}`: name a `.csv` or `.jsonl` file, so its format is known"

@@ -149,9 +149,10 @@ pub struct ScimUser {
     /// `false`: a deprovisioned user, left out.
     #[serde(default)]
     pub active: Option<bool>,
-    /// Groups the user is in, when the provider lists them on the user.
+    /// Groups the user is in, when the provider lists them on the user
+    /// (absent: not said, which is not "none").
     #[serde(default)]
-    pub groups: Vec<ScimRef>,
+    pub groups: Option<Vec<ScimRef>>,
 }
 
 /// One SCIM `Group` resource.

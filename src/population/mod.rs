@@ -159,10 +159,17 @@ pub fn assemble(e: &Exports) -> Population {
             .iter()
             .filter(|r| live(&r.deleted_at, &r.revoked_at))
         {
-            if let Some(u) = &r.user
-                && let Some(at) = person(u.id.as_deref(), u.email.as_deref())
-            {
-                device_users.push((at, r.device.id.clone()));
+            if let Some(u) = &r.user {
+                match person(u.id.as_deref(), u.email.as_deref()) {
+                    Some(at) => device_users.push((at, r.device.id.clone())),
+                    None => nameless.push(format!(
+                        "registration {} of device {} in {} names user {}, whom no export gives an email",
+                        r.id.as_deref().unwrap_or("?"),
+                        r.device.id,
+                        f.source,
+                        u.id.as_deref().unwrap_or("?")
+                    )),
+                }
             }
         }
     }
@@ -175,8 +182,14 @@ pub fn assemble(e: &Exports) -> Population {
             devices.entry(d.id.clone()).or_insert((d, &f.source));
             let users: [Option<&UserRef>; 2] = [d.user.as_ref(), d.last_seen_user.as_ref()];
             for u in users.into_iter().flatten() {
-                if let Some(at) = person(u.id.as_deref(), u.email.as_deref()) {
-                    device_users.push((at, d.id.clone()));
+                match person(u.id.as_deref(), u.email.as_deref()) {
+                    Some(at) => device_users.push((at, d.id.clone())),
+                    None => nameless.push(format!(
+                        "device {} in {} names user {}, whom no export gives an email",
+                        d.id,
+                        f.source,
+                        u.id.as_deref().unwrap_or("?")
+                    )),
                 }
             }
         }
@@ -187,11 +200,14 @@ pub fn assemble(e: &Exports) -> Population {
     let mut membership_known = false;
     if let Some(s) = &e.scim {
         let groups: Vec<&ScimGroup> = s.groups.iter().flat_map(|f| &f.items).collect();
-        membership_known = groups.iter().any(|g| g.members.is_some())
-            || s.users
-                .iter()
-                .flat_map(|f| &f.items)
-                .any(|u| !u.groups.is_empty());
+        // Membership is known only when every group lists its members, or
+        // every user lists their groups: one group without `members` could
+        // hold anyone (an `exclude` on it must not pass by default).
+        let users: Vec<&ScimUser> = s.users.iter().flat_map(|f| &f.items).collect();
+        // (Without a groups export, no group can be named at all.)
+        membership_known = !groups.is_empty()
+            && (groups.iter().all(|g| g.members.is_some())
+                || (!users.is_empty() && users.iter().all(|u| u.groups.is_some())));
         for f in &s.users {
             for u in f.items.iter().filter(|u| u.active != Some(false)) {
                 let email = u
@@ -218,6 +234,7 @@ pub fn assemble(e: &Exports) -> Population {
                         let listed_on_user = u
                             .groups
                             .iter()
+                            .flatten()
                             .any(|r| r.value.is_some() && r.value == g.id);
                         listed_on_group || listed_on_user
                     })
@@ -389,10 +406,21 @@ fn contexts_of(
             .and_then(Value::as_str)
             .map(String::from);
         match scim {
-            Some((s, _)) if !membership_known => missing.push(format!(
-                "IdP groups unknown: the SCIM exports of {} list no memberships (Cloudflare's SCIM lists carry neither `members` nor users' `groups`)",
-                s.idp
-            )),
+            Some((s, _)) if !membership_known => {
+                let silent: Vec<&str> = s
+                    .groups
+                    .iter()
+                    .flat_map(|f| &f.items)
+                    .filter(|g| g.members.is_none())
+                    .filter_map(|g| g.display_name.as_deref())
+                    .take(5)
+                    .collect();
+                missing.push(format!(
+                    "IdP groups unknown: the SCIM exports of {} do not list every membership (groups without `members`: {}; Cloudflare's SCIM lists carry neither `members` nor users' `groups`)",
+                    s.idp,
+                    if silent.is_empty() { "none listed".to_string() } else { silent.join(", ") }
+                ));
+            }
             Some((s, _)) if signed_in_with.as_deref().is_some_and(|i| i != s.idp) => {
                 missing.push(format!(
                     "IdP groups unknown: the user signs in with identity provider {}, the SCIM groups are of {}",
@@ -420,11 +448,18 @@ fn contexts_of(
                         .entry("idp")
                         .or_insert_with(|| json!({"id": s.idp}));
                 }
-                sources.insert("identity.groups".into(), format!("SCIM of identity provider {}", s.idp).into());
+                sources.insert(
+                    "identity.groups".into(),
+                    format!("SCIM of identity provider {}", s.idp).into(),
+                );
                 if let Some(Value::Array(u)) = ctx.get_mut("unknown") {
                     u.retain(|x| x != "identity.groups");
                 }
-                if ctx.get("unknown").and_then(Value::as_array).is_some_and(Vec::is_empty) {
+                if ctx
+                    .get("unknown")
+                    .and_then(Value::as_array)
+                    .is_some_and(Vec::is_empty)
+                {
                     ctx.shift_remove("unknown");
                 }
             }
@@ -541,4 +576,57 @@ fn contexts_of(
         })
         .collect();
     (contexts, missing)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scim(groups: Value) -> Exports {
+        let users = json!([{"id": "s1", "emails": [{"value": "a@x.io", "primary": true}]}]);
+        Exports {
+            scim: Some(Scim {
+                idp: "okta-1".into(),
+                users: vec![From {
+                    source: "u".into(),
+                    items: exports::items(&users).unwrap_or_default(),
+                }],
+                groups: vec![From {
+                    source: "g".into(),
+                    items: exports::items(&groups).unwrap_or_default(),
+                }],
+            }),
+            ..Exports::default()
+        }
+    }
+
+    /// One group without `members` could hold the user: groups stay unknown
+    /// (helper-11's review: an `exclude` on it passed).
+    #[test]
+    fn one_group_without_members_leaves_groups_unknown() {
+        let p = assemble(&scim(json!([
+            {"id": "g1", "displayName": "eng", "members": [{"value": "s1"}]},
+            {"id": "g2", "displayName": "contractors"}])));
+        let c = p.contexts.first().cloned().unwrap_or_default();
+        assert_eq!(
+            c.pointer("/unknown/0"),
+            Some(&json!("identity.groups")),
+            "{c}"
+        );
+        assert!(c.pointer("/identity/groups").is_none(), "{c}");
+    }
+
+    #[test]
+    fn groups_that_all_list_members_give_the_users_groups() {
+        let p = assemble(&scim(json!([
+            {"id": "g1", "displayName": "eng", "externalId": "x1", "members": [{"value": "s1"}]},
+            {"id": "g2", "displayName": "contractors", "members": []}])));
+        let c = p.contexts.first().cloned().unwrap_or_default();
+        assert_eq!(
+            c.pointer("/identity/groups"),
+            Some(&json!([{"id": "x1", "name": "eng"}])),
+            "{c}"
+        );
+        assert!(c.get("unknown").is_none(), "{c}");
+    }
 }

@@ -222,10 +222,17 @@ impl Mapping {
                     .any(|(steps, _, _)| path_of(steps).starts_with(p))
         };
         let mut warnings = Vec::new();
-        if writes("identity.groups") && !writes("identity.idp") {
-            warnings.push(
-                "the mapping gives `identity.groups` but no `identity.idp.id` (a column, or `constants`): IdP group rules name their provider, so on these rows every okta, azureAD, gsuite, saml and oidc rule is false".into(),
-            );
+        let idp_rules = [
+            "identity.groups",
+            "identity.saml_attributes",
+            "identity.oidc_claims",
+        ];
+        if let Some(part) = idp_rules.iter().find(|p| writes(p))
+            && !writes("identity.idp.id")
+        {
+            warnings.push(format!(
+                "the mapping gives `{part}` but no `identity.idp.id` (a column, or `constants`): IdP rules name their provider, so on these rows every okta, azureAD, gsuite, saml and oidc rule is false"
+            ));
         }
         if errors.is_empty() {
             Ok(Mapping {
@@ -309,6 +316,59 @@ impl Mapping {
         Ok(out)
     }
 
+    /// The contexts of a JSON Lines text, one per non-blank line. A mapped
+    /// key that no row has is an error, as a missing CSV column is: a typo
+    /// in a mapping must not turn into "no groups" on every row.
+    ///
+    /// # Errors
+    /// A mapped key absent from every row.
+    pub fn json_lines(&self, text: &str) -> Result<Vec<Result<Value, RowError>>, RowError> {
+        let mut seen = vec![false; self.columns.len()];
+        let mut keys: Vec<String> = Vec::new();
+        let mut rows = Vec::new();
+        for (i, line) in text.lines().enumerate() {
+            if line.trim().is_empty() {
+                continue;
+            }
+            if let Ok(v) = crate::json::parse(line) {
+                for (c, s) in self.columns.iter().zip(seen.iter_mut()) {
+                    *s |= lookup(&v, &c.name).is_some();
+                }
+                if let Some(o) = v.as_object() {
+                    for k in o.keys() {
+                        if !keys.contains(k) {
+                            keys.push(k.clone());
+                        }
+                    }
+                }
+            }
+            rows.push(self.json_line(i as u64 + 1, line));
+        }
+        let missing: Vec<String> = self
+            .columns
+            .iter()
+            .zip(&seen)
+            .filter(|(_, s)| !**s)
+            .map(|(c, _)| {
+                format!(
+                    "`{}`{}",
+                    c.name,
+                    crate::diag::did_you_mean(&c.name, keys.iter().map(String::as_str))
+                        .map(|k| format!(" (did you mean `{k}`?)"))
+                        .unwrap_or_default()
+                )
+            })
+            .collect();
+        if !missing.is_empty() && !rows.is_empty() {
+            return Err(RowError {
+                line: 0,
+                column: None,
+                message: format!("no row has the key {}", missing.join(", ")),
+            });
+        }
+        Ok(rows)
+    }
+
     /// The context of one JSON Lines object (`line` for messages): keys are
     /// the mapping's column names, a dotted name reaching into objects.
     ///
@@ -330,12 +390,7 @@ impl Mapping {
         let cells: Vec<Option<Value>> = self
             .columns
             .iter()
-            .map(|c| {
-                let direct = v.get(&c.name);
-                direct
-                    .or_else(|| c.name.split('.').try_fold(&v, |at, k| at.get(k)))
-                    .cloned()
-            })
+            .map(|c| lookup(&v, &c.name).cloned())
             .collect();
         self.row(line, &cells)
     }
@@ -349,12 +404,20 @@ impl Mapping {
             message,
         };
         for (steps, leaf, value) in &self.constants {
-            let v = typed(*leaf, value.clone()).map_err(|message| RowError {
-                line,
-                column: None,
-                message: format!("constant `{}`: {message}", path_of(steps)),
-            })?;
-            put(&mut ctx, steps, vec![v], *leaf == Leaf::List).map_err(|message| RowError {
+            let items = match value {
+                Value::Array(items) if *leaf == Leaf::List => items.clone(),
+                other => vec![other.clone()],
+            };
+            let values = items
+                .into_iter()
+                .map(|x| typed(*leaf, x))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|message| RowError {
+                    line,
+                    column: None,
+                    message: format!("constant `{}`: {message}", path_of(steps)),
+                })?;
+            put(&mut ctx, steps, values, *leaf == Leaf::List).map_err(|message| RowError {
                 line,
                 column: None,
                 message,
@@ -473,6 +536,12 @@ fn values_of(c: &Column, cell: &Value) -> Result<Option<Vec<Value>>, String> {
         .map(|v| typed(c.leaf, v))
         .collect::<Result<Vec<_>, _>>()
         .map(Some)
+}
+
+/// A JSON Lines row's value for a column: the key, else a dotted path.
+fn lookup<'v>(v: &'v Value, name: &str) -> Option<&'v Value> {
+    v.get(name)
+        .or_else(|| name.split('.').try_fold(v, |at, k| at.get(k)))
 }
 
 /// A path as written in a mapping.

@@ -65,8 +65,12 @@ pub fn to_context(r: &Map<String, Value>) -> Value {
                 Value::Object(o) => {
                     let mut m = Map::new();
                     for k in ["id", "name", "email"] {
-                        if let Some(v) = o.get(k).and_then(Value::as_str).filter(|s| !s.is_empty())
-                        {
+                        let v = match o.get(k) {
+                            Some(Value::String(s)) if !s.is_empty() => Some(s.clone()),
+                            Some(Value::Number(n)) => Some(n.to_string()),
+                            _ => None,
+                        };
+                        if let Some(v) = v {
                             m.insert(k.into(), v.into());
                         }
                     }
@@ -85,15 +89,23 @@ pub fn to_context(r: &Map<String, Value>) -> Value {
     // record does not say which (a `saml` or `oidc` rule also names its
     // provider, which the record's `idp` decides).
     if let Some(Value::Object(custom)) = r.get("custom") {
+        // A number or a flag is compared as the text the provider sent;
+        // nothing a claim holds is dropped (a dropped claim would make a
+        // `saml` exclude on it false).
+        let text = |x: &Value| match x {
+            Value::String(s) => Some(Value::String(s.clone())),
+            Value::Number(n) => Some(Value::String(n.to_string())),
+            Value::Bool(b) => Some(Value::String(b.to_string())),
+            _ => None,
+        };
         let claims: Map<String, Value> = custom
             .iter()
             .filter_map(|(k, v)| match v {
-                Value::String(_) => Some((k.clone(), v.clone())),
                 Value::Array(items) => Some((
                     k.clone(),
-                    Value::Array(items.iter().filter(|x| x.is_string()).cloned().collect()),
+                    Value::Array(items.iter().filter_map(text).collect()),
                 )),
-                _ => None,
+                other => text(other).map(|t| (k.clone(), t)),
             })
             .collect();
         if !claims.is_empty() {

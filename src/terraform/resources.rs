@@ -60,6 +60,17 @@ pub(super) fn v4(i: &Instance) -> Option<String> {
             i.kind
         ));
     }
+    // Shapes are checked on the types zt-eval reads only: another
+    // provider's resources (`vault_token.policies`) are none of its business.
+    kind_of(&i.kind)?;
+    if i.kind == "cloudflare_zero_trust_device_posture_rule"
+        && i.values.get("input").is_some_and(Value::is_array)
+    {
+        return Some(format!(
+            "`{}` has provider v4's shape (`input` as a list of blocks); zt-eval reads provider v5's (one object)",
+            i.address
+        ));
+    }
     // v4's application: `policies` is a list of policy ids; v4's policy
     // carries its `application_id` and `precedence`.
     if i.values

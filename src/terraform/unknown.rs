@@ -227,6 +227,14 @@ pub(super) fn resolve(
         let mut leaves = Vec::new();
         unknown_leaves(&i.unknown, &mut Vec::new(), &mut leaves);
         let (me, my_index) = local(&i.address, &i.module);
+        // (attribute, type named) of every unknown value of this instance.
+        let same_attr_leaves: Vec<(String, Option<&'static str>)> = leaves
+            .iter()
+            .filter_map(|p| match p.first() {
+                Some(Seg::Key(k)) => Some((k.clone(), names_type(p))),
+                _ => None,
+            })
+            .collect();
         for path in leaves {
             let own =
                 matches!(path.as_slice(), [Seg::Key(k)] if k == "id" || k == id_attribute(&i.kind));
@@ -238,32 +246,47 @@ pub(super) fn resolve(
                 _ => continue,
             };
             let wanted = names_type(&path);
-            let candidates: Vec<&(String, String, String, String, String)> = refs
-                .get(&(i.module.as_str(), me.as_str(), attr))
-                .map(|rs| {
-                    fresh
-                        .iter()
-                        .filter(|f| f.0 == i.module && wanted.is_none_or(|t| f.3 == t))
-                        .filter(|f| {
-                            rs.iter().any(|r| {
-                                r == &f.1
-                                    || r.starts_with(&format!("{}.", f.1))
-                                    || r.starts_with(&format!("{}[", f.1))
-                            })
-                        })
-                        .collect()
-                })
-                .unwrap_or_default();
-            let pick = match candidates.as_slice() {
-                [one] => Some(one.4.clone()),
-                many if !many.is_empty() => many
+            // Only when this attribute references exactly one created
+            // resource of the type the value names, and holds exactly one
+            // unknown value of that type, is the value that resource's id
+            // (for `for_each`, the instance of the same key). Anything less
+            // certain stays unknown.
+            let pick = wanted.and_then(|t| {
+                let rs = refs.get(&(i.module.as_str(), me.as_str(), attr))?;
+                let leaves_of_type = same_attr_leaves
                     .iter()
-                    .find(|f| !my_index.is_empty() && f.2 == my_index)
-                    .map(|f| f.4.clone()),
-                _ => None,
-            };
+                    .filter(|(a, ty)| a == attr && *ty == Some(t))
+                    .count();
+                if leaves_of_type != 1 {
+                    return None;
+                }
+                let referenced = |f: &&(String, String, String, String, String)| {
+                    rs.iter().any(|r| {
+                        r == &f.1
+                            || r.starts_with(&format!("{}.", f.1))
+                            || r.starts_with(&format!("{}[", f.1))
+                    })
+                };
+                let candidates: Vec<&(String, String, String, String, String)> = fresh
+                    .iter()
+                    .filter(|f| f.0 == i.module && f.3 == t)
+                    .filter(referenced)
+                    .collect();
+                let mut resources: Vec<&str> = candidates.iter().map(|f| f.1.as_str()).collect();
+                resources.dedup();
+                if resources.len() != 1 {
+                    return None;
+                }
+                match candidates.as_slice() {
+                    [one] => Some(one.4.clone()),
+                    many => many
+                        .iter()
+                        .find(|f| !my_index.is_empty() && f.2 == my_index)
+                        .map(|f| f.4.clone()),
+                }
+            });
             match pick {
-                Some(id) if wanted.is_some() => set(&mut i.values, &path, id.into()),
+                Some(id) => set(&mut i.values, &path, id.into()),
                 _ => {
                     let what = format!("{}.{}", i.address, render(&path));
                     // Inside a rule: the rule is unknown.

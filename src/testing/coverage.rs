@@ -41,6 +41,10 @@ pub struct Item {
     /// Decisions in which it was false.
     #[serde(rename = "false")]
     pub false_count: usize,
+    /// Decisions in which it was unknown (an input not known offline): an
+    /// item never true but sometimes unknown did not match nobody.
+    #[serde(rename = "unknown")]
+    pub unknown_count: usize,
 }
 
 /// Coverage of one configuration, accumulated over decisions.
@@ -115,18 +119,20 @@ impl Coverage {
             name,
             true_count: 0,
             false_count: 0,
+            unknown_count: 0,
         });
     }
 
-    fn saw(&mut self, kind: ItemKind, key: usize, path: &str, result: Option<bool>) {
-        let Some(b) = result else { return };
+    /// Counts one result: `None` when not reached.
+    fn saw(&mut self, kind: ItemKind, key: usize, path: &str, result: Option<Tri>) {
+        let Some(t) = result else { return };
         if let Some(&i) = self.at.get(&(kind, key, path.to_string()))
             && let Some(item) = self.items.get_mut(i)
         {
-            if b {
-                item.true_count += 1;
-            } else {
-                item.false_count += 1;
+            match t {
+                Tri::True => item.true_count += 1,
+                Tri::False => item.false_count += 1,
+                Tri::Unknown => item.unknown_count += 1,
             }
         }
     }
@@ -136,9 +142,9 @@ impl Coverage {
         self.decisions += 1;
         if let Some(why) = d.access_groups.as_ref().and_then(|g| g.why.as_ref()) {
             for w in why {
-                self.saw(ItemKind::Group, addr(w.group), "", known(w.member));
+                self.saw(ItemKind::Group, addr(w.group), "", Some(w.member));
                 for r in w.include.iter().chain(&w.require).chain(&w.exclude) {
-                    self.saw(ItemKind::Rule, addr(w.group), &r.rule.path, known(r.result));
+                    self.saw(ItemKind::Rule, addr(w.group), &r.rule.path, Some(r.result));
                 }
             }
         }
@@ -150,12 +156,7 @@ impl Coverage {
         }
         for o in d.applications.iter().flatten() {
             for p in o.why.iter().flatten() {
-                self.saw(
-                    ItemKind::Policy,
-                    addr(p.decider.entry),
-                    "",
-                    p.result.and_then(known),
-                );
+                self.saw(ItemKind::Policy, addr(p.decider.entry), "", p.result);
             }
         }
     }
@@ -193,13 +194,5 @@ impl Coverage {
         } else {
             reached as f64 * 100.0 / pairs as f64
         }
-    }
-}
-
-fn known(t: Tri) -> Option<bool> {
-    match t {
-        Tri::True => Some(true),
-        Tri::False => Some(false),
-        Tri::Unknown => None,
     }
 }

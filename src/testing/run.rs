@@ -486,11 +486,12 @@ fn tri(t: Tri) -> &'static str {
     }
 }
 
-/// Whether `result` of a checked profile counts as its match holding.
-pub(super) fn profile_hit(r: ProfileResult) -> Option<bool> {
+/// A checked profile's `match` as a three-valued result; `None`: disabled.
+pub(super) fn profile_hit(r: ProfileResult) -> Option<Tri> {
     match r {
-        ProfileResult::Match => Some(true),
-        ProfileResult::NoMatch => Some(false),
+        ProfileResult::Match => Some(Tri::True),
+        ProfileResult::NoMatch => Some(Tri::False),
+        ProfileResult::Unknown => Some(Tri::Unknown),
         _ => None,
     }
 }

@@ -281,6 +281,7 @@ fn compare(
     before: &Decision<'_>,
     after: &Decision<'_>,
     posture_names: &std::collections::HashMap<&str, &str>,
+    engines: (&Engine, &Engine),
     report: &mut DiffReport,
 ) -> Option<ContextChange> {
     let mut change = ContextChange {
@@ -310,8 +311,18 @@ fn compare(
     }
     // Member, not a member, or unknown (config.md §9): a move to or from
     // unknown is its own kind of change, never a gain or a loss.
+    // A group only one side has (created or deleted by the change) is
+    // `absent` on the other, never "not a member".
+    let has = |e: &Engine, name: &str| e.config().groups.iter().any(|g| g.name == name);
     let state = |d: &Decision<'_>, name: &str| -> &'static str {
-        if d.member_names().contains(&name) {
+        let side = if std::ptr::eq(d, before) {
+            engines.0
+        } else {
+            engines.1
+        };
+        if !has(side, name) {
+            "absent"
+        } else if d.member_names().contains(&name) {
             "member"
         } else if unknown_names(d).contains(&name) {
             "unknown"
@@ -333,8 +344,8 @@ fn compare(
     for name in names {
         match (state(before, name), state(after, name)) {
             (b, a) if b == a => {}
-            ("not a member", "member") => change.gained.push(name.to_string()),
-            ("member", "not a member") => change.lost.push(name.to_string()),
+            ("not a member" | "absent", "member") => change.gained.push(name.to_string()),
+            ("member", "not a member" | "absent") => change.lost.push(name.to_string()),
             (b, a) => change.membership.push((name.to_string(), b, a)),
         }
     }
@@ -574,7 +585,7 @@ where
         report.contexts += 1;
         match (b, a) {
             (Record::Decision(b), Record::Decision(a)) => {
-                if let Some(mut c) = compare(&b, &a, &posture_names, &mut report) {
+                if let Some(mut c) = compare(&b, &a, &posture_names, (before, after), &mut report) {
                     // A gained or lost group: which of its rules flipped,
                     // read again with explanations (changed contexts only).
                     if !c.gained.is_empty() || !c.lost.is_empty() {

@@ -64,11 +64,14 @@ struct Ran {
 /// The test files named: files as given, and in a folder its `.json` /
 /// `.yaml` / `.yml` files, by name, that hold `tests` (a context or a
 /// configuration kept beside the tests is skipped, with a note).
-fn test_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, CliError> {
+/// Each file is read once, here: its JSON, or why it cannot be read.
+type Read = (PathBuf, Result<serde_json::Value, CliError>);
+
+fn test_files(paths: &[PathBuf]) -> Result<Vec<Read>, CliError> {
     let mut out = Vec::new();
     for p in paths {
         if p.is_dir() {
-            let mut files: Vec<PathBuf> = std::fs::read_dir(p)
+            let mut names: Vec<PathBuf> = std::fs::read_dir(p)
                 .map_err(|e| CliError::Io(format!("cannot read `{}`", p.display()), e))?
                 .filter_map(Result::ok)
                 .map(|d| d.path())
@@ -77,12 +80,19 @@ fn test_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, CliError> {
                         .is_some_and(|x| x == "json" || x == "yaml" || x == "yml")
                 })
                 .collect();
-            files.sort();
+            names.sort();
+            let mut files: Vec<Read> = names
+                .into_iter()
+                .map(|f| {
+                    let v = read_value(&f);
+                    (f, v)
+                })
+                .collect();
             // A file that does not parse, or that looks like neither a test
             // file nor anything else, is read as a test file and its error
             // stops the run: a broken test must never pass as skipped.
-            files.retain(|f| {
-                let other = read_value(f).ok().is_some_and(|v| {
+            files.retain(|(f, read)| {
+                let other = read.as_ref().ok().is_some_and(|v| {
                     v.get("tests").is_none()
                         && v.as_object().is_some_and(|o| {
                             o.keys().any(|k| {
@@ -116,7 +126,7 @@ fn test_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, CliError> {
             }
             out.extend(files);
         } else {
-            out.push(p.clone());
+            out.push((p.clone(), read_value(p)));
         }
     }
     Ok(out)
@@ -166,8 +176,9 @@ pub fn run(args: TestArgs, out: &mut dyn Write) -> Result<u8, CliError> {
         engines.push((plan.clone(), after, cov));
     }
     let mut ran: Vec<Ran> = Vec::new();
-    for file in &files {
-        let v = read_value(file)?;
+    for (file, read) in files {
+        let file = &file;
+        let v = read?;
         let suite = read_suite(&v).map_err(|errors| {
             CliError::Input(
                 errors

@@ -411,10 +411,6 @@ fn entries(dir: &Path) -> Result<Vec<PathBuf>, String> {
 }
 
 /// A folder of `<kind>.json` files and `<kind>/` folders of pages.
-pub fn load_folder(dir: &Path, opts: &LoadOptions) -> (Config, Vec<Problem>) {
-    load_folder_over(dir, opts, None)
-}
-
 fn load_folder_over(
     dir: &Path,
     opts: &LoadOptions,
@@ -529,37 +525,27 @@ fn folder_of_pages(l: &mut Loader, stem: &str, dir: &Path, opts: &LoadOptions) {
 
 /// Reads a configuration from a bundle file or a folder.
 pub fn load_path_with(path: &Path, opts: &LoadOptions) -> (Config, Vec<Problem>) {
-    if path.is_dir() {
-        return load_folder(path, opts);
-    }
-    let file = path.display().to_string();
-    match read_file(path, opts.max_file_bytes) {
-        Ok(text) => load_bundle(&text, &file),
-        Err(message) => (
-            Config::default(),
-            vec![Problem {
-                severity: Severity::Error,
-                file,
-                path: "$".into(),
-                message,
-                expr: None,
-                position: None,
-            }],
-        ),
-    }
+    load_path_over(path, opts, None)
 }
 
 /// Reads an export (a bundle file or a folder) with `overlay`'s resources
 /// laid over it: what a Terraform plan manages replaces what the export
 /// has, the rest of the export stays (`zt-eval diff --plan --config`).
 pub fn load_path_overlay(path: &Path, overlay: Overlay) -> (Config, Vec<Problem>) {
-    let opts = LoadOptions::default();
+    load_path_over(path, &LoadOptions::default(), Some(overlay))
+}
+
+fn load_path_over(
+    path: &Path,
+    opts: &LoadOptions,
+    overlay: Option<Overlay>,
+) -> (Config, Vec<Problem>) {
     if path.is_dir() {
-        return load_folder_over(path, &opts, Some(overlay));
+        return load_folder_over(path, opts, overlay);
     }
     let file = path.display().to_string();
     match read_file(path, opts.max_file_bytes) {
-        Ok(text) => load_bundle_over(&text, &file, Some(overlay)),
+        Ok(text) => load_bundle_over(&text, &file, overlay),
         Err(message) => (
             Config::default(),
             vec![Problem {

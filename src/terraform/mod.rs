@@ -375,6 +375,23 @@ pub fn ids(bundle: &Value, out: &mut std::collections::HashSet<String>) {
     }
 }
 
+/// One resource change's actions in one word: `create`, `update`,
+/// `delete`, `replace` (delete and create, either order), `forget`, `no-op`,
+/// `read`; `None` for a combination Terraform does not write.
+fn action(actions: &[String]) -> Option<&'static str> {
+    let a: Vec<&str> = actions.iter().map(String::as_str).collect();
+    Some(match a.as_slice() {
+        ["delete", "create"] | ["create", "delete"] => "replace",
+        ["create"] => "create",
+        ["update"] => "update",
+        ["delete"] => "delete",
+        ["forget"] | ["create", "forget"] => "forget",
+        ["no-op"] => "no-op",
+        ["read"] => "read",
+        _ => return None,
+    })
+}
+
 /// The plan's actions, counted: `create`, `update`, `delete`, `replace`
 /// (delete and create), `no-op`, `read`.
 pub fn action_counts(doc: &Document) -> Vec<(&'static str, usize)> {
@@ -383,13 +400,7 @@ pub fn action_counts(doc: &Document) -> Vec<(&'static str, usize)> {
             .iter()
             .map(|a| (*a, 0))
             .collect();
-    for (_, actions) in &doc.changes {
-        let a: Vec<&str> = actions.iter().map(String::as_str).collect();
-        let word = match a.as_slice() {
-            ["delete", "create"] | ["create", "delete"] => "replace",
-            [one] => one,
-            _ => continue,
-        };
+    for word in doc.changes.iter().filter_map(|(_, a)| action(a)) {
         if let Some(c) = counts.iter_mut().find(|(w, _)| *w == word) {
             c.1 += 1;
         }
@@ -426,25 +437,12 @@ pub fn after_apply_values(bundle: &Value) -> Vec<String> {
 pub fn changed(doc: &Document) -> Vec<(&str, &'static str)> {
     doc.changes
         .iter()
-        .filter_map(|(address, actions)| {
-            let a: Vec<&str> = actions.iter().map(String::as_str).collect();
-            let word = match a.as_slice() {
-                ["delete", "create"] | ["create", "delete"] => "replace",
-                ["create"] => "create",
-                ["update"] => "update",
-                ["delete"] => "delete",
-                ["forget"] | ["create", "forget"] => "forget",
-                _ => return None,
-            };
-            Some((address.as_str(), word))
-        })
+        .filter_map(|(address, actions)| Some((address.as_str(), action(actions)?)))
+        .filter(|(_, w)| !matches!(*w, "no-op" | "read"))
         .collect()
 }
 
 /// How many resources the plan changes (anything but `no-op` and `read`).
 pub fn changed_resources(doc: &Document) -> usize {
-    doc.changes
-        .iter()
-        .filter(|(_, a)| a.iter().any(|x| x != "no-op" && x != "read"))
-        .count()
+    changed(doc).len()
 }

@@ -18,7 +18,7 @@ pub(super) struct GroupCode {
 }
 
 /// One rule as a decision evaluates it.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub(super) enum Clause {
     /// All of these operands (`true`: negated); the shape of nearly every rule, read
     /// with no bytecode to interpret.

@@ -9,6 +9,7 @@ use super::decision::{
     ContextId, Decision, GroupsOutcome, PostureOutcome, ProfileKind, ProfileOutcome, Selected,
     UnknownGroup, UnknownInput,
 };
+use super::gate::{Fired, Gates};
 use super::prepare::Prepared;
 use crate::config::Profile;
 use crate::program::Program;
@@ -23,16 +24,16 @@ use serde_json::Value as J;
 pub struct EngineScratch {
     pub(super) eval: Scratch,
     /// The include rules that triggers fired in this context (`gate.rs`).
-    fired: super::gate::Fired,
+    fired: Fired,
     /// Each policy's result and each application's pick.
     pub(super) apps: super::apps::AppScratch,
 }
 
 impl EngineScratch {
-    pub(super) fn new(program: &Program, groups: usize, apps: &super::apps::Apps) -> EngineScratch {
+    pub(super) fn new(program: &Program, gates: &Gates, apps: &super::apps::Apps) -> EngineScratch {
         EngineScratch {
             eval: Scratch::new(program),
-            fired: super::gate::Fired::new(groups),
+            fired: Fired::new(gates),
             apps: super::apps::AppScratch::new(apps),
         }
     }
@@ -62,7 +63,7 @@ pub enum Pick {
 impl Engine {
     /// Scratch space for decisions; make one per thread and reuse it.
     pub fn scratch(&self) -> EngineScratch {
-        EngineScratch::new(&self.program, self.groups.len(), &self.apps)
+        EngineScratch::new(&self.program, &self.gates, &self.apps)
     }
 
     /// The decision proper: every group once, in order, then the first matching
@@ -77,15 +78,20 @@ impl Engine {
         let generation = s.generation();
         fired.start(&self.gates, generation);
         if let Some(index) = &self.program.index {
-            for hit in s.hits() {
+            // Taken out for the firings, which evaluate operands; put back after,
+            // so its buffer is reused.
+            let hits = s.take_hits();
+            for hit in &hits {
                 for &q in index.postings(hit.clone()) {
-                    self.gates.quant_holds(q, fired, generation);
+                    self.fire(self.gates.by_quant(q), &p.ctx, s, fired);
                 }
             }
+            s.put_hits(hits);
         }
         // Invariant 1 across blocks: `order` puts referenced groups first, so every
         // `Inst::Block` reads a result written earlier in this pass, and a group
-        // fires only groups after it. Groups never visited read as non-members.
+        // fires only groups after it. Groups never visited (nor decided on
+        // firing, `gate.rs`) read as non-members.
         while let Some(pos) = fired.next_position() {
             let Some(&gi) = self.order.get(pos) else {
                 continue;
@@ -93,14 +99,26 @@ impl Engine {
             let Some(g) = self.groups.get(gi) else {
                 continue;
             };
+            let cond = self.gates.cond_of(gi);
+            let [_, _, include] = &g.plan;
             let r = if self.gates.is_gated(gi) {
-                self.gated_value(g, fired.rules(gi, generation), &p.ctx, s)
+                // Fired rules first: few fire, and a fired rule often fails on
+                // its other operand (another IdP's group), sparing the condition.
+                let mut any = false;
+                for i in fired.rules(gi, generation) {
+                    if include.get(i).is_some_and(|c| self.clause(c, &p.ctx, s)) {
+                        any = true;
+                        break;
+                    }
+                }
+                any && self.condition(cond, &p.ctx, s, fired)
             } else {
-                self.group_value(g, &p.ctx, s)
+                self.condition(cond, &p.ctx, s, fired)
+                    && include.iter().any(|c| self.clause(c, &p.ctx, s))
             };
             if r {
                 s.set_block(g.block, true);
-                self.gates.member(gi, fired, generation);
+                self.fire(self.gates.by_group(gi), &p.ctx, s, fired);
             }
         }
         let first = |codes: &[ProfileCode], list: &[Profile], s: &mut Scratch| {
@@ -126,20 +144,64 @@ impl Engine {
             && include.iter().any(|c| self.clause(c, ctx, s))
     }
 
-    /// `group_value` of a gated group: of its include rules, only those fired can
-    /// hold. They go first: few fire, and a fired rule often fails on its other
-    /// operand (another IdP's group), sparing the require rules.
-    fn gated_value(
+    /// A group condition's value (`all(require) and not any(exclude)`),
+    /// evaluated once per context.
+    #[inline(always)]
+    fn condition(&self, c: usize, ctx: &Context, s: &mut Scratch, fired: &mut Fired) -> bool {
+        match fired.cond_memo(c) {
+            Some(v) => v,
+            None => self.evaluate_condition(c, ctx, s, fired),
+        }
+    }
+
+    #[inline(never)]
+    fn evaluate_condition(
         &self,
-        g: &GroupCode,
-        mut fired: super::gate::FiredRules<'_>,
+        c: usize,
         ctx: &Context,
         s: &mut Scratch,
+        fired: &mut Fired,
     ) -> bool {
-        let [require, exclude, include] = &g.plan;
-        fired.any(|i| include.get(i).is_some_and(|c| self.clause(c, ctx, s)))
-            && require.iter().all(|c| self.clause(c, ctx, s))
-            && !exclude.iter().any(|c| self.clause(c, ctx, s))
+        let (require, exclude) = self.gates.condition(c);
+        let v = require.iter().all(|cl| self.clause(cl, ctx, s))
+            && !exclude.iter().any(|cl| self.clause(cl, ctx, s));
+        fired.set_cond_memo(c, v);
+        v
+    }
+
+    /// Fires the rules a trigger fires (`gate.rs`): an eager group is decided
+    /// on the spot (and a member fires its referrers in turn), another linked
+    /// for its visit.
+    fn fire(&self, trigger: u32, ctx: &Context, s: &mut Scratch, fired: &mut Fired) {
+        let generation = s.generation();
+        let mut trigger = trigger;
+        loop {
+            let (eager, visits) = self.gates.fires(trigger);
+            for f in eager {
+                // The condition first: shared by many groups, it is usually
+                // known, and it fails most often.
+                if !self.condition(f.cond as usize, ctx, s, fired)
+                    || s.block(f.block)
+                    || f.op.is_some_and(|(op, negated)| {
+                        self.program.operand_value(op, ctx, s) == negated
+                    })
+                {
+                    continue;
+                }
+                s.set_block(f.block, true);
+                fired.push_member(f.referrers);
+            }
+            for f in visits {
+                if f.pure && !self.condition(f.cond as usize, ctx, s, fired) {
+                    continue;
+                }
+                self.gates.link(f.group, f.rule, fired, generation);
+            }
+            match fired.pop_member() {
+                Some(next) => trigger = next,
+                None => break,
+            }
+        }
     }
 
     /// A policy's match: `group_value`, inlined into the application loop.

@@ -3,22 +3,31 @@
 //! Cedar-style policy indexes). A group is gated when each of its include rules
 //! needs a trigger: an indexed membership quantifier (`index.rs`) or membership
 //! of another group. Priming lists the quantifiers that hold; a group found a
-//! member fires the rules that reference it. Each firing links the rule into its
-//! group's list for this context, so a gated group reads only the include rules
-//! that can hold: none when nothing fired (not a member, not even visited), else
-//! the fired ones, then its require and exclude rules as usual. A gate only ever
-//! skips rules whose answer is known to be false.
+//! member fires the rules that reference it. A gate only ever skips rules whose
+//! answer is known to be false.
 //!
-//! A decision visits groups through a worklist of positions in evaluation order
-//! (`Fired::todo`, a bitset): every ungated group, and each gated group once
-//! something fires it. Firing only ever sets positions after the one being
-//! decided (a group references groups decided before it), so one ascending
-//! sweep visits every group that can be a member, in order.
+//! A firing is decided on the spot when it can be: when the group's condition
+//! (its require and exclude rules) and the fired rule's other operands read no
+//! group result, both can be evaluated at any moment of the decision, so the
+//! group is found a member (or not) right there, and a member fires the rules
+//! that reference it in turn. Such a group is *eager*: it is never visited.
+//! Conditions are hash-consed (a thousand groups requiring one of three
+//! countries and one of five posture checks have fifteen conditions) and each
+//! is evaluated at most once per context; a fired rule of a group whose
+//! condition is false is dropped at once.
+//!
+//! The other gated groups link each fired rule into their list for this
+//! context and are visited through a worklist of positions in evaluation order
+//! (`Fired::todo`, a bitset), with every ungated group. Firing only ever sets
+//! positions after the one being decided (a group references groups decided
+//! before it), so one ascending sweep visits every group that can be a member,
+//! in order, and reads only results that are final: an eager group's result is
+//! final before the sweep passes its position, since everything that can fire
+//! it is a quantifier (fired before the sweep) or a group before it.
 
 use super::code::{Clause, GroupCode};
 use crate::program::{BlockId, Operand, QuantId};
 use rustc_hash::FxHashMap;
-use std::ops::Range;
 
 /// Marks the end of a group's list of fired rules.
 const END: u32 = u32::MAX;
@@ -31,13 +40,64 @@ pub(super) struct Gates {
     position: Vec<u32>,
     /// The positions of ungated groups: the worklist every decision starts from.
     ungated: Vec<u64>,
-    /// Per quantifier: the range of `fires` it fires when it holds.
-    by_quant: Vec<Range<u32>>,
-    /// Per group: the range of `fires` it fires when the context is a member.
-    by_group: Vec<Range<u32>>,
-    /// (group, index of the rule in the group's include plan), each trigger's
-    /// contiguous.
-    fires: Vec<(u32, u32)>,
+    /// Per quantifier: its trigger (an index into `triggers`), if it has one.
+    by_quant: Vec<u32>,
+    /// Per group: its trigger, if it has one.
+    by_group: Vec<u32>,
+    /// Per trigger, where its firings start in `eager` and in `visits`; each
+    /// ends where the next trigger's start (one more entry marks the ends).
+    triggers: Vec<[u32; 2]>,
+    /// Firings that decide their group, each trigger's contiguous.
+    eager: Vec<EagerFire>,
+    /// Firings that link a rule for the group's visit, each trigger's contiguous.
+    visits: Vec<VisitFire>,
+    /// Per group: its condition, an index into `conds`.
+    cond_of: Vec<u32>,
+    /// The distinct conditions (require and exclude rules) of the groups.
+    pub(super) conds: Vec<Condition>,
+}
+
+/// `all(require) and not any(exclude)`, shared by every group with these rules.
+#[derive(Debug, Clone)]
+pub(super) struct Condition {
+    require: Vec<Clause>,
+    exclude: Vec<Clause>,
+    /// Reads no group result: can be evaluated at any moment of a decision.
+    pure: bool,
+}
+
+/// What one trigger fires, while the gates are built: eager firings (with
+/// their group) and visits.
+type Watchers = (Vec<(u32, EagerFire)>, Vec<VisitFire>);
+
+/// No trigger: a quantifier or group nothing waits for.
+pub(super) const NO_TRIGGER: u32 = u32::MAX;
+
+/// An include rule of an eager group, fired: the group is a member when its
+/// condition and the rule's other operand hold. Small (24 bytes): a decision
+/// reads a few hundred of these at random.
+#[derive(Debug, Clone)]
+pub(super) struct EagerFire {
+    /// The group's condition.
+    pub(super) cond: u32,
+    /// The group's block (its result).
+    pub(super) block: BlockId,
+    /// The group's own trigger (what its membership fires), or `NO_TRIGGER`.
+    pub(super) referrers: u32,
+    /// The rule's operand besides the trigger, if it has one.
+    pub(super) op: Option<(Operand, bool)>,
+}
+
+/// An include rule of another gated group, fired: linked for the group's visit.
+#[derive(Debug, Clone)]
+pub(super) struct VisitFire {
+    pub(super) group: u32,
+    /// The rule's index in the group's include plan.
+    pub(super) rule: u32,
+    /// The group's condition.
+    pub(super) cond: u32,
+    /// The condition reads no group result (a false one drops the firing).
+    pub(super) pure: bool,
 }
 
 /// Per-context state of the gates, reused from one context to the next.
@@ -52,15 +112,24 @@ pub(super) struct Fired {
     todo: Vec<u64>,
     /// The word of `todo` the sweep is at: words before it are empty.
     cursor: usize,
+    /// Per condition: 0 not evaluated in this context, else 1 + its value.
+    cond_state: Vec<u8>,
+    /// The conditions evaluated in this context, to reset for the next.
+    cond_touched: Vec<u32>,
+    /// The triggers of groups found members, still to fire.
+    members: Vec<u32>,
 }
 
 impl Fired {
-    pub(super) fn new(groups: usize) -> Fired {
+    pub(super) fn new(gates: &Gates) -> Fired {
         Fired {
-            head: vec![(0, END); groups],
+            head: vec![(0, END); gates.gated.len()],
             links: Vec::new(),
             todo: Vec::new(),
             cursor: 0,
+            cond_state: vec![0; gates.conds.len()],
+            cond_touched: Vec::new(),
+            members: Vec::new(),
         }
     }
 
@@ -70,10 +139,17 @@ impl Fired {
         if generation == 1 {
             self.head.fill((0, END));
         }
+        for &c in &self.cond_touched {
+            if let Some(state) = self.cond_state.get_mut(c as usize) {
+                *state = 0;
+            }
+        }
+        self.cond_touched.clear();
         self.links.clear();
         self.todo.clear();
         self.todo.extend_from_slice(&gates.ungated);
         self.cursor = 0;
+        self.members.clear();
     }
 
     /// Takes the next group position to decide, in ascending order.
@@ -96,13 +172,46 @@ impl Fired {
             Some(&(stamp, first)) if stamp == generation => first,
             _ => END,
         };
-        FiredRules { fired: self, next }
+        FiredRules {
+            links: &self.links,
+            next,
+        }
+    }
+
+    /// Condition `c`'s value in this context, if already evaluated.
+    #[inline(always)]
+    pub(super) fn cond_memo(&self, c: usize) -> Option<bool> {
+        match self.cond_state.get(c) {
+            Some(1) => Some(false),
+            Some(2) => Some(true),
+            _ => None,
+        }
+    }
+
+    pub(super) fn set_cond_memo(&mut self, c: usize, value: bool) {
+        if let Some(state) = self.cond_state.get_mut(c) {
+            *state = 1 + u8::from(value);
+            self.cond_touched.push(u32::try_from(c).unwrap_or(u32::MAX));
+        }
+    }
+
+    /// Queues the trigger of a group found a member (`EagerFire::referrers`).
+    #[inline]
+    pub(super) fn push_member(&mut self, trigger: u32) {
+        if trigger != NO_TRIGGER {
+            self.members.push(trigger);
+        }
+    }
+
+    #[inline]
+    pub(super) fn pop_member(&mut self) -> Option<u32> {
+        self.members.pop()
     }
 }
 
 /// Iterator over a group's fired include rules (most recent first; repeats possible).
 pub(super) struct FiredRules<'a> {
-    fired: &'a Fired,
+    links: &'a [(u32, u32)],
     next: u32,
 }
 
@@ -111,7 +220,7 @@ impl Iterator for FiredRules<'_> {
 
     #[inline]
     fn next(&mut self) -> Option<usize> {
-        let &(rule, next) = self.fired.links.get(self.next as usize)?;
+        let &(rule, next) = self.links.get(self.next as usize)?;
         self.next = next;
         Some(rule as usize)
     }
@@ -124,6 +233,14 @@ enum Trigger {
     Group(usize),
 }
 
+fn reads_group(clause: &Clause) -> bool {
+    match clause {
+        Clause::All(all) => all.iter().any(|(op, _)| matches!(op, Operand::Block(_))),
+        // A rule of another shape may read anything.
+        Clause::Block(_) => true,
+    }
+}
+
 impl Gates {
     /// Gates for `groups` (input order) of a program with `quants` quantifiers.
     pub(super) fn new(groups: &[GroupCode], order: &[usize], quants: usize) -> Gates {
@@ -132,21 +249,40 @@ impl Gates {
             .enumerate()
             .map(|(i, g)| (g.block, i))
             .collect();
-        let trigger = |clause: &Clause| -> Option<Trigger> {
+        // Any non-negated operand of a conjunction will do; the first is taken,
+        // and rules put their rarest operand first (`rules.rs`).
+        let trigger = |clause: &Clause| -> Option<(usize, Trigger)> {
             let Clause::All(all) = clause else {
                 return None;
             };
-            // Any non-negated operand of a conjunction will do; the first is
-            // taken, and rules put their rarest operand first (`rules.rs`).
-            all.iter().find_map(|&(op, negated)| match op {
-                _ if negated => None,
-                Operand::Memo(q) => Some(Trigger::Quant(q)),
-                Operand::Block(b) => group_of.get(&b).copied().map(Trigger::Group),
-                _ => None,
-            })
+            all.iter()
+                .enumerate()
+                .find_map(|(i, &(op, negated))| match op {
+                    _ if negated => None,
+                    Operand::Memo(q) => Some((i, Trigger::Quant(q))),
+                    Operand::Block(b) => group_of.get(&b).copied().map(|g| (i, Trigger::Group(g))),
+                    _ => None,
+                })
         };
+        let mut cond_ids: FxHashMap<(Vec<Clause>, Vec<Clause>), u32> = FxHashMap::default();
+        let mut conds = Vec::new();
+        let mut cond_of = Vec::with_capacity(groups.len());
+        for code in groups {
+            let [require, exclude, _] = &code.plan;
+            let key = (require.clone(), exclude.clone());
+            let next = u32::try_from(conds.len()).unwrap_or(u32::MAX);
+            let id = *cond_ids.entry(key).or_insert_with(|| {
+                conds.push(Condition {
+                    require: require.clone(),
+                    exclude: exclude.clone(),
+                    pure: !require.iter().chain(exclude).any(reads_group),
+                });
+                next
+            });
+            cond_of.push(id);
+        }
         let mut gated = vec![false; groups.len()];
-        let mut watchers: FxHashMap<Trigger, Vec<(u32, u32)>> = FxHashMap::default();
+        let mut watchers: FxHashMap<Trigger, Watchers> = FxHashMap::default();
         for (g, code) in groups.iter().enumerate() {
             let [_, _, include] = &code.plan;
             let Some(triggers) = include.iter().map(trigger).collect::<Option<Vec<_>>>() else {
@@ -155,10 +291,45 @@ impl Gates {
             if let Some(slot) = gated.get_mut(g) {
                 *slot = true;
             }
-            let g = u32::try_from(g).unwrap_or(u32::MAX);
-            for (rule, t) in triggers.into_iter().enumerate() {
-                let rule = u32::try_from(rule).unwrap_or(u32::MAX);
-                watchers.entry(t).or_default().push((g, rule));
+            let cond = cond_of.get(g).copied().unwrap_or(0);
+            let pure = conds.get(cond as usize).is_some_and(|c| c.pure);
+            let rest = |clause: &Clause, at: usize| -> Vec<(Operand, bool)> {
+                let Clause::All(all) = clause else {
+                    return Vec::new();
+                };
+                all.iter()
+                    .enumerate()
+                    .filter(|&(i, _)| i != at)
+                    .map(|(_, &op)| op)
+                    .collect()
+            };
+            // Eager when nothing the firing evaluates reads a group result, and
+            // the rule has at most one operand besides its trigger (nearly every
+            // rule: an IdP group and its IdP).
+            let eager = pure
+                && include.iter().zip(&triggers).all(|(c, &(at, _))| {
+                    let rest = rest(c, at);
+                    rest.len() <= 1 && !rest.iter().any(|(op, _)| matches!(op, Operand::Block(_)))
+                });
+            let g32 = u32::try_from(g).unwrap_or(u32::MAX);
+            for (rule, (clause, (at, t))) in include.iter().zip(triggers).enumerate() {
+                let entry = watchers.entry(t).or_default();
+                if eager {
+                    let fire = EagerFire {
+                        cond,
+                        block: code.block,
+                        referrers: NO_TRIGGER,
+                        op: rest(clause, at).first().copied(),
+                    };
+                    entry.0.push((g32, fire));
+                } else {
+                    entry.1.push(VisitFire {
+                        group: g32,
+                        rule: u32::try_from(rule).unwrap_or(u32::MAX),
+                        cond,
+                        pure,
+                    });
+                }
             }
         }
         let mut position = vec![u32::MAX; groups.len()];
@@ -177,21 +348,46 @@ impl Gates {
             gated,
             position,
             ungated,
-            by_quant: vec![0..0; quants],
-            by_group: vec![0..0; groups.len()],
-            fires: Vec::new(),
+            by_quant: vec![NO_TRIGGER; quants],
+            by_group: vec![NO_TRIGGER; groups.len()],
+            triggers: vec![[0, 0]],
+            eager: Vec::new(),
+            visits: Vec::new(),
+            cond_of,
+            conds,
         };
-        for (t, list) in watchers {
-            let start = u32::try_from(gates.fires.len()).unwrap_or(u32::MAX);
-            gates.fires.extend(list);
-            let range = start..u32::try_from(gates.fires.len()).unwrap_or(u32::MAX);
+        // Triggers in a fixed order, so a build is the same every time.
+        let mut watchers: Vec<_> = watchers.into_iter().collect();
+        watchers.sort_by_key(|(t, _)| match *t {
+            Trigger::Quant(q) => (0, q.0 as usize),
+            Trigger::Group(g) => (1, g),
+        });
+        let len = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+        let mut eager_groups = Vec::new();
+        for (id, (t, (eager, visits))) in watchers.into_iter().enumerate() {
+            let id = len(id);
+            for (g, fire) in eager {
+                eager_groups.push(g);
+                gates.eager.push(fire);
+            }
+            gates.visits.extend(visits);
+            gates
+                .triggers
+                .push([len(gates.eager.len()), len(gates.visits.len())]);
             let slot = match t {
                 Trigger::Quant(q) => gates.by_quant.get_mut(q.0 as usize),
                 Trigger::Group(g) => gates.by_group.get_mut(g),
             };
             if let Some(slot) = slot {
-                *slot = range;
+                *slot = id;
             }
+        }
+        for (fire, g) in gates.eager.iter_mut().zip(eager_groups) {
+            fire.referrers = gates
+                .by_group
+                .get(g as usize)
+                .copied()
+                .unwrap_or(NO_TRIGGER);
         }
         gates
     }
@@ -202,47 +398,79 @@ impl Gates {
         self.gated.get(g) == Some(&true)
     }
 
-    /// Fires the include rules quantifier `q` triggers.
+    /// Group `g`'s condition: an index into `conds`.
     #[inline]
-    pub(super) fn quant_holds(&self, q: QuantId, fired: &mut Fired, generation: u32) {
-        if let Some(r) = self.by_quant.get(q.0 as usize) {
-            self.fire(r.clone(), fired, generation);
-        }
+    pub(super) fn cond_of(&self, g: usize) -> usize {
+        self.cond_of.get(g).copied().unwrap_or(0) as usize
     }
 
-    /// Fires the include rules membership of group `g` triggers.
+    /// A condition's rules: (require, exclude).
     #[inline]
-    pub(super) fn member(&self, g: usize, fired: &mut Fired, generation: u32) {
-        if let Some(r) = self.by_group.get(g) {
-            self.fire(r.clone(), fired, generation);
-        }
+    pub(super) fn condition(&self, c: usize) -> (&[Clause], &[Clause]) {
+        self.conds
+            .get(c)
+            .map_or((&[], &[]), |c| (&c.require[..], &c.exclude[..]))
     }
 
+    /// The trigger of quantifier `q`, or `NO_TRIGGER`.
     #[inline]
-    fn fire(&self, r: Range<u32>, fired: &mut Fired, generation: u32) {
-        for &(g, rule) in self
-            .fires
-            .get(r.start as usize..r.end as usize)
-            .unwrap_or_default()
-        {
-            let Some(head) = fired.head.get_mut(g as usize) else {
-                continue;
-            };
-            let next = if head.0 == generation {
-                head.1
-            } else {
-                // First firing in this context: the group goes on the worklist.
-                let pos = self.position.get(g as usize).copied().unwrap_or(u32::MAX) as usize;
-                // Invariant: a position behind the sweep would never be visited.
-                debug_assert!(pos / 64 >= fired.cursor, "fired a group already passed");
-                if let Some(word) = fired.todo.get_mut(pos / 64) {
-                    *word |= 1 << (pos % 64);
-                }
-                END
-            };
-            let link = u32::try_from(fired.links.len()).unwrap_or(END);
-            fired.links.push((rule, next));
-            *head = (generation, link);
+    pub(super) fn by_quant(&self, q: QuantId) -> u32 {
+        self.by_quant
+            .get(q.0 as usize)
+            .copied()
+            .unwrap_or(NO_TRIGGER)
+    }
+
+    /// The trigger of membership of group `g`, or `NO_TRIGGER`.
+    #[inline]
+    pub(super) fn by_group(&self, g: usize) -> u32 {
+        self.by_group.get(g).copied().unwrap_or(NO_TRIGGER)
+    }
+
+    /// What trigger `t` fires: eager firings and visits.
+    #[inline]
+    pub(super) fn fires(&self, t: u32) -> (&[EagerFire], &[VisitFire]) {
+        let t = t as usize;
+        let (Some(&[e, v]), Some(&[e_end, v_end])) =
+            (self.triggers.get(t), self.triggers.get(t.wrapping_add(1)))
+        else {
+            return (&[], &[]);
+        };
+        let eager = self
+            .eager
+            .get(e as usize..e_end as usize)
+            .unwrap_or_default();
+        if v == v_end {
+            return (eager, &[]);
         }
+        let visits = self
+            .visits
+            .get(v as usize..v_end as usize)
+            .unwrap_or_default();
+        (eager, visits)
+    }
+
+    /// Links rule `rule` of group `g` for its visit, putting the group on the
+    /// worklist on its first firing in this context.
+    #[inline]
+    pub(super) fn link(&self, g: u32, rule: u32, fired: &mut Fired, generation: u32) {
+        let Some(head) = fired.head.get_mut(g as usize) else {
+            return;
+        };
+        let next = if head.0 == generation {
+            head.1
+        } else {
+            // First firing in this context: the group goes on the worklist.
+            let pos = self.position.get(g as usize).copied().unwrap_or(u32::MAX) as usize;
+            // Invariant: a position behind the sweep would never be visited.
+            debug_assert!(pos / 64 >= fired.cursor, "fired a group already passed");
+            if let Some(word) = fired.todo.get_mut(pos / 64) {
+                *word |= 1 << (pos % 64);
+            }
+            END
+        };
+        let link = u32::try_from(fired.links.len()).unwrap_or(END);
+        fired.links.push((rule, next));
+        *head = (generation, link);
     }
 }

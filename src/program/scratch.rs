@@ -102,10 +102,15 @@ impl Scratch {
         self.generation
     }
 
-    /// The indexed quantifiers that hold for the primed context, as ranges of the
-    /// index's postings (`QuantIndex::postings`).
-    pub(crate) fn hits(&self) -> &[Range<u32>] {
-        &self.hits
+    /// Takes the hits out (for a caller that evaluates while reading them);
+    /// `put_hits` gives the buffer back.
+    pub(crate) fn take_hits(&mut self) -> Vec<Range<u32>> {
+        std::mem::take(&mut self.hits)
+    }
+
+    /// Gives back the buffer `take_hits` took.
+    pub(crate) fn put_hits(&mut self, hits: Vec<Range<u32>>) {
+        self.hits = hits;
     }
 
     /// A block result recorded in this context; false if none was.

@@ -36,7 +36,7 @@ fn the_counter_is_live() {
 
 #[path = "../benches/support/generate.rs"]
 #[allow(dead_code, reason = "shared with the decide bench")]
-mod generate;
+pub(crate) mod generate;
 
 /// A whole decision (groups, profiles, 100 applications and 300 policies,
 /// gates included) allocates nothing once its scratch has grown.

@@ -264,21 +264,22 @@ impl Gates {
                     _ => None,
                 })
         };
-        let mut cond_ids: FxHashMap<(Vec<Clause>, Vec<Clause>), u32> = FxHashMap::default();
+        let mut cond_ids: FxHashMap<(&[Clause], &[Clause]), u32> = FxHashMap::default();
         let mut conds = Vec::new();
         let mut cond_of = Vec::with_capacity(groups.len());
         for code in groups {
             let [require, exclude, _] = &code.plan;
-            let key = (require.clone(), exclude.clone());
             let next = u32::try_from(conds.len()).unwrap_or(u32::MAX);
-            let id = *cond_ids.entry(key).or_insert_with(|| {
-                conds.push(Condition {
-                    require: require.clone(),
-                    exclude: exclude.clone(),
-                    pure: !require.iter().chain(exclude).any(reads_group),
+            let id = *cond_ids
+                .entry((&require[..], &exclude[..]))
+                .or_insert_with(|| {
+                    conds.push(Condition {
+                        require: require.clone(),
+                        exclude: exclude.clone(),
+                        pure: !require.iter().chain(exclude).any(reads_group),
+                    });
+                    next
                 });
-                next
-            });
             cond_of.push(id);
         }
         let mut gated = vec![false; groups.len()];
@@ -293,33 +294,36 @@ impl Gates {
             }
             let cond = cond_of.get(g).copied().unwrap_or(0);
             let pure = conds.get(cond as usize).is_some_and(|c| c.pure);
-            let rest = |clause: &Clause, at: usize| -> Vec<(Operand, bool)> {
-                let Clause::All(all) = clause else {
-                    return Vec::new();
-                };
-                all.iter()
-                    .enumerate()
-                    .filter(|&(i, _)| i != at)
-                    .map(|(_, &op)| op)
-                    .collect()
-            };
-            // Eager when nothing the firing evaluates reads a group result, and
-            // the rule has at most one operand besides its trigger (nearly every
-            // rule: an IdP group and its IdP).
+            // The operand each rule has besides its trigger (`Some(None)`: none),
+            // if the rule has at most one (nearly every rule: an IdP group and
+            // its IdP).
+            let others: Vec<Option<Option<(Operand, bool)>>> = include
+                .iter()
+                .zip(&triggers)
+                .map(|(clause, &(at, _))| match clause {
+                    Clause::All(all) if all.len() <= 2 => Some(
+                        all.iter()
+                            .enumerate()
+                            .find(|&(i, _)| i != at)
+                            .map(|(_, &op)| op),
+                    ),
+                    _ => None,
+                })
+                .collect();
+            // Eager when nothing the firing evaluates reads a group result.
             let eager = pure
-                && include.iter().zip(&triggers).all(|(c, &(at, _))| {
-                    let rest = rest(c, at);
-                    rest.len() <= 1 && !rest.iter().any(|(op, _)| matches!(op, Operand::Block(_)))
-                });
+                && others
+                    .iter()
+                    .all(|o| o.is_some_and(|op| !matches!(op, Some((Operand::Block(_), _)))));
             let g32 = u32::try_from(g).unwrap_or(u32::MAX);
-            for (rule, (clause, (at, t))) in include.iter().zip(triggers).enumerate() {
+            for (rule, (t, other)) in triggers.into_iter().map(|(_, t)| t).zip(others).enumerate() {
                 let entry = watchers.entry(t).or_default();
                 if eager {
                     let fire = EagerFire {
                         cond,
                         block: code.block,
                         referrers: NO_TRIGGER,
-                        op: rest(clause, at).first().copied(),
+                        op: other.flatten(),
                     };
                     entry.0.push((g32, fire));
                 } else {

@@ -12,7 +12,9 @@
 //! Divide the collected instructions by the count: `decide50`, `decide1000`
 //! and `apps` run the `decide` bench's decision (`decide_prepared` on the
 //! generated 50- or 1,000-group configuration, or the 50-group one with 100
-//! applications and 300 policies), `load1000` loads and compiles the
+//! applications and 300 policies), `scan` scans that many sampled Acme lines
+//! into `IgnoredAny` (`--toggle-collect='*scan*'`, the floor batch is set
+//! against), `load1000` loads and compiles the
 //! 1,000-group configuration (`--toggle-collect='*from_json*'`), `batch` decides that many sampled lines of the
 //! Acme example as `batch_acme/one_thread` does.
 
@@ -31,7 +33,7 @@ fn main() -> Result<(), String> {
     let args: Vec<String> = std::env::args().collect();
     let (Some(mode), Some(count)) = (args.get(1), args.get(2)) else {
         return Err(
-            "usage: instructions decide50|decide1000|apps|load1000|members1000|batch COUNT".into(),
+            "usage: instructions decide50|decide1000|apps|load1000|members1000|batch|scan COUNT".into(),
         );
     };
     let count: usize = count.parse().map_err(|e| format!("count: {e}"))?;
@@ -74,12 +76,22 @@ fn main() -> Result<(), String> {
                 );
             }
         }
-        "batch" => {
+        "batch" | "scan" => {
             let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus/examples/acme");
             let engine = Engine::from_path(&dir).map_err(|e| e.to_string())?;
             let lines: Vec<String> = zt_eval::whatif::sample(engine.config(), count, 1)
                 .map(|v| v.to_string())
                 .collect();
+            if mode == "scan" {
+                // The floor `batch_acme/scan_only` measures: the same lines
+                // scanned by serde_json, nothing kept.
+                let mut ok = 0usize;
+                for line in &lines {
+                    ok += usize::from(scan(black_box(line)));
+                }
+                black_box(ok);
+                return Ok(());
+            }
             let mut scratch = engine.scratch();
             let mut out = Vec::with_capacity(count * 512);
             for (i, line) in lines.iter().enumerate() {
@@ -97,4 +109,10 @@ fn main() -> Result<(), String> {
         other => return Err(format!("unknown mode `{other}`")),
     }
     Ok(())
+}
+
+/// One line scanned into `IgnoredAny` (`--toggle-collect='*scan*'`).
+#[inline(never)]
+fn scan(line: &str) -> bool {
+    serde_json::from_str::<serde::de::IgnoredAny>(line).is_ok()
 }

@@ -33,7 +33,8 @@ fn main() -> Result<(), String> {
     let args: Vec<String> = std::env::args().collect();
     let (Some(mode), Some(count)) = (args.get(1), args.get(2)) else {
         return Err(
-            "usage: instructions decide50|decide1000|apps|load1000|members1000|batch|scan COUNT".into(),
+            "usage: instructions decide50|decide1000|apps|load1000|members1000|batch|scan COUNT"
+                .into(),
         );
     };
     let count: usize = count.parse().map_err(|e| format!("count: {e}"))?;

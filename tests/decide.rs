@@ -654,8 +654,8 @@ fn a_context_as_an_identity_record_decides_the_same() -> Result<(), String> {
 /// context only).
 #[test]
 fn a_thousand_chained_groups_decide_as_the_reference() -> Result<(), String> {
-    use zt_eval::oracle::config as reference_config;
     use crate::alloc::generate;
+    use zt_eval::oracle::config as reference_config;
     let text = generate::config_text(1000);
     let engine = Engine::from_json(&text, "generated").map_err(|e| e.to_string())?;
     let (config, _) = zt_eval::config::load_str(&text, "generated");

@@ -66,8 +66,9 @@ impl Engine {
         EngineScratch::new(&self.program, &self.gates, &self.apps)
     }
 
-    /// The decision proper: every group once, in order, then the first matching
-    /// device and IP profiles. Allocates nothing; group results stay in `scratch`.
+    /// The decision proper: every group that can be a member decided once (an
+    /// eager one where its rule fires, the others in order, `gate.rs`), then
+    /// the first matching device and IP profiles. Allocates nothing; group results stay in `scratch`.
     pub fn decide_prepared(&self, p: &Prepared, scratch: &mut EngineScratch) -> Outcome {
         if let Some(u) = &p.unknowns {
             return self.decide_unknown(p, u, scratch);
@@ -162,9 +163,11 @@ impl Engine {
         s: &mut Scratch,
         fired: &mut Fired,
     ) -> bool {
-        let (require, exclude) = self.gates.condition(c);
-        let v = require.iter().all(|cl| self.clause(cl, ctx, s))
-            && !exclude.iter().any(|cl| self.clause(cl, ctx, s));
+        // A condition that cannot be found never holds.
+        let v = self.gates.condition(c).is_some_and(|(require, exclude)| {
+            require.iter().all(|cl| self.clause(cl, ctx, s))
+                && !exclude.iter().any(|cl| self.clause(cl, ctx, s))
+        });
         fired.set_cond_memo(c, v);
         v
     }

@@ -6,11 +6,13 @@
 //! member fires the rules that reference it. A gate only ever skips rules whose
 //! answer is known to be false.
 //!
-//! A firing is decided on the spot when it can be: when the group's condition
-//! (its require and exclude rules) and the fired rule's other operands read no
+//! A firing is decided on the spot when it can be: when every include rule of
+//! the group has at most one operand besides its trigger, and neither that
+//! operand nor the group's condition (its require and exclude rules) reads a
 //! group result, both can be evaluated at any moment of the decision, so the
 //! group is found a member (or not) right there, and a member fires the rules
 //! that reference it in turn. Such a group is *eager*: it is never visited.
+//! A lookup that fails (no condition) never holds.
 //! Conditions are hash-consed (a thousand groups requiring one of three
 //! countries and one of five posture checks have fifteen conditions) and each
 //! is evaluated at most once per context; a fired rule of a group whose
@@ -54,7 +56,7 @@ pub(super) struct Gates {
     /// Per group: its condition, an index into `conds`.
     cond_of: Vec<u32>,
     /// The distinct conditions (require and exclude rules) of the groups.
-    pub(super) conds: Vec<Condition>,
+    conds: Vec<Condition>,
 }
 
 /// `all(require) and not any(exclude)`, shared by every group with these rules.
@@ -69,6 +71,9 @@ pub(super) struct Condition {
 /// What one trigger fires, while the gates are built: eager firings (with
 /// their group) and visits.
 type Watchers = (Vec<(u32, EagerFire)>, Vec<VisitFire>);
+
+/// No condition: what a failed lookup reads, and it never holds.
+const NO_COND: u32 = u32::MAX;
 
 /// No trigger: a quantifier or group nothing waits for.
 pub(super) const NO_TRIGGER: u32 = u32::MAX;
@@ -106,6 +111,8 @@ pub(super) struct Fired {
     /// Per group: the context generation of its first firing, then the head of its
     /// list in `links`. A stale generation means nothing fired.
     head: Vec<(u32, u32)>,
+    /// The generation of the last context started.
+    last_generation: u32,
     /// (include rule index, next link or `END`).
     links: Vec<(u32, u32)>,
     /// Positions (in evaluation order) of the groups left to decide.
@@ -124,6 +131,7 @@ impl Fired {
     pub(super) fn new(gates: &Gates) -> Fired {
         Fired {
             head: vec![(0, END); gates.gated.len()],
+            last_generation: 0,
             links: Vec::new(),
             todo: Vec::new(),
             cursor: 0,
@@ -136,9 +144,13 @@ impl Fired {
     /// Starts a context: the previous context's firings are forgotten (their
     /// stamps go stale by themselves, unless generations started afresh).
     pub(super) fn start(&mut self, gates: &Gates, generation: u32) {
-        if generation == 1 {
+        // Generations only grow, but for a wrap back to 1 (`Program::prime`),
+        // which may happen on a three-valued decision that never calls this:
+        // then old stamps could equal new generations.
+        if generation <= self.last_generation {
             self.head.fill((0, END));
         }
+        self.last_generation = generation;
         for &c in &self.cond_touched {
             if let Some(state) = self.cond_state.get_mut(c as usize) {
                 *state = 0;
@@ -269,7 +281,7 @@ impl Gates {
         let mut cond_of = Vec::with_capacity(groups.len());
         for code in groups {
             let [require, exclude, _] = &code.plan;
-            let next = u32::try_from(conds.len()).unwrap_or(u32::MAX);
+            let next = u32::try_from(conds.len()).unwrap_or(NO_COND);
             let id = *cond_ids
                 .entry((&require[..], &exclude[..]))
                 .or_insert_with(|| {
@@ -292,7 +304,7 @@ impl Gates {
             if let Some(slot) = gated.get_mut(g) {
                 *slot = true;
             }
-            let cond = cond_of.get(g).copied().unwrap_or(0);
+            let cond = cond_of.get(g).copied().unwrap_or(NO_COND);
             let pure = conds.get(cond as usize).is_some_and(|c| c.pure);
             // The operand each rule has besides its trigger (`Some(None)`: none),
             // if the rule has at most one (nearly every rule: an IdP group and
@@ -402,18 +414,18 @@ impl Gates {
         self.gated.get(g) == Some(&true)
     }
 
-    /// Group `g`'s condition: an index into `conds`.
+    /// Group `g`'s condition: an index into `conds` (`NO_COND` for no group,
+    /// which never holds).
     #[inline]
     pub(super) fn cond_of(&self, g: usize) -> usize {
-        self.cond_of.get(g).copied().unwrap_or(0) as usize
+        self.cond_of.get(g).copied().unwrap_or(NO_COND) as usize
     }
 
-    /// A condition's rules: (require, exclude).
+    /// A condition's rules: (require, exclude); `None` for no condition, which
+    /// never holds.
     #[inline]
-    pub(super) fn condition(&self, c: usize) -> (&[Clause], &[Clause]) {
-        self.conds
-            .get(c)
-            .map_or((&[], &[]), |c| (&c.require[..], &c.exclude[..]))
+    pub(super) fn condition(&self, c: usize) -> Option<(&[Clause], &[Clause])> {
+        self.conds.get(c).map(|c| (&c.require[..], &c.exclude[..]))
     }
 
     /// The trigger of quantifier `q`, or `NO_TRIGGER`.
@@ -476,5 +488,47 @@ impl Gates {
         let link = u32::try_from(fired.links.len()).unwrap_or(END);
         fired.links.push((rule, next));
         *head = (generation, link);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Generations wrap back to 1 (`Program::prime`), possibly on a
+    /// three-valued decision that never starts the gates: a stamp from before
+    /// the wrap must not read as this context's, or a fired group would be
+    /// taken as already on the worklist and never decided (a skipped group
+    /// reads as a non-member, and an `exclude` of it would then hold).
+    #[test]
+    fn stamps_from_before_a_wrap_are_forgotten() {
+        let group = GroupCode {
+            block: BlockId(0),
+            include: Vec::new(),
+            require: Vec::new(),
+            exclude: Vec::new(),
+            plan: [Vec::new(), Vec::new(), Vec::new()],
+        };
+        let gates = Gates::new(&[group], &[0], 0);
+        let mut fired = Fired::new(&gates);
+        fired.start(&gates, 7);
+        gates.link(0, 0, &mut fired, 7);
+        assert_eq!(fired.next_position(), Some(0));
+        fired.start(&gates, 8);
+        // A wrap to 1 on a decision that did not start the gates, then 2..7.
+        for generation in 2..=7 {
+            fired.start(&gates, generation);
+        }
+        gates.link(0, 0, &mut fired, 7);
+        assert_eq!(
+            fired.next_position(),
+            Some(0),
+            "the group is on the worklist"
+        );
+        assert_eq!(
+            fired.rules(0, 7).count(),
+            1,
+            "one fired rule, this context's"
+        );
     }
 }

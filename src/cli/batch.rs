@@ -240,10 +240,7 @@ pub fn run(args: BatchArgs, stdout: &mut (impl Write + Send)) -> Result<u8, CliE
     let mut file_out;
     let out: &mut (dyn Write + Send) = match &args.output {
         Some(path) => {
-            file_out = std::io::BufWriter::new(
-                std::fs::File::create(path)
-                    .map_err(|e| CliError::Io(format!("cannot write `{}`", path.display()), e))?,
-            );
+            file_out = super::create_output(path)?;
             &mut file_out
         }
         None => stdout,

@@ -97,6 +97,16 @@ pub fn check_output(output: Option<&Path>, inputs: &[&Path]) -> Result<(), CliEr
     Ok(())
 }
 
+/// Opens `--output` for writing (buffered), after `check_output`.
+///
+/// # Errors
+/// The file cannot be created.
+pub fn create_output(path: &Path) -> Result<std::io::BufWriter<std::fs::File>, CliError> {
+    std::fs::File::create(path)
+        .map(std::io::BufWriter::new)
+        .map_err(|e| CliError::Io(format!("cannot write `{}`", path.display()), e))
+}
+
 /// The most worker threads `--threads` accepts.
 pub const MAX_THREADS: usize = 512;
 

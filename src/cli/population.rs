@@ -70,10 +70,7 @@ pub fn run(args: PopulationArgs, out: &mut dyn Write) -> Result<u8, CliError> {
     let mut file_out;
     let out: &mut dyn Write = match &args.output {
         Some(p) => {
-            file_out = std::io::BufWriter::new(
-                std::fs::File::create(p)
-                    .map_err(|e| CliError::Io(format!("cannot write `{}`", p.display()), e))?,
-            );
+            file_out = super::create_output(p)?;
             &mut file_out
         }
         None => out,

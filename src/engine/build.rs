@@ -319,7 +319,7 @@ fn build(config: Config, mut problems: Vec<Problem>) -> Result<Engine, ConfigErr
             })
         })
         .collect();
-    let gates = super::gate::Gates::new(&groups, &order, program.quants.len());
+    let gates = super::gate::Gates::new(&groups, &order, &program);
     let mut engine = Engine {
         gates,
         device_default: defaults.first().copied(),

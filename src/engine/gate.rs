@@ -28,7 +28,7 @@
 //! it is a quantifier (fired before the sweep) or a group before it.
 
 use super::code::{Clause, GroupCode};
-use crate::program::{BlockId, Operand, QuantId};
+use crate::program::{BlockId, Operand, Program, QuantId};
 use rustc_hash::FxHashMap;
 
 /// Marks the end of a group's list of fired rules.
@@ -255,7 +255,9 @@ fn reads_group(clause: &Clause) -> bool {
 
 impl Gates {
     /// Gates for `groups` (input order) of a program with `quants` quantifiers.
-    pub(super) fn new(groups: &[GroupCode], order: &[usize], quants: usize) -> Gates {
+    pub(super) fn new(groups: &[GroupCode], order: &[usize], program: &Program) -> Gates {
+        let quants = program.quants.len();
+        let implies = program.quant_implies();
         let group_of: FxHashMap<BlockId, usize> = groups
             .iter()
             .enumerate()
@@ -312,12 +314,19 @@ impl Gates {
             let others: Vec<Option<Option<(Operand, bool)>>> = include
                 .iter()
                 .zip(&triggers)
-                .map(|(clause, &(at, _))| match clause {
+                .map(|(clause, &(at, trigger))| match clause {
                     Clause::All(all) if all.len() <= 2 => Some(
                         all.iter()
                             .enumerate()
                             .find(|&(i, _)| i != at)
-                            .map(|(_, &op)| op),
+                            .map(|(_, &op)| op)
+                            // An operand the trigger implies (an IdP group's IdP,
+                            // when the index looks its groups up only for that
+                            // IdP) need not be read again.
+                            .filter(|&(op, negated)| match trigger {
+                                Trigger::Quant(q) => negated || !implies(q, op),
+                                Trigger::Group(_) => true,
+                            }),
                     ),
                     _ => None,
                 })
@@ -509,7 +518,9 @@ mod tests {
             exclude: Vec::new(),
             plan: [Vec::new(), Vec::new(), Vec::new()],
         };
-        let gates = Gates::new(&[group], &[0], 0);
+        let scheme = crate::scheme::Scheme::device();
+        let program = crate::program::compile::Builder::new(&scheme).finish();
+        let gates = Gates::new(&[group], &[0], &program);
         let mut fired = Fired::new(&gates);
         fired.start(&gates, 7);
         gates.link(0, 0, &mut fired, 7);

@@ -181,6 +181,32 @@ impl QuantIndex {
         }
     }
 
+    /// Per quantifier (of `count`): the guard every key it tests is looked up
+    /// under, when there is one. Such a quantifier is marked only in contexts
+    /// where its guard holds, so its being true implies the guard's atom.
+    pub fn implied_guards(&self, count: usize) -> Vec<Option<&Guard>> {
+        // None: no key seen yet; Some(None): keys under different guards or none.
+        let mut seen: Vec<Option<Option<&Guard>>> = vec![None; count];
+        for t in &self.tables {
+            let entries: Box<dyn Iterator<Item = &Entry>> = match &t.keys {
+                Keys::Scanned(entries) => Box::new(entries.iter()),
+                Keys::Hashed(table) => Box::new(table.iter()),
+            };
+            for e in entries {
+                for q in self.postings(e.quants.clone()) {
+                    if let Some(slot) = seen.get_mut(q.0 as usize) {
+                        *slot = match *slot {
+                            None => Some(t.guard.as_ref()),
+                            Some(g) if g == t.guard.as_ref() => Some(g),
+                            Some(_) => Some(None),
+                        };
+                    }
+                }
+            }
+        }
+        seen.into_iter().map(Option::flatten).collect()
+    }
+
     /// The quantifiers of one `hits` range.
     pub fn postings(&self, range: Range<u32>) -> &[QuantId] {
         self.postings
@@ -191,5 +217,57 @@ impl QuantIndex {
     /// True when the index answers nothing.
     pub fn is_empty(&self) -> bool {
         !self.indexed.contains(&true)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::program::{AtomId, Operand, QuantId, compile::Builder, guard::KeyGuards};
+    use crate::scheme::Scheme;
+
+    /// The program of `sources` (device scheme), every condition guarded as the
+    /// engine guards them.
+    fn program(scheme: &Scheme, sources: &[&str]) -> crate::program::Program {
+        let mut builder = Builder::new(scheme);
+        let mut guards = KeyGuards::default();
+        for src in sources {
+            let checked = crate::check_expression(src, scheme, &Default::default())
+                .unwrap_or_else(|e| panic!("{src}: {e:?}"));
+            guards.add(&checked.cond);
+            builder.add_root(&checked.cond);
+        }
+        builder.finish_indexed(&guards)
+    }
+
+    /// A quantifier implies its guard only when every key it tests is under
+    /// that guard: a key some unguarded quantifier also tests is looked up in
+    /// every context, so the quantifier can hold where the guard does not.
+    #[test]
+    fn implied_guard_needs_every_key_under_it() {
+        let scheme = Scheme::device();
+        let p = program(
+            &scheme,
+            &[
+                r#"any(identity.groups.name[*] == "a") and os.name == "mac""#,
+                r#"any(identity.groups.name[*] in {"b" "c"}) and os.name == "mac""#,
+                r#"any(identity.groups.name[*] == "c")"#,
+            ],
+        );
+        let index = p.index.as_ref().expect("indexed");
+        let guards = index.implied_guards(p.quants.len());
+        let implied: Vec<bool> = guards.iter().map(Option::is_some).collect();
+        // Quantifiers in order of first compilation: `== "a"`, `in {b c}`, `== "c"`.
+        assert_eq!(implied, [true, false, false]);
+        // And the engine's question: does the first quantifier imply the atom?
+        let implies = p.quant_implies();
+        let (a, b) = (QuantId(0), QuantId(1));
+        let mac = (0..p.atoms.len())
+            .map(|i| Operand::Atom(AtomId(u32::try_from(i).unwrap_or(0))))
+            .find(|&op| implies(a, op));
+        assert!(
+            mac.is_some(),
+            "`os.name == \"mac\"` is implied by `== \"a\"`"
+        );
+        assert!(mac.is_some_and(|op| !implies(b, op)), "not by `in {{b c}}`");
     }
 }

@@ -78,6 +78,31 @@ pub struct Program {
 }
 
 impl Program {
+    /// Per quantifier: whether its being true implies `op` (read as given,
+    /// not negated). True when the quantifier is indexed with every key under
+    /// one guard (`guard.rs`) and `op` is that guard's atom: the index marks
+    /// the quantifier only in contexts where the guard holds.
+    pub fn quant_implies(&self) -> impl Fn(QuantId, Operand) -> bool + '_ {
+        let guards = self
+            .index
+            .as_ref()
+            .map(|i| i.implied_guards(self.quants.len()))
+            .unwrap_or_default();
+        move |q: QuantId, op: Operand| {
+            let (Operand::Atom(a) | Operand::Shared(a)) = op else {
+                return false;
+            };
+            let (Some(Some((field, c))), Some(atom)) =
+                (guards.get(q.0 as usize), self.atoms.get(a.0 as usize))
+            else {
+                return false;
+            };
+            matches!((&atom.lhs, &atom.test),
+                (code::Lhs::Field(f), code::Test::Bytes(crate::expr::ast::CmpOp::Eq, b))
+                    if f == field && b == c)
+        }
+    }
+
     /// The atom a block consists of, when it is exactly one atom.
     pub fn single_atom(&self, block: BlockId) -> Option<AtomId> {
         let range = self.blocks.get(block.0 as usize)?;

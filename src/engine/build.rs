@@ -159,7 +159,7 @@ fn build(config: Config, mut problems: Vec<Problem>) -> Result<Engine, ConfigErr
                 }
             }
         }
-        let code = group_code(&mut builder, &compiler, conds, &mut guards);
+        let code = access_group_code(&mut builder, conds, &mut guards);
         let block = code.block;
         resolver
             .groups
@@ -352,13 +352,45 @@ pub(super) fn group_code(
     conds: [Vec<crate::expr::cond::Cond>; 3],
     guards: &mut crate::program::guard::KeyGuards,
 ) -> GroupCode {
+    let code = rules_code(builder, &conds, guards);
+    let [include, require, exclude] = conds;
+    let group_cond = compiler.group(include, require, exclude);
+    // Not added to the guards: its quantifiers are the rules' (added above),
+    // and `Cond::and` only flattens, so each sits under at least the guards it
+    // had in its rule.
+    let block = builder.add_unexplained(&group_cond);
+    GroupCode { block, ..code }
+}
+
+/// An Access group's code: its rules' blocks and clauses, and a block that
+/// only holds its result. No one runs or explains a group's block: a decision
+/// sets it (`decide.rs`, `undetermined.rs`) and explanations go rule by rule
+/// (`why.rs`), so compiling every rule a second time into it would only cost
+/// loading time. It is `false` if run.
+pub(super) fn access_group_code(
+    builder: &mut Builder<'_>,
+    conds: [Vec<crate::expr::cond::Cond>; 3],
+    guards: &mut crate::program::guard::KeyGuards,
+) -> GroupCode {
+    let code = rules_code(builder, &conds, guards);
+    let block = builder.add_unexplained(&crate::expr::cond::Cond::Const(false));
+    GroupCode { block, ..code }
+}
+
+/// The blocks and clauses of a group's or policy's rules; `block` is left for
+/// the caller.
+fn rules_code(
+    builder: &mut Builder<'_>,
+    conds: &[Vec<crate::expr::cond::Cond>; 3],
+    guards: &mut crate::program::guard::KeyGuards,
+) -> GroupCode {
     let [include, require, exclude] = conds;
     let rule_blocks = |b: &mut Builder, cs: &[crate::expr::cond::Cond]| {
         cs.iter().map(|c| b.add_unexplained(c)).collect::<Vec<_>>()
     };
-    let include_blocks = rule_blocks(builder, &include);
-    let require_blocks = rule_blocks(builder, &require);
-    let exclude_blocks = rule_blocks(builder, &exclude);
+    let include_blocks = rule_blocks(builder, include);
+    let require_blocks = rule_blocks(builder, require);
+    let exclude_blocks = rule_blocks(builder, exclude);
     let clauses = |b: &mut Builder, cs: &[crate::expr::cond::Cond], blocks: &[BlockId]| {
         cs.iter()
             .zip(blocks)
@@ -369,20 +401,15 @@ pub(super) fn group_code(
             .collect::<Vec<_>>()
     };
     let plan = [
-        clauses(builder, &require, &require_blocks),
-        clauses(builder, &exclude, &exclude_blocks),
-        clauses(builder, &include, &include_blocks),
+        clauses(builder, require, &require_blocks),
+        clauses(builder, exclude, &exclude_blocks),
+        clauses(builder, include, &include_blocks),
     ];
-    for c in include.iter().chain(&require).chain(&exclude) {
+    for c in include.iter().chain(require).chain(exclude) {
         guards.add(c);
     }
-    let group_cond = compiler.group(include, require, exclude);
-    // Not added to the guards: its quantifiers are the rules' (added above),
-    // and `Cond::and` only flattens, so each sits under at least the guards it
-    // had in its rule.
-    let block = builder.add_unexplained(&group_cond);
     GroupCode {
-        block,
+        block: BlockId(u32::MAX),
         include: include_blocks,
         require: require_blocks,
         exclude: exclude_blocks,

@@ -4,10 +4,13 @@
 use crate::program::{BlockId, Operand};
 use crate::scheme::FieldId;
 
-/// A group: its block (for references and explanations), a block per rule (for
-/// explanations), and its rules as a decision evaluates them.
+/// A group or policy: its block, a block per rule (for explanations), and its
+/// rules as a decision evaluates them.
 #[derive(Debug, Clone)]
 pub(super) struct GroupCode {
+    /// Where its result is kept, which references read. A policy's block is
+    /// its whole condition (explanations of undetermined policies walk it); an
+    /// Access group's only holds its result (`build::access_group_code`).
     pub(super) block: BlockId,
     /// One block per rule, for explanations only.
     pub(super) include: Vec<BlockId>,

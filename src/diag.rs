@@ -353,14 +353,21 @@ pub(crate) fn json_kind(v: &serde_json::Value) -> &'static str {
 
 /// `.key` for simple keys, `["github-organization"]` for others.
 pub fn path_key(k: &str) -> String {
+    let mut s = String::with_capacity(k.len() + 1);
+    push_path_key(&mut s, k);
+    s
+}
+
+/// Appends `path_key(k)` to `out`: by hand, as paths are built for every
+/// rule of a configuration.
+pub fn push_path_key(out: &mut String, k: &str) {
     if k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') && !k.is_empty() {
-        // By hand: called once per key of every configuration object.
-        let mut s = String::with_capacity(k.len() + 1);
-        s.push('.');
-        s.push_str(k);
-        s
+        out.push('.');
+        out.push_str(k);
     } else {
-        format!("[{}]", serde_json::Value::from(k))
+        out.push('[');
+        out.push_str(&serde_json::Value::from(k).to_string());
+        out.push(']');
     }
 }
 

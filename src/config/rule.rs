@@ -3,7 +3,7 @@
 //! `github_organization` are aliases.
 
 use super::model::{IdpRule, Rule};
-use super::reader::{Reader, path_key};
+use super::reader::Reader;
 use serde_json::Value;
 
 /// The rule kinds, for "did you mean".
@@ -56,7 +56,9 @@ impl Reader<'_> {
             );
             return None;
         };
-        let p = format!("{path}{}", path_key(kind));
+        let mut p = String::with_capacity(path.len() + kind.len() + 1);
+        p.push_str(path);
+        crate::diag::push_path_key(&mut p, kind);
         let body = obj.get(kind)?;
         let body_obj = self.object(body, &p)?;
         let s = |r: &mut Self, key: &str| r.string_in(body_obj, key, &p);

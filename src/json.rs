@@ -204,7 +204,14 @@ impl<'de> Visitor<'de> for ValueSeed<'_> {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
         let mut out = Map::new();
         while let Some(key) = map.next_key::<String>()? {
-            if out.contains_key(&key) {
+            // Most objects have a few keys: comparing them is cheaper than
+            // hashing the key twice (here and on insert).
+            let given = if out.len() < 8 {
+                out.keys().any(|k| *k == key)
+            } else {
+                out.contains_key(&key)
+            };
+            if given {
                 let message = format!(
                     "the key `{key}` is given twice in one object (the last would silently win)"
                 );

@@ -321,6 +321,9 @@ fn build(config: Config, mut problems: Vec<Problem>) -> Result<Engine, ConfigErr
         .collect();
     let gates = super::gate::Gates::new(&groups, &order, &program);
     let mut engine = Engine {
+        group_reads: Engine::group_reads(&program, &groups),
+        device_reads: Engine::profile_reads(&program, &device),
+        ip_reads: Engine::profile_reads(&program, &ip),
         gates,
         device_default: defaults.first().copied(),
         config,

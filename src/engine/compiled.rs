@@ -19,6 +19,13 @@ pub struct Engine {
     pub(super) groups: Vec<GroupCode>,
     /// Group indices in evaluation order (references before referrers).
     pub(super) order: Vec<usize>,
+    /// Per group: the fields its rules read, when nothing else can make it
+    /// unknown (`undetermined.rs`): with none of them unknown, a three-valued
+    /// decision decides it two-valued.
+    pub(super) group_reads: Vec<Option<super::undetermined::Reads>>,
+    /// Per device and IP profile code: what its `match` reads, likewise.
+    pub(super) device_reads: Vec<Option<super::undetermined::Reads>>,
+    pub(super) ip_reads: Vec<Option<super::undetermined::Reads>>,
     /// Which groups can be skipped until something opens them.
     pub(super) gates: Gates,
     /// Enabled and disabled custom device profiles, in the order they are checked.

@@ -12,8 +12,39 @@ use super::decision::UnknownInput;
 use super::posture::{self, PostureResult};
 use super::prepare::Prepared;
 use crate::config::{Profile, Rule, RuleAt};
-use crate::program::{BlockId, Scratch, Tri, Unknowns};
+use crate::program::{BlockId, Program, Scratch, Tri, Unknowns};
+use crate::scheme::FieldId;
 use crate::value::Context;
+
+/// What a group's rules or a profile's `match` read (`Engine::group_reads`,
+/// `Engine::profile_reads`), when nothing else can make them unknown.
+#[derive(Debug, Clone)]
+pub(super) struct Reads {
+    /// Context fields.
+    fields: Box<[FieldId]>,
+    /// Groups' results.
+    groups: Box<[BlockId]>,
+}
+
+impl Reads {
+    fn new(mut fields: Vec<FieldId>, mut groups: Vec<BlockId>) -> Reads {
+        fields.sort_unstable();
+        fields.dedup();
+        groups.sort_unstable_by_key(|b| b.0);
+        groups.dedup();
+        Reads {
+            fields: fields.into_boxed_slice(),
+            groups: groups.into_boxed_slice(),
+        }
+    }
+
+    /// None of it is unknown in this context (groups read are decided
+    /// before their readers): the two-valued value is the three-valued one.
+    fn known(&self, u: &Unknowns, s: &Scratch) -> bool {
+        self.fields.iter().all(|f| u.extras(*f).is_none())
+            && self.groups.iter().all(|b| s.block_tri(*b) != Tri::Unknown)
+    }
+}
 
 impl Engine {
     /// The decision proper, three-valued: every group in order (no gates: a
@@ -30,16 +61,77 @@ impl Engine {
         // Invariant 1 across blocks: `order` puts referenced groups first.
         for &gi in &self.order {
             if let Some(g) = self.groups.get(gi) {
-                let r = self.group_tri(g, &p.ctx, s, u);
+                // A group whose rules read none of the unknown inputs has its
+                // two-valued value, at the two-valued cost.
+                let known = self
+                    .group_reads
+                    .get(gi)
+                    .and_then(Option::as_ref)
+                    .is_some_and(|reads| reads.known(u, s));
+                let r = if known {
+                    Tri::from(self.group_value(g, &p.ctx, s))
+                } else {
+                    self.group_tri(g, &p.ctx, s, u)
+                };
                 s.set_block_tri(g.block, r);
             }
         }
         let outcome = Outcome {
-            device_profile: self.pick_tri(&self.device, &self.config.device_profiles, &p.ctx, s, u),
-            ip_profile: self.pick_tri(&self.ip, &self.config.ip_profiles, &p.ctx, s, u),
+            device_profile: self.pick_tri(
+                &self.device,
+                &self.device_reads,
+                &self.config.device_profiles,
+                &p.ctx,
+                s,
+                u,
+            ),
+            ip_profile: self.pick_tri(
+                &self.ip,
+                &self.ip_reads,
+                &self.config.ip_profiles,
+                &p.ctx,
+                s,
+                u,
+            ),
         };
         self.decide_apps(p, s, &mut scratch.apps);
         outcome
+    }
+
+    /// Per group: the context fields and group results its rules read, or
+    /// `None` when a rule can be unknown otherwise
+    /// (`Program::operand_fields`) or is a block.
+    pub(super) fn group_reads(program: &Program, groups: &[GroupCode]) -> Vec<Option<Reads>> {
+        groups
+            .iter()
+            .map(|g| {
+                let (mut fields, mut blocks) = (Vec::new(), Vec::new());
+                for clause in g.plan.iter().flatten() {
+                    let Clause::All(all) = clause else {
+                        return None;
+                    };
+                    for &(op, _) in all.iter() {
+                        if !program.operand_fields(op, &mut fields, &mut blocks) {
+                            return None;
+                        }
+                    }
+                }
+                Some(Reads::new(fields, blocks))
+            })
+            .collect()
+    }
+
+    /// Per profile code: what its `match` reads (`Program::block_fields`).
+    pub(super) fn profile_reads(program: &Program, codes: &[ProfileCode]) -> Vec<Option<Reads>> {
+        codes
+            .iter()
+            .map(|c| {
+                let (mut fields, mut blocks) = (Vec::new(), Vec::new());
+                program
+                    .block_fields(c.block, &mut fields, &mut blocks)
+                    .then(|| Reads::new(fields, blocks))
+            })
+            .collect()
     }
 
     /// `all(require) and not any(exclude) and any(include)`, by Kleene logic.
@@ -98,17 +190,27 @@ impl Engine {
     fn pick_tri(
         &self,
         codes: &[ProfileCode],
+        reads: &[Option<Reads>],
         list: &[Profile],
         ctx: &Context,
         s: &mut Scratch,
         u: &Unknowns,
     ) -> Pick {
         let mut candidates = Vec::new();
-        for c in codes {
+        for (i, c) in codes.iter().enumerate() {
             if !list.get(c.index).is_some_and(|p| p.enabled) {
                 continue;
             }
-            match self.program.run_tri(c.block, ctx, s, u) {
+            let known = reads
+                .get(i)
+                .and_then(Option::as_ref)
+                .is_some_and(|r| r.known(u, s));
+            let r = if known {
+                Tri::from(self.program.run(c.block, ctx, s))
+            } else {
+                self.program.run_tri(c.block, ctx, s, u)
+            };
+            match r {
                 Tri::True if candidates.is_empty() => return Pick::One(Some(c.index)),
                 Tri::True => {
                     candidates.push(Some(c.index));

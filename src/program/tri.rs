@@ -252,6 +252,74 @@ impl Program {
         }
     }
 
+    /// Appends the context fields `op` reads to `out`, and the group result
+    /// it reads to `blocks`. `false` when its three-valued value can be
+    /// unknown for another reason than one of those being unknown: it reads an
+    /// incomplete list, or has a block this analysis does not look into. An
+    /// operand that returns `true`, reads no unknown field and no unknown
+    /// group result has its two-valued value.
+    pub(crate) fn operand_fields(
+        &self,
+        op: Operand,
+        out: &mut Vec<FieldId>,
+        blocks: &mut Vec<BlockId>,
+    ) -> bool {
+        match op {
+            Operand::Atom(a) | Operand::Shared(a) => self.atom_fields(a, out),
+            Operand::Quant(q) | Operand::Memo(q) => {
+                let Some(quant) = self.quants.get(q.0 as usize) else {
+                    return false;
+                };
+                for src in &quant.sources {
+                    src.base.for_each_field(&mut |f| out.push(f));
+                }
+                match quant.body {
+                    Body::Atom(a) => self.atom_fields(a, out),
+                    Body::Block(_) => false,
+                }
+            }
+            Operand::Block(b) => {
+                blocks.push(b);
+                true
+            }
+        }
+    }
+
+    /// `operand_fields` for a block (a profile's `match`), read from its
+    /// tree: `false` without one.
+    pub(crate) fn block_fields(
+        &self,
+        b: BlockId,
+        out: &mut Vec<FieldId>,
+        blocks: &mut Vec<BlockId>,
+    ) -> bool {
+        self.why_of(b)
+            .is_some_and(|why| self.why_fields(why, out, blocks))
+    }
+
+    fn why_fields(&self, why: &Why, out: &mut Vec<FieldId>, blocks: &mut Vec<BlockId>) -> bool {
+        match why {
+            Why::Const(_) => true,
+            Why::Atom(a, _) => self.atom_fields(*a, out),
+            Why::Quant(q, _) => self.operand_fields(Operand::Quant(*q), out, blocks),
+            Why::Block(b, _) => self.operand_fields(Operand::Block(*b), out, blocks),
+            Why::Not(inner) => self.why_fields(inner, out, blocks),
+            Why::Logic(_, items) => items.iter().all(|i| self.why_fields(i, out, blocks)),
+        }
+    }
+
+    fn atom_fields(&self, a: AtomId, out: &mut Vec<FieldId>) -> bool {
+        let Some(atom) = self.atoms.get(a.0 as usize) else {
+            return false;
+        };
+        match &atom.lhs {
+            Lhs::Field(f) => out.push(*f),
+            Lhs::Val(v) => v.for_each_field(&mut |f| out.push(f)),
+            Lhs::Elem(_) => {}
+        }
+        !matches!(atom.test, Test::InList(i) if self.list_incomplete(i))
+    }
+
     fn list_incomplete(&self, i: u32) -> bool {
         self.lists_incomplete.get(i as usize) == Some(&true)
     }

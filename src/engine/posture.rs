@@ -165,7 +165,7 @@ pub fn evaluate<'c>(
             "a `{kind}` result comes from its integration: the context's `device.posture` does not name it"
         ));
     };
-    let input = |k: &str| present(rule.input.get(k));
+    let input = |k: &str| present(input_of(rule, k));
     if let Value::Object(obj) = &rule.input {
         for (key, v) in obj {
             if !keys.contains(&key.as_str()) && present(Some(v)).is_some() {
@@ -229,6 +229,15 @@ pub fn evaluate<'c>(
     }
 }
 
+/// The rule's `input.<key>`. An input has a few keys: comparing them costs
+/// less than hashing the key, and every context reads every rule's input.
+fn input_of<'r>(rule: &'r PostureRule, key: &str) -> Option<&'r Value> {
+    let Value::Object(obj) = &rule.input else {
+        return None;
+    };
+    obj.iter().find(|(k, _)| *k == key).map(|(_, v)| v)
+}
+
 /// A JSON value that says something: not null, not an empty string.
 fn present(v: Option<&Value>) -> Option<&Value> {
     v.filter(|v| !v.is_null() && v.as_str() != Some(""))
@@ -237,10 +246,10 @@ fn present(v: Option<&Value>) -> Option<&Value> {
 /// `device.facts.disk_encrypted` says every disk is encrypted. A rule that
 /// needs only some disks, or named ones, is unknown when it says not.
 fn disk_encryption(say: Say, rule: &PostureRule, encrypted: Option<bool>) -> PostureCheck {
-    let require_all = present(rule.input.get("requireAll"))
+    let require_all = present(input_of(rule, "requireAll"))
         .and_then(Value::as_bool)
         .unwrap_or(true);
-    let named = present(rule.input.get("checkDisks"))
+    let named = present(input_of(rule, "checkDisks"))
         .and_then(Value::as_array)
         .is_some_and(|d| !d.is_empty());
     match encrypted {
@@ -258,7 +267,7 @@ fn serial_number<'c>(
     s: &Subject,
     list: &dyn Fn(&str) -> Option<&'c List>,
 ) -> PostureCheck {
-    let Some(id) = present(rule.input.get("id")).and_then(Value::as_str) else {
+    let Some(id) = present(input_of(rule, "id")).and_then(Value::as_str) else {
         return say.unknown(|| "the rule's `input.id` (a serial number list) is missing".into());
     };
     let Some(l) = list(id) else {
@@ -282,12 +291,12 @@ fn serial_number<'c>(
 
 fn os_version(say: Say, rule: &PostureRule, s: &Subject, os: Option<&str>) -> PostureCheck {
     for key in UNSHOWABLE {
-        if present(rule.input.get(*key)).is_some() {
+        if present(input_of(rule, key)).is_some() {
             return say
                 .unknown(|| format!("the rule's `input.{key}` cannot be shown by a context"));
         }
     }
-    let input = |k: &str| present(rule.input.get(k)).and_then(Value::as_str);
+    let input = |k: &str| present(input_of(rule, k)).and_then(Value::as_str);
     let (Some(want), Some(op)) = (input("version"), input("operator")) else {
         return say.unknown(|| "the rule's `input.version` or `input.operator` is missing".into());
     };

@@ -142,8 +142,11 @@ impl Reader<'_> {
         path: &str,
     ) -> Vec<RuleAt> {
         let mut out = Vec::new();
-        let p = format!("{path}.{key}");
-        let items = match obj.get(key) {
+        let mut p = String::with_capacity(path.len() + key.len() + 1);
+        p.push_str(path);
+        p.push('.');
+        p.push_str(key);
+        let items = match super::reader::field(obj, key) {
             None | Some(Value::Null) => return out,
             Some(Value::Array(items)) => items,
             Some(other) => {

@@ -258,78 +258,50 @@ pub fn directory(cfg: &Config, problems: &mut Vec<Problem>) {
 /// Prefixes each problem inside a resource with the resource's kind, name and
 /// id (`group `Engineering` (3e5f…): …`), so a reader finds it in the
 /// dashboard as well as in the file (`config.md` §8).
-pub fn name_owners<'a>(cfg: &'a Config, problems: &mut [Problem]) {
-    let mut owners: Vec<(&str, &str, String)> = Vec::new();
-    let mut add = |file: &'a str, path: &'a str, label: String| {
-        owners.push((file, path, label));
-    };
+pub fn name_owners(cfg: &Config, problems: &mut [Problem]) {
+    // Most loads have no problem: labels are written only for owners found.
+    if problems.is_empty() {
+        return;
+    }
+    // (file, path, kind, name, id)
+    type Owner<'a> = (&'a str, &'a str, &'static str, &'a str, Option<&'a str>);
+    let mut owners: Vec<Owner<'_>> = Vec::new();
     for g in &cfg.groups {
-        add(
-            &g.file,
-            &g.path,
-            format!("group {}", who(&g.name, Some(&g.id))),
-        );
+        owners.push((&g.file, &g.path, "group", &g.name, Some(&g.id)));
     }
     for l in &cfg.lists {
-        add(
-            &l.file,
-            &l.path,
-            format!("list {}", who(&l.name, Some(&l.id))),
-        );
+        owners.push((&l.file, &l.path, "list", &l.name, Some(&l.id)));
     }
     for p in &cfg.device_profiles {
-        add(
-            &p.file,
-            &p.path,
-            format!("device profile {}", who(&p.name, p.id.as_deref())),
-        );
+        owners.push((&p.file, &p.path, "device profile", &p.name, p.id.as_deref()));
     }
     for p in &cfg.ip_profiles {
-        add(
-            &p.file,
-            &p.path,
-            format!("ip profile {}", who(&p.name, p.id.as_deref())),
-        );
+        owners.push((&p.file, &p.path, "ip profile", &p.name, p.id.as_deref()));
     }
     for r in &cfg.posture_rules {
-        add(
-            &r.file,
-            &r.path,
-            format!("posture rule {}", who(&r.name, Some(&r.id))),
-        );
+        owners.push((&r.file, &r.path, "posture rule", &r.name, Some(&r.id)));
     }
     for p in &cfg.policies {
-        add(
-            &p.file,
-            &p.path,
-            format!("policy {}", who(&p.name, p.id.as_deref())),
-        );
+        owners.push((&p.file, &p.path, "policy", &p.name, p.id.as_deref()));
     }
     for a in &cfg.applications {
-        add(
-            &a.file,
-            &a.path,
-            format!("application {}", who(&a.name, a.id.as_deref())),
-        );
+        owners.push((&a.file, &a.path, "application", &a.name, a.id.as_deref()));
     }
     for i in &cfg.identity_providers {
-        add(
-            &i.file,
-            &i.path,
-            format!("identity provider {}", who(&i.name, Some(&i.id))),
-        );
+        owners.push((&i.file, &i.path, "identity provider", &i.name, Some(&i.id)));
     }
     for p in problems.iter_mut() {
         let owner = owners
             .iter()
-            .filter(|(file, path, _)| {
+            .filter(|(file, path, ..)| {
                 *file == p.file
                     && p.path.strip_prefix(*path).is_some_and(|rest| {
                         rest.is_empty() || rest.starts_with('.') || rest.starts_with('[')
                     })
             })
-            .max_by_key(|(_, path, _)| path.len());
-        if let Some((_, _, label)) = owner {
+            .max_by_key(|(_, path, ..)| path.len());
+        if let Some((_, _, kind, name, id)) = owner {
+            let label = format!("{kind} {}", who(name, *id));
             let named = label
                 .split_once('`')
                 .and_then(|(_, rest)| rest.split_once('`'))

@@ -40,6 +40,10 @@ const LEAVES: &[&str] = &[
     r#"any(device_posture.checks.failed[*] == "p-disk")"#,
     r#"not any(device_posture.checks.failed[*] == "p-s2s")"#,
     r#"any(device_posture.checks.passed[*] == "p-s2s")"#,
+    // A guarded key (`guard.rs`): "admins" by id only under a token, so the
+    // index looks it up only where the token is tok1; a token named by an
+    // untranslated Client ID leaves that guard unknown.
+    r#"not (identity.service_token_uuid == "tok1" and any(identity.groups.id[*] == "00g3"))"#,
 ];
 const IP_LEAVES: usize = 10;
 
@@ -480,6 +484,10 @@ fn bundle() -> impl Strategy<Value = Value> {
                     }),
                 ),
                 ("lists", Some(lists)),
+                (
+                    "access_service_tokens",
+                    keep_device.then(|| json!([{"id": "tok1", "name": "CI", "client_id": "c1.access"}])),
+                ),
                 ("posture_rules", Some(Value::from(posture))),
                 ("device_profiles", kind(device, keep_device)),
                 ("ip_profiles", kind(ip, keep_ip)),
@@ -604,34 +612,38 @@ fn device() -> impl Strategy<Value = Value> {
 
 fn request() -> impl Strategy<Value = Value> {
     (
-        opt(pick(&[
-            "10.1.2.3",
-            "192.168.1.7",
-            "::ffff:10.1.2.3",
-            "2001:db8::5",
-            "8.8.8.8",
-        ])),
-        opt(pick(&["PT", "pt", "US", "FR", "de"])),
-        opt(opt(pick(&["agent-1", "agent-2"]))),
-        opt(opt(pick(&["tok1", "tok2"]))),
-        opt(pick(&["app1", "app2"])),
-        opt((any::<bool>(), opt(any::<bool>()))),
-        opt((
-            pick(&[
-                "example.com",
-                "a.example.com",
-                "test.example.com",
-                "xtest.example.com",
-                "a.b.example.com",
-                "other.org",
-                "EXAMPLE.com.",
-            ]),
-            pick(&[
-                "", "/", "/admin", "/admin/x", "/adminx", "/api", "/api/v1", "/a/b/c", "/x/c", "/a",
-            ]),
-        )),
+        (
+            opt(pick(&[
+                "10.1.2.3",
+                "192.168.1.7",
+                "::ffff:10.1.2.3",
+                "2001:db8::5",
+                "8.8.8.8",
+            ])),
+            opt(pick(&["PT", "pt", "US", "FR", "de"])),
+            opt(opt(pick(&["agent-1", "agent-2"]))),
+            opt(opt(pick(&["tok1", "tok2"]))),
+            opt(pick(&["app1", "app2"])),
+            opt((any::<bool>(), opt(any::<bool>()))),
+            opt((
+                pick(&[
+                    "example.com",
+                    "a.example.com",
+                    "test.example.com",
+                    "xtest.example.com",
+                    "a.b.example.com",
+                    "other.org",
+                    "EXAMPLE.com.",
+                ]),
+                pick(&[
+                    "", "/", "/admin", "/admin/x", "/adminx", "/api", "/api/v1", "/a/b/c", "/x/c",
+                    "/a",
+                ]),
+            )),
+        ),
+        any::<bool>(),
     )
-        .prop_map(|(ip, country, cert, token, app, eval, url)| {
+        .prop_map(|((ip, country, cert, token, app, eval, url), client)| {
             object(vec![
                 (
                     "url",
@@ -649,7 +661,16 @@ fn request() -> impl Strategy<Value = Value> {
                     "certificate",
                     cert.map(|cn| object(vec![("common_name", cn)])),
                 ),
-                ("service_token", token.map(|id| object(vec![("id", id)]))),
+                // A token id, or a Client ID (`c1.access` translates to tok1
+                // when the bundle lists it; `c9.access` never does).
+                (
+                    "service_token",
+                    token.map(|id| match id.as_ref().and_then(Value::as_str) {
+                        Some("tok2") if client => json!({"client_id": "c9.access"}),
+                        Some("tok1") if client => json!({"client_id": "c1.access"}),
+                        _ => object(vec![("id", id)]),
+                    }),
+                ),
                 ("linked_app_token", app.map(|a| json!({"app_uid": a}))),
                 (
                     "external_evaluation",

@@ -64,6 +64,34 @@ pub fn view_of(d: &crate::engine::Decision<'_>) -> RefDecision {
 
 /// Decides one subject against a configuration (assumed to have loaded without errors).
 pub fn decide(config: &Config, subject: &Subject) -> RefDecision {
+    // A token named only by its Client ID is the token an
+    // `access_service_tokens` entry gives it; without one it is unknown
+    // (context.md).
+    let mut translated;
+    let mut token_unknown = false;
+    let subject = match subject.request.service_token.as_ref() {
+        Some(t) if t.id.is_none() && t.client_id.is_some() => {
+            match config
+                .service_tokens
+                .iter()
+                .find(|e| e.client_id.is_some() && e.client_id == t.client_id)
+            {
+                Some(entry) => {
+                    translated = subject.clone();
+                    if let Some(t) = translated.request.service_token.as_mut() {
+                        t.id = Some(entry.id.clone());
+                    }
+                    &translated
+                }
+                None => {
+                    token_unknown = true;
+                    subject
+                }
+            }
+        }
+        _ => subject,
+    };
+    let groups_unknown = subject.unknown.iter().any(|p| p == "identity.groups");
     let mut out = RefDecision::default();
     if let Some(given) = &subject.device.posture {
         // Each rule once, in the order first given.
@@ -108,14 +136,34 @@ pub fn decide(config: &Config, subject: &Subject) -> RefDecision {
     // The posture fields may hold any unknown result beyond the known ones.
     let candidates: Vec<Value> = out.posture_unknown.iter().map(|id| bytes(id)).collect();
     let unknown_fields = |scheme: &Scheme| -> Vec<UnknownField> {
-        [
+        let mut out: Vec<UnknownField> = [
             "device_posture.checks.passed",
             "device_posture.checks.failed",
         ]
         .iter()
         .filter_map(|name| scheme.field(name))
         .map(|f| (f, Some(candidates.clone())))
-        .collect()
+        .collect();
+        // Anything at all: an untranslated token's id, undeclared groups.
+        let mut any = |names: &[&str]| {
+            out.extend(
+                names
+                    .iter()
+                    .filter_map(|n| scheme.field(n))
+                    .map(|f| (f, None)),
+            );
+        };
+        if token_unknown {
+            any(&["identity.service_token_uuid"]);
+        }
+        if groups_unknown {
+            any(&[
+                "identity.groups.id",
+                "identity.groups.name",
+                "identity.groups.email",
+            ]);
+        }
+        out
     };
     if config.present.device_profiles {
         let scheme = with_lists(Scheme::device(), config);

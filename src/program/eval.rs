@@ -220,13 +220,22 @@ impl Program {
         }
     }
 
-    /// One quantifier's result.
+    /// One quantifier's result, as a two-valued run reads it: an indexed one
+    /// from the index, which skips the keys of a guard that does not hold
+    /// (`guard.rs`), so it reads false there even when the quantifier holds.
+    /// No two-valued result can tell; an explanation or a three-valued
+    /// evaluation can, and reads `quant_scan`.
     pub(crate) fn quant(&self, q: QuantId, ctx: &Context, s: &mut Scratch) -> bool {
         if let Some(index) = &self.index
             && index.indexed.get(q.0 as usize) == Some(&true)
         {
             return s.memo(q);
         }
+        self.quant_scan(q, ctx, s)
+    }
+
+    /// One quantifier's own value, computed from the context.
+    pub(crate) fn quant_scan(&self, q: QuantId, ctx: &Context, s: &mut Scratch) -> bool {
         let Some(quant) = self.quants.get(q.0 as usize) else {
             return false;
         };

@@ -40,7 +40,9 @@ impl Program {
                 because: Vec::new(),
             },
             Why::Atom(a, label) => leaf(self.atom(*a, ctx, s, &[]), label.as_str()),
-            Why::Quant(q, label) => leaf(self.quant(*q, ctx, s), label.as_str()),
+            // Its own value: the index's can be false under a guard that
+            // does not hold (`Program::quant`), which would misname the reason.
+            Why::Quant(q, label) => leaf(self.quant_scan(*q, ctx, s), label.as_str()),
             Why::Block(b, label) => leaf(s.block(*b), label.as_str()),
             Why::Not(inner) => {
                 let e = self.why(inner, ctx, s);

@@ -6,8 +6,12 @@
 //! constant up only in contexts where the atom holds. Elsewhere it reads as false, which no reader can observe: a
 //! conjunction that contains a false atom is false whatever its other items
 //! are, and so is every condition built on it (`not` of it included, since the
-//! conjunction's value is the same either way). Organisations with several IdPs
-//! save the lookups of the providers a user did not use.
+//! conjunction's value is the same either way). No two-valued reader, that
+//! is: an explanation names each atom's value, and a three-valued decision can
+//! have the guard's field unknown (an untranslated service token), where the
+//! conjunction is no longer false; both read the quantifier's own value
+//! (`Program::quant_scan`). Organisations with several IdPs save the lookups
+//! of the providers a user did not use.
 
 use crate::expr::ast::{CmpOp, LogicOp};
 use crate::expr::cond::{Atom, AtomOp, Cond, PathStep, Quant, Scalar, Val};

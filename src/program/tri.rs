@@ -349,7 +349,10 @@ impl Program {
         };
         let unknown_source = quant.sources.iter().any(|src| u.reads_unknown(&src.base));
         if !unknown_source && !self.body_reads_incomplete(quant.body) {
-            return Tri::from(self.quant(q, ctx, s));
+            // Its own value, not the index's: a guard field that is unknown
+            // (an untranslated service token) skipped the index's lookup,
+            // and an unknown guard no longer makes the skip unobservable.
+            return Tri::from(self.quant_scan(q, ctx, s));
         }
         // Precisely only `field[*]` alone; any other shape over an unknown
         // input is unknown.

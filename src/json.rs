@@ -43,6 +43,17 @@ pub fn located(e: &JsonError) -> String {
     }
 }
 
+/// `obj[key]`. Most objects have a few keys: comparing them costs less than
+/// hashing the key (a thousand groups' rules read ~14,000 fields, every
+/// context reads every posture rule's input); a large one is hashed.
+pub fn field<'v>(obj: &'v Map<String, Value>, key: &str) -> Option<&'v Value> {
+    if obj.len() <= 8 {
+        obj.iter().find(|(k, _)| *k == key).map(|(_, v)| v)
+    } else {
+        obj.get(key)
+    }
+}
+
 enum Seg {
     Key(String),
     Index(usize),
@@ -204,14 +215,8 @@ impl<'de> Visitor<'de> for ValueSeed<'_> {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
         let mut out = Map::new();
         while let Some(key) = map.next_key::<String>()? {
-            // Most objects have a few keys: comparing them is cheaper than
-            // hashing the key twice (here and on insert).
-            let given = if out.len() < 8 {
-                out.keys().any(|k| *k == key)
-            } else {
-                out.contains_key(&key)
-            };
-            if given {
+            // Not hashed here and again on insert, for the few keys most have.
+            if field(&out, &key).is_some() {
                 let message = format!(
                     "the key `{key}` is given twice in one object (the last would silently win)"
                 );

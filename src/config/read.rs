@@ -146,7 +146,7 @@ impl Reader<'_> {
         p.push_str(path);
         p.push('.');
         p.push_str(key);
-        let items = match super::reader::field(obj, key) {
+        let items = match crate::json::field(obj, key) {
             None | Some(Value::Null) => return out,
             Some(Value::Array(items)) => items,
             Some(other) => {

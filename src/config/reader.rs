@@ -51,7 +51,7 @@ impl Reader<'_> {
         // The path is built only for an error: reading a large configuration
         // calls this for every field.
         let p = || format!("{path}{}", path_key(key));
-        match field(obj, key) {
+        match crate::json::field(obj, key) {
             Some(Value::String(s)) => Some(s.clone()),
             None | Some(Value::Null) => {
                 self.error(&p(), format!("missing field `{key}`"));
@@ -74,7 +74,7 @@ impl Reader<'_> {
         key: &str,
         path: &str,
     ) -> Option<String> {
-        match field(obj, key) {
+        match crate::json::field(obj, key) {
             None | Some(Value::Null) => None,
             Some(_) => self.string_in(obj, key, path),
         }
@@ -100,13 +100,3 @@ impl Reader<'_> {
 }
 
 pub use crate::diag::path_key;
-
-/// `obj[key]`. Configuration objects have a few keys each: comparing them
-/// costs less than hashing the key (a thousand groups' rules read ~14,000).
-pub fn field<'v>(obj: &'v Map<String, Value>, key: &str) -> Option<&'v Value> {
-    if obj.len() <= 8 {
-        obj.iter().find(|(k, _)| *k == key).map(|(_, v)| v)
-    } else {
-        obj.get(key)
-    }
-}

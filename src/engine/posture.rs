@@ -229,13 +229,13 @@ pub fn evaluate<'c>(
     }
 }
 
-/// The rule's `input.<key>`. An input has a few keys: comparing them costs
-/// less than hashing the key, and every context reads every rule's input.
+/// The rule's `input.<key>` (`json::field`: every context reads every rule's
+/// input).
 fn input_of<'r>(rule: &'r PostureRule, key: &str) -> Option<&'r Value> {
-    let Value::Object(obj) = &rule.input else {
-        return None;
-    };
-    obj.iter().find(|(k, _)| *k == key).map(|(_, v)| v)
+    match &rule.input {
+        Value::Object(obj) => crate::json::field(obj, key),
+        _ => None,
+    }
 }
 
 /// A JSON value that says something: not null, not an empty string.

@@ -29,9 +29,14 @@ pub fn normalise(text: &str) -> Result<RequestUrl, String> {
         return Err("an empty URL".into());
     }
     // It has a host (a label at least).
-    if let Some(url) = plain(text) {
-        return Ok(url);
+    match plain(text) {
+        Some(url) => Ok(url),
+        None => parsed(text),
     }
+}
+
+/// `text` (trimmed, not empty) read by the WHATWG parser.
+fn parsed(text: &str) -> Result<RequestUrl, String> {
     // `/admin` or `https:///admin` has no host; the WHATWG parser would take
     // the first path segment for one.
     let rest = text.split_once("://").map_or(text, |(_, r)| r);
@@ -259,26 +264,6 @@ fn hex(b: u8) -> Option<u8> {
 mod tests {
     use super::*;
     use proptest::prelude::*;
-
-    /// What the WHATWG parser makes of `text` (the path without `plain`).
-    fn parsed(text: &str) -> Result<RequestUrl, String> {
-        let with_scheme = if text.contains("://") {
-            text.to_string()
-        } else {
-            format!("https://{text}")
-        };
-        let u = url::Url::parse(&with_scheme).map_err(|e| e.to_string())?;
-        let host = match u.host() {
-            Some(url::Host::Domain(d)) => d.trim_end_matches('.').to_ascii_lowercase(),
-            Some(url::Host::Ipv4(ip)) => ip.to_string(),
-            Some(url::Host::Ipv6(ip)) => format!("[{ip}]"),
-            None => return Err("no host".into()),
-        };
-        Ok(RequestUrl {
-            host,
-            path: normalise_path(u.path()),
-        })
-    }
 
     /// Pieces URLs are made of, the tricky ones included: dots and escaped
     /// dots, numbers, `0x`, punycode, ports, characters the parser encodes.

@@ -314,12 +314,7 @@ fn compare(
     // A group only one side has (created or deleted by the change) is
     // `absent` on the other, never "not a member".
     let has = |e: &Engine, name: &str| e.config().groups.iter().any(|g| g.name == name);
-    let state = |d: &Decision<'_>, name: &str| -> &'static str {
-        let side = if std::ptr::eq(d, before) {
-            engines.0
-        } else {
-            engines.1
-        };
+    let state = |d: &Decision<'_>, side: &Engine, name: &str| -> &'static str {
         if !has(side, name) {
             "absent"
         } else if d.member_names().contains(&name) {
@@ -342,7 +337,10 @@ fn compare(
         }
     }
     for name in names {
-        match (state(before, name), state(after, name)) {
+        match (
+            state(before, engines.0, name),
+            state(after, engines.1, name),
+        ) {
             (b, a) if b == a => {}
             ("not a member" | "absent", "member") => change.gained.push(name.to_string()),
             ("member", "not a member" | "absent") => change.lost.push(name.to_string()),

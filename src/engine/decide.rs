@@ -269,6 +269,18 @@ impl Engine {
         scratch: &mut EngineScratch,
         explain: bool,
     ) -> Decision<'_> {
+        self.typed_decision(prepared, scratch, explain, true)
+    }
+
+    /// The typed decision; without `whole`, its posture and request answer
+    /// are left out (the writer writes them from `prepared` and the picks).
+    pub(super) fn typed_decision(
+        &self,
+        prepared: &Prepared,
+        scratch: &mut EngineScratch,
+        explain: bool,
+        whole: bool,
+    ) -> Decision<'_> {
         let outcome = self.decide_prepared(prepared, scratch);
         let present = &self.config.present;
         let s = &mut scratch.eval;
@@ -352,14 +364,17 @@ impl Engine {
             }
             self.app_outcomes(prepared, s, picks, explain)
         });
-        let access = present
-            .applications
+        let access = (whole && present.applications)
             .then(|| self.access_outcome(prepared, picks))
             .flatten();
-        let posture = present.posture_rules.then(|| PostureOutcome {
-            passed: prepared.passed.clone(),
-            failed: prepared.failed.clone(),
-            unknown: prepared.unknown.clone(),
+        let posture = (whole && present.posture_rules).then(|| {
+            let names = prepared.posture_names(self);
+            let owned = |ids: &mut dyn Iterator<Item = &str>| ids.map(String::from).collect();
+            PostureOutcome {
+                passed: owned(&mut names.all(&prepared.posture.passed)),
+                failed: owned(&mut names.all(&prepared.posture.failed)),
+                unknown: owned(&mut names.rules(&prepared.posture.unknown)),
+            }
         });
         Decision {
             id: prepared.subject.id.as_ref().and_then(ContextId::of),

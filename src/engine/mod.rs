@@ -20,6 +20,7 @@ pub mod decision;
 mod fragments;
 mod gate;
 pub(crate) mod posture;
+mod posture_ids;
 mod prepare;
 mod rules;
 mod slots;

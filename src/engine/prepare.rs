@@ -4,6 +4,7 @@
 
 use super::compiled::Engine;
 use crate::engine::posture::{self, PostureResult};
+use crate::engine::posture_ids::{Names, PostureId, PostureIds};
 use crate::program::{Extras, Unknowns};
 use crate::subject::{ContextError, Subject};
 use crate::value::{Context, Value};
@@ -14,9 +15,8 @@ use serde_json::Value as J;
 pub struct Prepared {
     pub(super) subject: Subject,
     pub(super) ctx: Context,
-    pub(super) passed: Vec<String>,
-    pub(super) failed: Vec<String>,
-    pub(super) unknown: Vec<String>,
+    /// Posture results by reference (`posture_names` reads them).
+    pub(super) posture: PostureIds,
     /// What the context leaves unknown of what the configuration reads: when
     /// there is any, the decision is three-valued (`undetermined.rs`); a context
     /// without it pays nothing for unknowns.
@@ -27,6 +27,13 @@ pub struct Prepared {
     /// An identity record's service-token Client ID that no
     /// `access_service_tokens` entry translates: token rules are unknown.
     pub(super) token_unknown: Option<String>,
+}
+
+impl Prepared {
+    /// What the posture results refer to: `names.all(&self.posture.passed)`.
+    pub(super) fn posture_names<'a>(&'a self, engine: &'a Engine) -> Names<'a> {
+        Names::new(&engine.config.posture_rules, &self.subject)
+    }
 }
 
 impl Engine {
@@ -69,47 +76,40 @@ impl Engine {
         }
         let groups_unknown = subject.unknown.iter().any(|p| p == "identity.groups");
         // Posture: given results win, then computed ones, else unknown.
-        let mut passed: Vec<String> = subject
-            .device
-            .posture
-            .as_ref()
-            .map(|p| p.passed.clone())
-            .unwrap_or_default();
-        let mut failed: Vec<String> = subject
-            .device
-            .posture
-            .as_ref()
-            .map(|p| p.failed.clone())
-            .unwrap_or_default();
-        // A rule named twice is one result (the decision lists it once).
-        for list in [&mut passed, &mut failed] {
-            let mut seen = std::collections::HashSet::new();
-            list.retain(|id| seen.insert(id.clone()));
-        }
-        let mut unknown = Vec::new();
+        let names = Names::new(&self.config.posture_rules, &subject);
+        let mut posture = names.given();
         let lists = &self.config.lists;
         let find = |id: &str| lists.iter().find(|l| l.id == id);
         // The unknown results some rule or profile reads: candidates for the
         // posture fields.
         let mut candidates = Vec::new();
-        for (i, rule) in self.config.posture_rules.iter().enumerate() {
+        for (i, rule) in (0u32..).zip(&self.config.posture_rules) {
+            let id = rule.id.as_str();
             match posture::evaluate(rule, &subject, &find, false).result {
-                PostureResult::Passed if !passed.contains(&rule.id) => passed.push(rule.id.clone()),
-                PostureResult::Failed if !failed.contains(&rule.id) => failed.push(rule.id.clone()),
+                PostureResult::Passed if !names.contains(&posture.passed, id) => {
+                    posture.passed.push(PostureId::Rule(i));
+                }
+                PostureResult::Failed if !names.contains(&posture.failed, id) => {
+                    posture.failed.push(PostureId::Rule(i));
+                }
                 PostureResult::Unknown(_) => {
                     // A given result can be unknown (an identity record's
                     // stale one): it is then neither passed nor failed.
-                    passed.retain(|id| id != &rule.id);
-                    failed.retain(|id| id != &rule.id);
-                    unknown.push(rule.id.clone());
-                    if self.inputs.posture_read.get(i) == Some(&true) {
-                        candidates.push(Value::Bytes(rule.id.as_bytes().into()));
+                    posture.passed.retain(|&x| names.of(x) != id);
+                    posture.failed.retain(|&x| names.of(x) != id);
+                    posture.unknown.push(i);
+                    if self.inputs.posture_read.get(i as usize) == Some(&true) {
+                        candidates.push(Value::Bytes(id.as_bytes().into()));
                     }
                 }
                 _ => {}
             }
         }
-        let ctx = self.slots.context(&subject, &passed, &failed);
+        let ctx = self.slots.context(
+            &subject,
+            names.all(&posture.passed),
+            names.all(&posture.failed),
+        );
         let record_unknown = (groups_unknown && !self.inputs.group_fields.is_empty())
             || (token_unknown.is_some() && !self.inputs.token_fields.is_empty());
         let unknowns =
@@ -136,9 +136,7 @@ impl Engine {
         Prepared {
             subject,
             ctx,
-            passed,
-            failed,
-            unknown,
+            posture,
             unknowns,
             warnings,
             groups_unknown,

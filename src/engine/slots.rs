@@ -114,7 +114,12 @@ fn github(s: &Subject) -> Value {
 
 impl Slots {
     /// The context of `s` with the posture results `passed` and `failed`.
-    pub(super) fn context(&self, s: &Subject, passed: &[String], failed: &[String]) -> Context {
+    pub(super) fn context<'a>(
+        &self,
+        s: &Subject,
+        passed: impl Iterator<Item = &'a str> + Clone,
+        failed: impl Iterator<Item = &'a str> + Clone,
+    ) -> Context {
         let mut ctx = Context::with_len(self.len);
         // A value is built only for a field some rule or profile reads.
         let mut set = |f: Option<FieldId>, v: &dyn Fn() -> Option<Value>| {
@@ -174,12 +179,8 @@ impl Slots {
         set(self.os_version, &|| {
             os.and_then(|o| o.version.as_deref()).map(bytes)
         });
-        set(self.passed, &|| {
-            Some(array(passed.iter().map(String::as_str)))
-        });
-        set(self.failed, &|| {
-            Some(array(failed.iter().map(String::as_str)))
-        });
+        set(self.passed, &|| Some(array(passed.clone())));
+        set(self.failed, &|| Some(array(failed.clone())));
         let req = &s.request;
         set(self.ip, &|| s.ip().map(Value::Ip));
         set(self.country, &|| req.country.as_deref().map(bytes));

@@ -255,8 +255,14 @@ impl Engine {
         groups: &mut Vec<String>,
     ) {
         match &rule.rule {
-            Rule::DevicePosture(uid) if p.unknown.contains(uid) => {
-                if let Some(input) = self.posture_input(uid, p) {
+            Rule::DevicePosture(uid) => {
+                let rules = &self.config.posture_rules;
+                let unknown = p.posture.unknown.iter().copied();
+                let mut of_uid =
+                    unknown.filter(|&i| rules.get(i as usize).is_some_and(|r| r.id == *uid));
+                if let Some(i) = of_uid.next()
+                    && let Some(input) = self.posture_input(i, p)
+                {
                     push(inputs, input);
                 }
             }
@@ -308,11 +314,13 @@ impl Engine {
         let reads = self.program.unknown_reads(b, u);
         for (field, constants) in &reads.fields {
             if self.inputs.posture_fields.contains(&Some(*field)) {
-                for id in &p.unknown {
+                let names = p.posture_names(self);
+                for &i in &p.posture.unknown {
+                    let id = names.of(super::posture_ids::PostureId::Rule(i));
                     let named = constants
                         .as_ref()
                         .is_none_or(|cs| cs.iter().any(|c| **c == *id.as_bytes()));
-                    if named && let Some(input) = self.posture_input(id, p) {
+                    if named && let Some(input) = self.posture_input(i, p) {
                         push(inputs, input);
                     }
                 }
@@ -334,8 +342,8 @@ impl Engine {
     }
 
     /// An unknown posture result, with why (computed again, with its reason).
-    fn posture_input<'e>(&'e self, id: &str, p: &Prepared) -> Option<UnknownInput<'e>> {
-        let rule = self.config.posture_rules.iter().find(|r| r.id == id)?;
+    fn posture_input<'e>(&'e self, rule: u32, p: &Prepared) -> Option<UnknownInput<'e>> {
+        let rule = self.config.posture_rules.get(rule as usize)?;
         let lists = &self.config.lists;
         let find = |id: &str| lists.iter().find(|l| l.id == id);
         let reason = match posture::evaluate(rule, &p.subject, &find, true).result {

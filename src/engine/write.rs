@@ -32,9 +32,9 @@ fn ser(out: &mut Vec<u8>, v: &impl serde::Serialize) {
 }
 
 /// Appends `items` as a JSON array of strings.
-fn strings(out: &mut Vec<u8>, items: &[String]) {
+fn strings<'a>(out: &mut Vec<u8>, items: impl Iterator<Item = &'a str>) {
     out.push(b'[');
-    for (i, s) in items.iter().enumerate() {
+    for (i, s) in items.enumerate() {
         if i > 0 {
             out.push(b',');
         }
@@ -98,13 +98,7 @@ impl Engine {
             out.push(b']');
         }
         if present.posture_rules {
-            out.extend_from_slice(b",\"posture\":{\"passed\":");
-            strings(out, &p.passed);
-            out.extend_from_slice(b",\"failed\":");
-            strings(out, &p.failed);
-            out.extend_from_slice(b",\"unknown\":");
-            strings(out, &p.unknown);
-            out.push(b'}');
+            self.write_posture(p, out);
         }
         if present.applications {
             out.extend_from_slice(b",\"applications\":[");
@@ -125,14 +119,38 @@ impl Engine {
                 out.extend_from_slice(frag.map_or(&b"null"[..], |f| &f[..]));
             }
             out.push(b']');
-            self.write_access(p, scratch, out);
+            let two_valued = |i: usize| {
+                let pos = scratch.apps.first(i)?;
+                Some((pos != super::apps::NONE).then_some(pos))
+            };
+            self.write_access(p, scratch, &two_valued, out);
         }
         out.push(b'}');
     }
 
+    /// `,"posture":{…}`: the prepared results, as the decision lists them.
+    fn write_posture(&self, p: &Prepared, out: &mut Vec<u8>) {
+        let names = p.posture_names(self);
+        out.extend_from_slice(b",\"posture\":{\"passed\":");
+        strings(out, names.all(&p.posture.passed));
+        out.extend_from_slice(b",\"failed\":");
+        strings(out, names.all(&p.posture.failed));
+        out.extend_from_slice(b",\"unknown\":");
+        strings(out, names.rules(&p.posture.unknown));
+        out.push(b'}');
+    }
+
     /// `,"access":{…}` for a context that names a request: the request as
-    /// given, then its answer's fragment.
-    fn write_access(&self, p: &Prepared, scratch: &EngineScratch, out: &mut Vec<u8>) {
+    /// given, then its answer's fragment. `pick(i)` is application `i`'s
+    /// deciding position (`Some(None)`: none decides), or `None` when it is
+    /// undetermined: then the answer is the typed one, serialized.
+    fn write_access(
+        &self,
+        p: &Prepared,
+        scratch: &EngineScratch,
+        pick: &dyn Fn(usize) -> Option<Option<u32>>,
+        out: &mut Vec<u8>,
+    ) {
         let Some(found) = self.protecting(p) else {
             return;
         };
@@ -144,11 +162,10 @@ impl Engine {
             }
             Some(i) => {
                 let frags = f.access.get(i);
-                match scratch.apps.first(i) {
-                    Some(pos) if pos != super::apps::NONE => {
-                        frags.and_then(|x| x.get(pos as usize))
-                    }
-                    _ => frags.and_then(|x| x.last()),
+                match pick(i) {
+                    Some(Some(pos)) => frags.and_then(|x| x.get(pos as usize)),
+                    Some(None) => frags.and_then(|x| x.last()),
+                    None => None,
                 }
             }
             None => match self.unmatched(p) {
@@ -164,8 +181,8 @@ impl Engine {
                 out.push(b',');
                 out.extend_from_slice(tail);
             }
-            // A destination is rare in batch: written as the typed decision
-            // writes it.
+            // A destination is rare in batch, and an undetermined answer
+            // rarer: written as the typed decision writes them.
             _ => {
                 if let Some(access) = self.access_outcome(p, &scratch.apps.picks()) {
                     out.extend_from_slice(b",\"access\":");
@@ -180,7 +197,9 @@ impl Engine {
     /// serialized only where it is not (candidates, unknown groups and inputs).
     fn write_undetermined(&self, p: &Prepared, scratch: &mut EngineScratch, out: &mut Vec<u8>) {
         use super::decision::Selected;
-        let d = self.decision(p, scratch, false);
+        // Posture and the request's answer are written below, from the
+        // prepared context and the picks: the typed decision leaves them out.
+        let d = self.typed_decision(p, scratch, false, false);
         let f = &self.fragments;
         out.extend_from_slice(b"{\"id\":");
         ser(out, &d.id);
@@ -241,9 +260,8 @@ impl Engine {
                 ser(out, &g.unknown);
             }
         }
-        if let Some(posture) = &d.posture {
-            out.extend_from_slice(b",\"posture\":");
-            ser(out, posture);
+        if self.config.present.posture_rules {
+            self.write_posture(p, out);
         }
         if let Some(apps) = &d.applications {
             // Determined applications from their fragments; undetermined ones
@@ -270,9 +288,13 @@ impl Engine {
             }
             out.push(b']');
         }
-        if let Some(access) = &d.access {
-            out.extend_from_slice(b",\"access\":");
-            ser(out, access);
+        if self.config.present.applications {
+            let picks = scratch.apps.picks();
+            let pick = |i: usize| match picks.get(i)? {
+                super::apps::AppPick::One(pos) => Some(*pos),
+                super::apps::AppPick::Undetermined(_) => None,
+            };
+            self.write_access(p, scratch, &pick, out);
         }
         if !d.unknown.is_empty() {
             out.extend_from_slice(b",\"unknown\":");

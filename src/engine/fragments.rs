@@ -26,6 +26,8 @@ pub(super) struct Fragments {
     pub(super) access: Vec<Vec<Box<[u8]>>>,
     /// No application covers the request: denied, not protected.
     pub(super) unmatched: [Box<[u8]>; 2],
+    /// Per posture rule, its id as a JSON string.
+    pub(super) posture_ids: Vec<Box<[u8]>>,
 }
 
 fn bytes(v: &impl serde::Serialize) -> Box<[u8]> {
@@ -63,6 +65,7 @@ impl Fragments {
             apps: Vec::new(),
             access: Vec::new(),
             unmatched: Default::default(),
+            posture_ids: config.posture_rules.iter().map(|r| bytes(&r.id)).collect(),
         }
     }
 

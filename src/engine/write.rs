@@ -4,6 +4,7 @@
 
 use super::compiled::Engine;
 use super::decide::{EngineScratch, Pick};
+use super::posture_ids::PostureId;
 use super::prepare::Prepared;
 use serde_json::Value as J;
 
@@ -29,18 +30,6 @@ fn string(out: &mut Vec<u8>, s: &str) {
 fn ser(out: &mut Vec<u8>, v: &impl serde::Serialize) {
     // Serializing into memory cannot fail.
     let _ = serde_json::to_writer(&mut *out, v);
-}
-
-/// Appends `items` as a JSON array of strings.
-fn strings<'a>(out: &mut Vec<u8>, items: impl Iterator<Item = &'a str>) {
-    out.push(b'[');
-    for (i, s) in items.enumerate() {
-        if i > 0 {
-            out.push(b',');
-        }
-        string(out, s);
-    }
-    out.push(b']');
 }
 
 impl Engine {
@@ -131,12 +120,33 @@ impl Engine {
     /// `,"posture":{…}`: the prepared results, as the decision lists them.
     fn write_posture(&self, p: &Prepared, out: &mut Vec<u8>) {
         let names = p.posture_names(self);
+        let frags = &self.fragments.posture_ids;
+        // A configuration rule's id from its fragment; a given one checked
+        // for escapes.
+        let list = |out: &mut Vec<u8>, ids: &mut dyn Iterator<Item = PostureId>| {
+            out.push(b'[');
+            for (k, id) in ids.enumerate() {
+                if k > 0 {
+                    out.push(b',');
+                }
+                match id {
+                    PostureId::Rule(i) if let Some(f) = frags.get(i as usize) => {
+                        out.extend_from_slice(f);
+                    }
+                    _ => string(out, names.of(id)),
+                }
+            }
+            out.push(b']');
+        };
         out.extend_from_slice(b",\"posture\":{\"passed\":");
-        strings(out, names.all(&p.posture.passed));
+        list(out, &mut p.posture.passed.iter().copied());
         out.extend_from_slice(b",\"failed\":");
-        strings(out, names.all(&p.posture.failed));
+        list(out, &mut p.posture.failed.iter().copied());
         out.extend_from_slice(b",\"unknown\":");
-        strings(out, names.rules(&p.posture.unknown));
+        list(
+            out,
+            &mut p.posture.unknown.iter().map(|&i| PostureId::Rule(i)),
+        );
         out.push(b'}');
     }
 

@@ -4,9 +4,11 @@
 //! A leaf: the configuration reader parses destinations with it, the engine
 //! routes requests with it.
 
+pub mod index;
 pub mod pattern;
 pub mod url;
 
+pub use index::RouteIndex;
 pub use pattern::{HostPattern, PrivateDest, PublicDest, RequestDestination};
 pub use url::{RequestUrl, normalise};
 

@@ -105,6 +105,19 @@ impl HostPattern {
         labels.next().is_none()
     }
 
+    /// The host it matches, when it has no wildcard: its labels joined.
+    pub fn exact(&self) -> Option<String> {
+        let mut host = String::new();
+        for (i, label) in self.labels.iter().enumerate() {
+            let Label::Lit(l) = label else { return None };
+            if i > 0 {
+                host.push('.');
+            }
+            host.push_str(l);
+        }
+        Some(host)
+    }
+
     /// No wildcard.
     pub fn is_exact(&self) -> bool {
         self.labels.iter().all(|l| matches!(l, Label::Lit(_)))
@@ -268,6 +281,12 @@ impl PublicDest {
     /// Whether it covers the URL.
     pub fn covers(&self, url: &RequestUrl) -> bool {
         self.host.matches(&url.host) && self.path.covers(&url.path)
+    }
+
+    /// The host, when it has no wildcard: then the destination covers only
+    /// URLs of exactly that host (labels compare whole, `matches`).
+    pub fn exact_host(&self) -> Option<String> {
+        self.host.exact()
     }
 
     /// Its specificity.

@@ -228,6 +228,19 @@ pub(in crate::engine) fn compile(
             packed,
         });
     }
+    let routes: Vec<(u32, u32)> = config
+        .applications
+        .iter()
+        .enumerate()
+        .filter(|(_, a)| a.kind != "bookmark")
+        .flat_map(|(a, app)| (0..app.destinations.len()).map(move |d| (a, d)))
+        .filter_map(|(a, d)| Some((u32::try_from(a).ok()?, u32::try_from(d).ok()?)))
+        .collect();
+    let targets = routes.iter().map(|&(a, d)| {
+        let app = config.applications.get(a as usize)?;
+        Some(&app.destinations.get(d as usize)?.target)
+    });
+    let route_index = crate::route::RouteIndex::new(targets);
     Apps {
         policies,
         apps,
@@ -235,14 +248,8 @@ pub(in crate::engine) fn compile(
         org: organization(config, problems),
         shown: Vec::new(),
         gates: Default::default(),
-        routes: config
-            .applications
-            .iter()
-            .enumerate()
-            .filter(|(_, a)| a.kind != "bookmark")
-            .flat_map(|(a, app)| (0..app.destinations.len()).map(move |d| (a, d)))
-            .filter_map(|(a, d)| Some((u32::try_from(a).ok()?, u32::try_from(d).ok()?)))
-            .collect(),
+        routes,
+        route_index,
     }
 }
 

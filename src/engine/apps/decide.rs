@@ -228,7 +228,10 @@ impl Engine {
     pub(in crate::engine) fn protecting(&self, p: &Prepared) -> Option<Option<usize>> {
         let target = p.subject.request.target.as_ref()?;
         let apps = &self.config.applications;
-        let targets = self.apps.routes.iter().filter_map(|&(a, d)| {
+        // Only the destinations that can cover it, in order.
+        let candidates = self.apps.route_index.candidates(target);
+        let targets = candidates.filter_map(|r| {
+            let &(a, d) = self.apps.routes.get(r as usize)?;
             let t = apps.get(a as usize)?.destinations.get(d as usize)?;
             Some((a as usize, d as usize, &t.target))
         });

@@ -87,6 +87,9 @@ pub(super) struct Apps {
     /// Every (application, destination) that may protect a request (not a
     /// bookmark's), in input order.
     pub(super) routes: Vec<(u32, u32)>,
+    /// `routes` by what each can cover: the candidates a request is routed
+    /// among.
+    pub(super) route_index: crate::route::RouteIndex,
 }
 
 /// What a context says that gates `allow` policies, read once per context.

@@ -54,6 +54,15 @@ pub fn field<'v>(obj: &'v Map<String, Value>, key: &str) -> Option<&'v Value> {
     }
 }
 
+/// `field`, to move the value out of.
+pub fn field_mut<'v>(obj: &'v mut Map<String, Value>, key: &str) -> Option<&'v mut Value> {
+    if obj.len() <= 8 {
+        obj.iter_mut().find(|(k, _)| *k == key).map(|(_, v)| v)
+    } else {
+        obj.get_mut(key)
+    }
+}
+
 enum Seg {
     Key(String),
     Index(usize),

@@ -53,8 +53,8 @@ impl Reader<'_> {
     }
 
     /// One policy; `app` names the application of an inline one.
-    pub fn policy(&mut self, v: &Value, path: &str, app: Option<&str>) -> Option<Policy> {
-        let obj = self.object(v, path)?;
+    pub fn policy(&mut self, v: &mut Value, path: &str, app: Option<&str>) -> Option<Policy> {
+        let obj = self.object_mut(v, path)?;
         let id = self.opt_string(obj, "id", path);
         let name = self
             .opt_string(obj, "name", path)
@@ -123,8 +123,8 @@ impl Reader<'_> {
     }
 
     /// One application with its `policies` entries as written.
-    pub fn application(&mut self, v: &Value, path: &str) -> Option<Application> {
-        let obj = self.object(v, path)?;
+    pub fn application(&mut self, v: &mut Value, path: &str) -> Option<Application> {
+        let obj = self.object_mut(v, path)?;
         let id = self
             .opt_string(obj, "id", path)
             .or_else(|| self.opt_string(obj, "uid", path));
@@ -146,10 +146,10 @@ impl Reader<'_> {
             .or_else(|| id.clone())
             .unwrap_or_else(|| format!("application {path}"));
         let mut policies = Vec::new();
-        match obj.get("policies") {
+        match crate::json::field_mut(obj, "policies") {
             None | Some(Value::Null) => {}
             Some(Value::Array(items)) => {
-                for (i, item) in items.iter().enumerate() {
+                for (i, item) in items.iter_mut().enumerate() {
                     let p = format!("{path}.policies[{i}]");
                     if let Some(entry) = self.app_policy(item, &p, &name) {
                         policies.push(entry);
@@ -191,8 +191,8 @@ impl Reader<'_> {
         })
     }
 
-    fn app_policy(&mut self, v: &Value, path: &str, app: &str) -> Option<AppPolicy> {
-        let obj = match v {
+    fn app_policy(&mut self, v: &mut Value, path: &str, app: &str) -> Option<AppPolicy> {
+        let obj = match &*v {
             Value::String(id) => {
                 return Some(AppPolicy {
                     id: Some(id.clone()),
@@ -203,13 +203,19 @@ impl Reader<'_> {
                     reusable: None,
                 });
             }
-            v => self.object(v, path)?,
+            other => self.object(other, path)?,
         };
         let id = self.opt_string(obj, "id", path);
         let precedence = self.precedence(obj, path).ok()?;
         let has_body = ["decision", "include", "require", "exclude"]
             .iter()
             .any(|k| obj.get(*k).is_some_and(|v| !v.is_null()));
+        // Before the body is read: its rules are moved out of `v`.
+        let overrides = obj
+            .iter()
+            .filter(|(k, _)| OVERRIDES.contains(&k.as_str()))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
         let body = if has_body {
             Some(self.policy(v, path, Some(app))?)
         } else {
@@ -222,11 +228,6 @@ impl Reader<'_> {
             );
             return None;
         }
-        let overrides = obj
-            .iter()
-            .filter(|(k, _)| OVERRIDES.contains(&k.as_str()))
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect();
         Some(AppPolicy {
             id,
             precedence,

@@ -10,7 +10,7 @@ use serde_json::Value;
 
 impl Reader<'_> {
     /// Attaches one endpoint's value for list or profile `id`.
-    pub fn attach(&mut self, cfg: &mut Config, key: &str, id: &str, v: &Value, path: &str) {
+    pub fn attach(&mut self, cfg: &mut Config, key: &str, id: &str, v: &mut Value, path: &str) {
         let expect = if key == "list_items" {
             Expect::Pages
         } else {

@@ -83,65 +83,73 @@ impl Reader<'_> {
     /// added to `paging`. Problems are recorded; `None` when nothing can be read.
     pub fn records<'v>(
         &mut self,
-        v: &'v Value,
+        v: &'v mut Value,
         path: &str,
         expect: Expect,
         paging: &mut Paging,
-    ) -> Option<Vec<(&'v Value, String)>> {
-        let (body, base) = match v {
-            Value::Object(env) if is_envelope(env) => {
-                if env.get("success") == Some(&Value::Bool(false)) {
-                    let errs = match env.get("errors") {
-                        Some(Value::Array(e)) if !e.is_empty() => e
-                            .iter()
-                            .map(|e| {
-                                e.get("message")
-                                    .and_then(Value::as_str)
-                                    .map_or_else(|| e.to_string(), str::to_string)
-                            })
-                            .collect::<Vec<_>>()
-                            .join("; "),
-                        _ => "none given".into(),
-                    };
-                    self.error(
-                        path,
-                        format!("the API envelope says `\"success\": false` (errors: {errs}): this is a failed request, not a configuration"),
-                    );
-                    return None;
-                }
-                let body = env.get("result").unwrap_or(&Value::Null);
-                let out = self.bodies(body, &format!("{path}.result"), expect)?;
-                paging.add(env.get("result_info"), out.len());
-                return Some(out);
+    ) -> Option<Vec<(&'v mut Value, String)>> {
+        let envelope = matches!(&*v, Value::Object(env) if is_envelope(env));
+        if envelope {
+            let Value::Object(env) = v else {
+                return None;
+            };
+            if env.get("success") == Some(&Value::Bool(false)) {
+                let errs = match env.get("errors") {
+                    Some(Value::Array(e)) if !e.is_empty() => e
+                        .iter()
+                        .map(|e| {
+                            e.get("message")
+                                .and_then(Value::as_str)
+                                .map_or_else(|| e.to_string(), str::to_string)
+                        })
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                    _ => "none given".into(),
+                };
+                self.error(
+                    path,
+                    format!("the API envelope says `\"success\": false` (errors: {errs}): this is a failed request, not a configuration"),
+                );
+                return None;
             }
-            other => (other, path.to_string()),
-        };
-        let out = self.bodies(body, &base, expect)?;
+            // Read before the body is lent out: its records are moved from.
+            let info = env.get("result_info").cloned();
+            // `is_envelope` holds: there is a `result`.
+            let Some(body) = env.get_mut("result") else {
+                return Some(Vec::new());
+            };
+            let out = self.bodies(body, &format!("{path}.result"), expect)?;
+            paging.add(info.as_ref(), out.len());
+            return Some(out);
+        }
+        let out = self.bodies(v, path, expect)?;
         paging.add(None, out.len());
         Some(out)
     }
 
     fn bodies<'v>(
         &mut self,
-        body: &'v Value,
+        body: &'v mut Value,
         path: &str,
         expect: Expect,
-    ) -> Option<Vec<(&'v Value, String)>> {
+    ) -> Option<Vec<(&'v mut Value, String)>> {
         match (body, expect) {
-            (Value::Object(_), Expect::One | Expect::Many) => Some(vec![(body, path.to_string())]),
+            (body @ Value::Object(_), Expect::One | Expect::Many) => {
+                Some(vec![(body, path.to_string())])
+            }
             (Value::Array(items), Expect::Many) => Some(
                 items
-                    .iter()
+                    .iter_mut()
                     .enumerate()
                     .map(|(i, v)| (v, format!("{path}[{i}]")))
                     .collect(),
             ),
             (Value::Array(items), Expect::Pages) => {
                 let mut out = Vec::new();
-                for (i, item) in items.iter().enumerate() {
+                for (i, item) in items.iter_mut().enumerate() {
                     match item {
                         Value::Array(page) => out.extend(
-                            page.iter()
+                            page.iter_mut()
                                 .enumerate()
                                 .map(|(j, v)| (v, format!("{path}[{i}][{j}]"))),
                         ),

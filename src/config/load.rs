@@ -113,7 +113,9 @@ impl Loader {
 
     /// Drops the resources the overlay manages and reads the overlay's.
     fn lay_overlay(&mut self) {
-        let Some(o) = self.overlay.take() else { return };
+        let Some(mut o) = self.overlay.take() else {
+            return;
+        };
         let m = &o.managed;
         let keep = |id: Option<&String>| id.is_none_or(|i| !m.contains(i));
         let c = &mut self.cfg;
@@ -133,7 +135,7 @@ impl Loader {
             c.organization = None;
         }
         for kind in KINDS {
-            if let Some(value) = o.bundle.get(*kind)
+            if let Some(value) = o.bundle.get_mut(*kind)
                 && !value.is_null()
             {
                 self.kind(kind, value, &o.file, &format!("$.{kind}"));
@@ -193,7 +195,8 @@ impl Loader {
         }
     }
 
-    fn kind(&mut self, kind: &'static str, v: &Value, file: &str, path: &str) {
+    /// Reads one kind's value; its rules are moved out of it (`RuleAt::json`).
+    fn kind(&mut self, kind: &'static str, v: &mut Value, file: &str, path: &str) {
         self.found_kind = true;
         let mut r = Reader {
             file: file.to_string(),
@@ -260,9 +263,9 @@ impl Loader {
             file: String::new(),
             problems: &mut self.problems,
         };
-        for (key, id, value, file, path) in attached {
+        for (key, id, mut value, file, path) in attached {
             r.file = file;
-            r.attach(&mut self.cfg, key, &id, &value, &path);
+            r.attach(&mut self.cfg, key, &id, &mut value, &path);
         }
         for (kind, paging) in &self.paging {
             if let Some(why) = paging.missing() {
@@ -353,7 +356,7 @@ fn load_bundle_over(text: &str, file: &str, overlay: Option<Overlay>) -> (Config
             }
         }
     }
-    let Value::Object(obj) = &v else {
+    let Value::Object(obj) = &mut v else {
         l.problem(
             Severity::Error,
             file,
@@ -380,7 +383,7 @@ fn load_bundle_over(text: &str, file: &str, overlay: Option<Overlay>) -> (Config
         }
     }
     for kind in KINDS {
-        if let Some(value) = obj.get(*kind)
+        if let Some(value) = obj.get_mut(*kind)
             && !value.is_null()
         {
             l.kind(kind, value, file, &format!("$.{kind}"));
@@ -474,12 +477,12 @@ fn load_folder_over(
             folder_of_pages(&mut l, stem, &path, opts);
             continue;
         }
-        let Some(v) = l.read(&path, opts) else {
+        let Some(mut v) = l.read(&path, opts) else {
             l.found_kind = true;
             continue;
         };
         if let Some(kind) = static_kind(stem) {
-            l.kind(kind, &v, &file, "$");
+            l.kind(kind, &mut v, &file, "$");
         } else if let Some(key) = static_attached(stem) {
             l.attached_map(key, &v, &file, "$");
         }
@@ -512,11 +515,11 @@ fn folder_of_pages(l: &mut Loader, stem: &str, dir: &Path, opts: &LoadOptions) {
             }
             continue;
         };
-        let Some(v) = l.read(&path, opts) else {
+        let Some(mut v) = l.read(&path, opts) else {
             continue;
         };
         if let Some(kind) = static_kind(stem) {
-            l.kind(kind, &v, &file, "$");
+            l.kind(kind, &mut v, &file, "$");
         } else if let Some(key) = static_attached(stem) {
             l.attached.push((key, id.to_string(), v, file, "$".into()));
         }

@@ -30,6 +30,22 @@ impl Reader<'_> {
         });
     }
 
+    /// The object at `path`, to move parts out of, or an error.
+    pub fn object_mut<'v>(
+        &mut self,
+        v: &'v mut Value,
+        path: &str,
+    ) -> Option<&'v mut Map<String, Value>> {
+        match v {
+            Value::Object(m) => Some(m),
+            other => {
+                self.object(other, path);
+                None
+            }
+        }
+    }
+
+    /// The object at `path`, or an error.
     pub fn object<'v>(&mut self, v: &'v Value, path: &str) -> Option<&'v Map<String, Value>> {
         match v {
             Value::Object(m) => Some(m),

@@ -216,6 +216,11 @@ pub struct Request {
     #[serde(skip)]
     #[schemars(skip)]
     pub target: Option<crate::route::RequestTarget>,
+    /// `ip`, parsed on load (IPv4-mapped IPv6 read as IPv4): read once, not
+    /// again for every use.
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub address: Option<IpAddr>,
 }
 
 /// `request.destination`
@@ -410,14 +415,17 @@ impl Subject {
                 also: Vec::new(),
             });
         }
-        if let Some(ip) = &s.request.ip
-            && ip.parse::<IpAddr>().is_err()
-        {
-            return Err(ContextError {
-                path: "$.request.ip".into(),
-                message: format!("invalid ip address `{ip}`"),
-                also: Vec::new(),
-            });
+        if let Some(ip) = &s.request.ip {
+            match ip.parse::<IpAddr>() {
+                Ok(addr) => s.request.address = Some(crate::literal::normalize_ip(addr)),
+                Err(_) => {
+                    return Err(ContextError {
+                        path: "$.request.ip".into(),
+                        message: format!("invalid ip address `{ip}`"),
+                        also: Vec::new(),
+                    });
+                }
+            }
         }
         for (key, field) in [
             ("saml_attributes", &s.identity.saml_attributes),
@@ -479,11 +487,14 @@ impl Subject {
 
     /// The request address, IPv4-mapped IPv6 read as IPv4.
     pub fn ip(&self) -> Option<IpAddr> {
-        self.request
-            .ip
-            .as_deref()
-            .and_then(|s| s.parse().ok())
-            .map(crate::literal::normalize_ip)
+        // Read on load; parsed here for a subject built by hand.
+        self.request.address.or_else(|| {
+            self.request
+                .ip
+                .as_deref()
+                .and_then(|s| s.parse().ok())
+                .map(crate::literal::normalize_ip)
+        })
     }
 }
 

@@ -13,7 +13,8 @@ use serde_json::Value as J;
 /// A context read and normalised for one configuration: slots and posture results.
 #[derive(Debug, Clone)]
 pub struct Prepared {
-    pub(super) subject: Subject,
+    /// Boxed: a kilobyte, moved with every `Prepared`.
+    pub(super) subject: Box<Subject>,
     pub(super) ctx: Context,
     /// Posture results by reference (`posture_names` reads them).
     pub(super) posture: PostureIds,
@@ -44,7 +45,7 @@ impl Engine {
     /// The context's first problem, with its JSON path.
     pub fn prepare(&self, json: &J) -> Result<Prepared, ContextError> {
         let (subject, warnings) = Subject::from_json(json)?;
-        Ok(self.prepare_subject(subject, warnings))
+        Ok(self.prepare_subject(Box::new(subject), warnings))
     }
 
     /// Like `prepare`, from JSON text.
@@ -52,11 +53,11 @@ impl Engine {
     /// # Errors
     /// Malformed JSON or the context's first problem, with its JSON path.
     pub fn prepare_str(&self, text: &str) -> Result<Prepared, ContextError> {
-        let (subject, warnings) = Subject::from_text(text)?;
+        let (subject, warnings) = Subject::from_text_boxed(text)?;
         Ok(self.prepare_subject(subject, warnings))
     }
 
-    fn prepare_subject(&self, mut subject: Subject, warnings: Vec<String>) -> Prepared {
+    fn prepare_subject(&self, mut subject: Box<Subject>, warnings: Vec<String>) -> Prepared {
         // A token named by its Client ID (an identity record's): the token id
         // rules name comes from `access_service_tokens` (context.md).
         let mut token_unknown = None;

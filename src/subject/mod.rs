@@ -329,6 +329,12 @@ impl Subject {
     /// # Errors
     /// Malformed JSON (path `$`), unknown keys, wrong JSON types and invalid values.
     pub fn from_text(text: &str) -> Result<(Subject, Vec<String>), ContextError> {
+        Subject::from_text_boxed(text).map(|(s, w)| (*s, w))
+    }
+
+    /// `from_text`, boxed: a subject is a kilobyte, and the batch path would
+    /// otherwise copy it from each function that passes it on.
+    pub(crate) fn from_text_boxed(text: &str) -> Result<(Box<Subject>, Vec<String>), ContextError> {
         // Tracking the path costs as much as the parse itself: read without it, and
         // read again, strictly, only to say everything that is wrong with a bad one.
         // serde would read `[…]` as a struct by position: a context is an object.
@@ -338,20 +344,21 @@ impl Subject {
         // (`user_uuid`, `devicePosture`, an envelope's `success`) are not a
         // context's, so the direct read below fails and the strict read
         // recognises it.
+        let boxed = |(s, w)| (Box::new(s), w);
         if !text.trim_start().starts_with('{') || text.len() > validate::MAX_STRING {
-            return Subject::from_text_strict(text);
+            return Subject::from_text_strict(text).map(boxed);
         }
-        match serde_json::from_str::<Subject>(text) {
+        match serde_json::from_str::<Box<Subject>>(text) {
             // A value of the right JSON type but the wrong form: say all that
             // is wrong, as for any other bad context.
-            Ok(s) => match s.normalise() {
+            Ok(mut s) => match s.normalise_in_place() {
                 Err(first) => Subject::from_text_strict(text).and(Err(first)),
-                ok => ok,
+                Ok(warnings) => Ok((s, warnings)),
             },
             Err(_) => match Subject::from_text_strict(text) {
                 Err(e) => Err(e),
-                Ok((s, w)) if s.from_record => Ok((s, w)),
-                Ok(_) => Subject::from_text_tracked(text),
+                Ok((s, w)) if s.from_record => Ok((Box::new(s), w)),
+                Ok(_) => Subject::from_text_tracked(text).map(boxed),
             },
         }
     }
@@ -383,7 +390,13 @@ impl Subject {
     }
 
     fn normalise(mut self) -> Result<(Subject, Vec<String>), ContextError> {
-        let s = &mut self;
+        let warnings = self.normalise_in_place()?;
+        Ok((self, warnings))
+    }
+
+    /// Checks and normalises in place; the warnings.
+    fn normalise_in_place(&mut self) -> Result<Vec<String>, ContextError> {
+        let s = self;
         let mut warnings = Vec::new();
         if let Some(id) = &s.id
             && !(id.is_string() || id.is_number())
@@ -482,7 +495,7 @@ impl Subject {
             }
             c.make_ascii_uppercase();
         }
-        Ok((self, warnings))
+        Ok(warnings)
     }
 
     /// The request address, IPv4-mapped IPv6 read as IPv4.

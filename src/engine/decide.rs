@@ -282,6 +282,19 @@ impl Engine {
         whole: bool,
     ) -> Decision<'_> {
         let outcome = self.decide_prepared(prepared, scratch);
+        self.typed_decision_of(outcome, prepared, scratch, explain, whole)
+    }
+
+    /// `typed_decision` for `outcome`, the last `decide_prepared` of
+    /// `prepared` with this scratch.
+    pub(super) fn typed_decision_of(
+        &self,
+        outcome: Outcome,
+        prepared: &Prepared,
+        scratch: &mut EngineScratch,
+        explain: bool,
+        whole: bool,
+    ) -> Decision<'_> {
         let present = &self.config.present;
         let s = &mut scratch.eval;
         let mut unknown = Vec::new();

@@ -2,10 +2,12 @@
 //! on the configuration comes from `fragments.rs`, serialized once; the rest is
 //! written here, so the bytes equal the `Decision` serialized.
 
+use super::apps::AppPick;
 use super::compiled::Engine;
 use super::decide::{EngineScratch, Pick};
 use super::posture_ids::PostureId;
 use super::prepare::Prepared;
+use crate::program::Tri;
 use serde_json::Value as J;
 
 /// Appends `s` as a JSON string. Ids and names rarely need escaping: those that
@@ -37,17 +39,57 @@ impl Engine {
     /// without explanation) to `out`: the same bytes as the `Decision`
     /// serialized, without building it.
     pub fn write_decision(&self, p: &Prepared, scratch: &mut EngineScratch, out: &mut Vec<u8>) {
-        if p.unknowns.is_some() {
-            self.write_undetermined(p, scratch, out);
+        let outcome = self.decide_prepared(p, scratch);
+        if p.unknowns.is_none() {
+            // Decided two-valued: one pick each.
+            let app = |i: usize| {
+                let pos = scratch.apps.first(i)?;
+                Some((pos != super::apps::NONE).then_some(pos))
+            };
+            let member = |i: usize| self.is_member(scratch, i);
+            self.write_picked(p, scratch, &outcome, &member, &app, out);
             return;
         }
-        let outcome = self.decide_prepared(p, scratch);
-        // A context without unknown inputs is decided two-valued: one pick each.
-        let one = |pick: Pick| match pick {
-            Pick::One(hit) => hit,
+        // Decided three-valued. When every part came out determined (the
+        // unknown inputs decided nothing shown), the decision is written as
+        // a two-valued one is: it has no undetermined part and names no
+        // unknown input. Every application counts, shown or not, as the
+        // typed decision names the inputs of hidden ones too.
+        let picks = scratch.apps.picks();
+        let determined = matches!(outcome.device_profile, Pick::One(_))
+            && matches!(outcome.ip_profile, Pick::One(_))
+            && (0..self.groups.len()).all(|i| self.membership(&scratch.eval, i) != Tri::Unknown)
+            && picks.iter().all(|a| matches!(a, AppPick::One(_)));
+        if !determined {
+            drop(picks);
+            self.write_undetermined(p, scratch, outcome, out);
+            return;
+        }
+        let app = |i: usize| match picks.get(i)? {
+            AppPick::One(pos) => Some(*pos),
+            AppPick::Undetermined(_) => None,
+        };
+        let member = |i: usize| self.membership(&scratch.eval, i) == Tri::True;
+        self.write_picked(p, scratch, &outcome, &member, &app, out);
+    }
+
+    /// A decision with one pick for each part: group `i` a member when
+    /// `member(i)`, application `i` decided at position `app(i)` (`Some(None)`:
+    /// by none), each part from its fragment.
+    fn write_picked(
+        &self,
+        p: &Prepared,
+        scratch: &EngineScratch,
+        outcome: &super::Outcome,
+        member: &dyn Fn(usize) -> bool,
+        app: &dyn Fn(usize) -> Option<Option<u32>>,
+        out: &mut Vec<u8>,
+    ) {
+        let one = |pick: &Pick| match pick {
+            Pick::One(hit) => *hit,
             Pick::Undetermined(_) => None,
         };
-        let (device, ip) = (one(outcome.device_profile), one(outcome.ip_profile));
+        let (device, ip) = (one(&outcome.device_profile), one(&outcome.ip_profile));
         let f = &self.fragments;
         let present = &self.config.present;
         out.extend_from_slice(b"{\"id\":");
@@ -76,7 +118,7 @@ impl Engine {
             out.extend_from_slice(b",\"access_groups\":[");
             let mut first = true;
             for (i, frag) in f.groups.iter().enumerate() {
-                if self.is_member(scratch, i) {
+                if member(i) {
                     if !first {
                         out.push(b',');
                     }
@@ -100,19 +142,14 @@ impl Engine {
                     out.push(b',');
                 }
                 first = false;
-                // A context without unknown inputs is decided two-valued.
-                let frag = match scratch.apps.first(i) {
-                    Some(pos) if pos != super::apps::NONE => frags.get(pos as usize),
+                let frag = match app(i) {
+                    Some(Some(pos)) => frags.get(pos as usize),
                     _ => frags.last(),
                 };
                 out.extend_from_slice(frag.map_or(&b"null"[..], |f| &f[..]));
             }
             out.push(b']');
-            let two_valued = |i: usize| {
-                let pos = scratch.apps.first(i)?;
-                Some((pos != super::apps::NONE).then_some(pos))
-            };
-            self.write_access(p, scratch, &two_valued, out);
+            self.write_access(p, scratch, app, out);
         }
         out.push(b'}');
     }
@@ -205,11 +242,17 @@ impl Engine {
     /// A decision with unknown inputs: the typed decision, written with the
     /// fragments wherever a part is determined (a profile, a member group) and
     /// serialized only where it is not (candidates, unknown groups and inputs).
-    fn write_undetermined(&self, p: &Prepared, scratch: &mut EngineScratch, out: &mut Vec<u8>) {
+    fn write_undetermined(
+        &self,
+        p: &Prepared,
+        scratch: &mut EngineScratch,
+        outcome: super::Outcome,
+        out: &mut Vec<u8>,
+    ) {
         use super::decision::Selected;
         // Posture and the request's answer are written below, from the
         // prepared context and the picks: the typed decision leaves them out.
-        let d = self.typed_decision(p, scratch, false, false);
+        let d = self.typed_decision_of(outcome, p, scratch, false, false);
         let f = &self.fragments;
         out.extend_from_slice(b"{\"id\":");
         ser(out, &d.id);
@@ -285,10 +328,8 @@ impl Engine {
                 }
                 let frags = f.apps.get(i);
                 let frag = match picks.get(i) {
-                    Some(super::apps::AppPick::One(Some(pos))) => {
-                        frags.and_then(|x| x.get(*pos as usize))
-                    }
-                    Some(super::apps::AppPick::One(None)) => frags.and_then(|x| x.last()),
+                    Some(AppPick::One(Some(pos))) => frags.and_then(|x| x.get(*pos as usize)),
+                    Some(AppPick::One(None)) => frags.and_then(|x| x.last()),
                     _ => None,
                 };
                 match frag {
@@ -301,8 +342,8 @@ impl Engine {
         if self.config.present.applications {
             let picks = scratch.apps.picks();
             let pick = |i: usize| match picks.get(i)? {
-                super::apps::AppPick::One(pos) => Some(*pos),
-                super::apps::AppPick::Undetermined(_) => None,
+                AppPick::One(pos) => Some(*pos),
+                AppPick::Undetermined(_) => None,
             };
             self.write_access(p, scratch, &pick, out);
         }

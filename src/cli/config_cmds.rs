@@ -282,9 +282,7 @@ pub fn keep_apps(d: &mut zt_eval::Decision<'_>, want: &[String]) -> Result<(), C
             "--app: the configuration has no `access_applications`".into(),
         ));
     };
-    let hit = |a: &zt_eval::decision::AppOutcome<'_>, w: &str| {
-        a.app.name.eq_ignore_ascii_case(w) || a.app.id.as_deref() == Some(w)
-    };
+    let hit = |a: &zt_eval::decision::AppOutcome<'_>, w: &str| a.app.is_named(w);
     for w in want {
         if !apps.iter().any(|a| hit(a, w)) {
             return Err(CliError::Usage(format!(

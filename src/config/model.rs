@@ -356,6 +356,13 @@ pub struct Application {
     pub file: String,
 }
 
+impl Application {
+    /// Whether `--app NAME|ID` names it: its name in any case, or its id.
+    pub fn is_named(&self, name_or_id: &str) -> bool {
+        self.name.eq_ignore_ascii_case(name_or_id) || self.id.as_deref() == Some(name_or_id)
+    }
+}
+
 /// One destination of an application, with where it was written.
 #[derive(Debug, Clone)]
 pub struct Destination {

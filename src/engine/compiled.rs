@@ -84,10 +84,7 @@ impl Engine {
     /// The first that is not.
     pub fn keep_applications_check(&self, want: &[String]) -> Result<(), String> {
         let apps = &self.config.applications;
-        let hit = |a: &crate::config::Application, w: &str| {
-            a.name.eq_ignore_ascii_case(w) || a.id.as_deref() == Some(w)
-        };
-        if let Some(w) = want.iter().find(|w| !apps.iter().any(|a| hit(a, w))) {
+        if let Some(w) = want.iter().find(|w| !apps.iter().any(|a| a.is_named(w))) {
             return Err(if apps.is_empty() {
                 "--app: the configuration has no `access_applications`".to_string()
             } else {
@@ -106,10 +103,10 @@ impl Engine {
         let apps = &self.config.applications;
         self.apps.shown = apps
             .iter()
-            .map(|a| {
-                want.iter()
-                    .any(|w| a.name == *w || a.id.as_deref() == Some(w))
-            })
+            // As the check above names them: a name in any case (it once
+            // compared exactly here, so `--app grafana` passed the check and
+            // then hid every application).
+            .map(|a| want.iter().any(|w| a.is_named(w)))
             .collect();
     }
 

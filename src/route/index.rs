@@ -5,7 +5,7 @@
 //! narrows: `protecting` still decides, over the candidates in their order,
 //! so a request is routed exactly as by trying every destination.
 
-use super::{RequestTarget, Target};
+use super::target::{RequestTarget, Target};
 use std::collections::HashMap;
 
 /// Destinations by what they can cover; a destination is its place in the
@@ -77,7 +77,8 @@ impl<A: Iterator<Item = u32>, B: Iterator<Item = u32>> Iterator for Merge<A, B> 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::route::{PublicDest, normalise};
+    use crate::route::pattern::PublicDest;
+    use crate::route::url::normalise;
 
     fn public(uri: &str) -> Target {
         Target::Public(PublicDest::parse(uri).unwrap_or_else(|e| unreachable!("{uri}: {e}")))

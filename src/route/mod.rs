@@ -6,39 +6,13 @@
 
 pub mod index;
 pub mod pattern;
+pub mod target;
 pub mod url;
 
 pub use index::RouteIndex;
 pub use pattern::{HostPattern, PrivateDest, PublicDest, RequestDestination};
+pub use target::{RequestTarget, Target};
 pub use url::{RequestUrl, normalise};
-
-/// One destination of an application, typed.
-#[derive(Debug, Clone)]
-pub enum Target {
-    /// A public hostname with an optional path.
-    Public(PublicDest),
-    /// A private network destination.
-    Private(PrivateDest),
-}
-
-/// What a request is for.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum RequestTarget {
-    /// `request.url`, normalised.
-    Url(RequestUrl),
-    /// `request.destination`.
-    Destination(RequestDestination),
-}
-
-impl RequestTarget {
-    /// The host a `deny_unmatched_requests` exemption is checked against.
-    pub fn host(&self) -> Option<&str> {
-        match self {
-            RequestTarget::Url(u) => Some(&u.host),
-            RequestTarget::Destination(d) => d.hostname.as_deref(),
-        }
-    }
-}
 
 /// The most specific of `targets` (application index, destination index,
 /// target) covering the request: `(application, destination)`, ties to the

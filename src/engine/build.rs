@@ -336,8 +336,15 @@ fn build(config: Config, mut problems: Vec<Problem>) -> Result<Engine, ConfigErr
         fragments: Default::default(),
         slots,
         inputs,
+        posture_plans: Vec::new(),
         apps,
     };
+    engine.posture_plans = engine
+        .config
+        .posture_rules
+        .iter()
+        .map(super::posture::Plan::of)
+        .collect();
     engine.fragments = super::fragments::Fragments::new(&engine.config, engine.device_default);
     engine.fragments.apps = super::fragments::Fragments::apps(&engine);
     engine.fragments.access = super::fragments::Fragments::access(&engine);

@@ -40,6 +40,8 @@ pub struct Engine {
     pub(super) slots: Slots,
     /// The unknown inputs the program reads.
     pub(super) inputs: UnknownInputs,
+    /// Per posture rule (input order): what deciding it needs of it alone.
+    pub(super) posture_plans: Vec<super::posture::Plan>,
     /// Access applications and their policies.
     pub(super) apps: super::apps::Apps,
 }

@@ -137,11 +137,77 @@ fn stale(s: &Subject, id: &str, expiration: Option<std::time::Duration>) -> Opti
 /// `os_version` conditions a context cannot show: present, they make it unknown.
 const UNSHOWABLE: &[&str] = &["os_distro_name", "os_distro_revision", "os_version_extra"];
 
+/// The posture types zt-eval computes from device facts (`COMPUTED`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Computed {
+    Firewall,
+    DiskEncryption,
+    DomainJoined,
+    SerialNumber,
+    Warp,
+    Gateway,
+    OsVersion,
+}
+
+/// What deciding a rule needs of the rule alone, worked out once per
+/// configuration (`Plan::of`) rather than for every context: its type found
+/// among `COMPUTED` and its `input` keys checked once, not compared as text
+/// for each context.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Plan {
+    /// A computed type whose every `input` key is one it reads.
+    Computed(Computed),
+    /// Another type: only `device.posture` gives its result.
+    Integration,
+    /// A computed type with an `input` key (named) this reader cannot check.
+    Uncheckable(String),
+}
+
+impl Plan {
+    /// The plan of `rule`.
+    pub(crate) fn of(rule: &PostureRule) -> Plan {
+        let kind = rule.kind.as_str();
+        let Some(i) = COMPUTED.iter().position(|(k, _)| *k == kind) else {
+            return Plan::Integration;
+        };
+        let keys = COMPUTED.get(i).map_or(&[][..], |(_, keys)| keys);
+        if let Value::Object(obj) = &rule.input {
+            for (key, v) in obj {
+                if !keys.contains(&key.as_str()) && present(Some(v)).is_some() {
+                    return Plan::Uncheckable(key.clone());
+                }
+            }
+        }
+        // In `COMPUTED`'s order.
+        let all = [
+            Computed::Firewall,
+            Computed::DiskEncryption,
+            Computed::DomainJoined,
+            Computed::SerialNumber,
+            Computed::Warp,
+            Computed::Gateway,
+            Computed::OsVersion,
+        ];
+        all.get(i).map_or(Plan::Integration, |c| Plan::Computed(*c))
+    }
+}
+
 /// Decides one posture rule for one context. `list` finds a configuration list
 /// by id. With `detail`, the result says how it was reached (and an unknown one
 /// why); without, its texts are empty and nothing is allocated for them.
 pub fn evaluate<'c>(
     rule: &PostureRule,
+    s: &Subject,
+    list: &dyn Fn(&str) -> Option<&'c List>,
+    detail: bool,
+) -> PostureCheck {
+    evaluate_planned(rule, &Plan::of(rule), s, list, detail)
+}
+
+/// `evaluate` with the rule's plan (`Plan::of`) worked out beforehand.
+pub(crate) fn evaluate_planned<'c>(
+    rule: &PostureRule,
+    plan: &Plan,
     s: &Subject,
     list: &dyn Fn(&str) -> Option<&'c List>,
     detail: bool,
@@ -159,21 +225,19 @@ pub fn evaluate<'c>(
             return say.given(PostureResult::Failed);
         }
     }
-    let kind = rule.kind.as_str();
-    let Some((_, keys)) = COMPUTED.iter().find(|(k, _)| *k == kind) else {
-        return say.unknown(|| format!(
-            "a `{kind}` result comes from its integration: the context's `device.posture` does not name it"
-        ));
+    let kind = match plan {
+        Plan::Computed(kind) => *kind,
+        Plan::Integration => {
+            return say.unknown(|| format!(
+                "a `{}` result comes from its integration: the context's `device.posture` does not name it",
+                rule.kind
+            ));
+        }
+        Plan::Uncheckable(key) => {
+            return say.unknown(|| format!("the rule's `input.{key}` cannot be checked offline"));
+        }
     };
     let input = |k: &str| present(input_of(rule, k));
-    if let Value::Object(obj) = &rule.input {
-        for (key, v) in obj {
-            if !keys.contains(&key.as_str()) && present(Some(v)).is_some() {
-                return say
-                    .unknown(|| format!("the rule's `input.{key}` cannot be checked offline"));
-            }
-        }
-    }
     let os = s.device.os.as_ref().and_then(|o| o.name.as_deref());
     // The platforms the rule applies to: `input.operating_system`, else its
     // `match` platforms (as the API usually has it for `os_version`).
@@ -209,23 +273,22 @@ pub fn evaluate<'c>(
         None => say.unknown(|| format!("the context gives no `device.facts.{name}`")),
     };
     match kind {
-        "firewall" => {
+        Computed::Firewall => {
             let want = input("enabled").and_then(Value::as_bool).unwrap_or(true);
             fact(facts.firewall, "firewall", want)
         }
-        "warp" => fact(facts.warp, "warp", true),
-        "gateway" => fact(facts.gateway, "gateway", true),
-        "disk_encryption" => disk_encryption(say, rule, facts.disk_encrypted),
-        "domain_joined" => match (&facts.domain, input("domain").and_then(Value::as_str)) {
+        Computed::Warp => fact(facts.warp, "warp", true),
+        Computed::Gateway => fact(facts.gateway, "gateway", true),
+        Computed::DiskEncryption => disk_encryption(say, rule, facts.disk_encrypted),
+        Computed::DomainJoined => match (&facts.domain, input("domain").and_then(Value::as_str)) {
             (_, None) => say.unknown(|| "the rule's `input.domain` is missing".into()),
             (None, _) => say.unknown(|| "the context gives no `device.facts.domain`".into()),
             (Some(d), Some(want)) => say.computed(d.eq_ignore_ascii_case(want), || {
                 format!("computed from `device.facts.domain`: {d}")
             }),
         },
-        "serial_number" => serial_number(say, rule, s, list),
-        "os_version" => os_version(say, rule, s, os),
-        _ => say.unknown(|| format!("a `{kind}` result cannot be computed")),
+        Computed::SerialNumber => serial_number(say, rule, s, list),
+        Computed::OsVersion => os_version(say, rule, s, os),
     }
 }
 
@@ -350,6 +413,71 @@ fn compare(op: &str) -> Option<fn(Ordering) -> bool> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn rule(kind: &str, input: Value) -> PostureRule {
+        PostureRule {
+            id: "r".into(),
+            name: "r".into(),
+            kind: kind.into(),
+            input,
+            platforms: Vec::new(),
+            expiration: None,
+            path: String::new(),
+            file: String::new(),
+        }
+    }
+
+    /// Each type's plan, and a computed type with a key it cannot check (an
+    /// empty or null value says nothing, so it is no obstacle).
+    #[test]
+    fn plans() {
+        use serde_json::json;
+        assert_eq!(
+            Plan::of(&rule("crowdstrike_s2s", json!({}))),
+            Plan::Integration
+        );
+        assert_eq!(
+            Plan::of(&rule("firewall", json!({"enabled": true}))),
+            Plan::Computed(Computed::Firewall)
+        );
+        assert_eq!(
+            Plan::of(&rule(
+                "os_version",
+                json!({"version": "1", "os_distro_name": ""})
+            )),
+            Plan::Computed(Computed::OsVersion)
+        );
+        assert_eq!(
+            Plan::of(&rule(
+                "firewall",
+                json!({"enabled": true, "sensor_config": "x"})
+            )),
+            Plan::Uncheckable("sensor_config".into())
+        );
+        // Every computed type has its own plan, in `COMPUTED`'s order.
+        let kinds: Vec<Plan> = COMPUTED
+            .iter()
+            .map(|(k, _)| Plan::of(&rule(k, json!({}))))
+            .collect();
+        use Computed::*;
+        let want = [
+            Firewall,
+            DiskEncryption,
+            DomainJoined,
+            SerialNumber,
+            Warp,
+            Gateway,
+            OsVersion,
+        ];
+        assert_eq!(kinds, want.map(Plan::Computed));
+        let s = Subject::default();
+        let none = |_: &str| None;
+        let check = evaluate(&rule("crowdstrike_s2s", json!({})), &s, &none, true);
+        assert!(
+            check.how.contains("comes from its integration"),
+            "{check:?}"
+        );
+    }
 
     #[test]
     fn versions() {

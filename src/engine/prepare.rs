@@ -86,7 +86,12 @@ impl Engine {
         let mut candidates = Vec::new();
         for (i, rule) in (0u32..).zip(&self.config.posture_rules) {
             let id = rule.id.as_str();
-            match posture::evaluate(rule, &subject, &find, false).result {
+            let planned = self.posture_plans.get(i as usize);
+            let check = match planned {
+                Some(plan) => posture::evaluate_planned(rule, plan, &subject, &find, false),
+                None => posture::evaluate(rule, &subject, &find, false),
+            };
+            match check.result {
                 PostureResult::Passed if !names.contains(&posture.passed, id) => {
                     posture.passed.push(PostureId::Rule(i));
                 }

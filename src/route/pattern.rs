@@ -24,6 +24,10 @@ enum Label {
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct HostPattern {
     labels: Box<[Label]>,
+    /// Without a wildcard: the host it matches, its labels joined. A host
+    /// matches such a pattern exactly when it is this text (labels hold no
+    /// dot, so joining them loses nothing), so it is compared whole.
+    joined: Option<Box<str>>,
 }
 
 impl HostPattern {
@@ -77,13 +81,16 @@ impl HostPattern {
                 }
             });
         }
-        Ok(HostPattern {
-            labels: labels.into(),
-        })
+        let labels: Box<[Label]> = labels.into();
+        let joined = joined(&labels);
+        Ok(HostPattern { labels, joined })
     }
 
     /// Whether the host (lowercase, no trailing dot) fits the pattern.
     pub fn matches(&self, host: &str) -> bool {
+        if let Some(joined) = &self.joined {
+            return host == &**joined;
+        }
         let mut labels = host.split('.');
         for want in &self.labels {
             let Some(got) = labels.next() else {
@@ -107,15 +114,7 @@ impl HostPattern {
 
     /// The host it matches, when it has no wildcard: its labels joined.
     pub fn exact(&self) -> Option<String> {
-        let mut host = String::new();
-        for (i, label) in self.labels.iter().enumerate() {
-            let Label::Lit(l) = label else { return None };
-            if i > 0 {
-                host.push('.');
-            }
-            host.push_str(l);
-        }
-        Some(host)
+        self.joined.as_deref().map(str::to_string)
     }
 
     /// No wildcard.
@@ -136,6 +135,19 @@ impl HostPattern {
             .sum();
         chars + self.labels.len().saturating_sub(1)
     }
+}
+
+/// The labels joined with dots, when every one is literal.
+fn joined(labels: &[Label]) -> Option<Box<str>> {
+    let mut host = String::new();
+    for (i, label) in labels.iter().enumerate() {
+        let Label::Lit(l) = label else { return None };
+        if i > 0 {
+            host.push('.');
+        }
+        host.push_str(l);
+    }
+    Some(host.into())
 }
 
 /// What part of the path space a public destination covers.

@@ -66,25 +66,27 @@ fn bytes(s: &str) -> Value {
     Value::Bytes(s.as_bytes().into())
 }
 
+/// Built at its size: collecting a filtered iterator into a box would grow a
+/// vector from four and shrink it again, two allocations for one.
 fn array<'a>(items: impl Iterator<Item = &'a str>) -> Value {
-    Value::Array(items.map(bytes).collect())
+    let mut out = Vec::with_capacity(items.size_hint().1.unwrap_or(0));
+    out.extend(items.map(bytes));
+    Value::Array(out.into_boxed_slice())
 }
 
 /// `name=value` for every value of every attribute, as rules on pairs compare them.
 fn pairs(m: &Attributes) -> Value {
-    Value::Array(
-        m.iter()
-            .flat_map(|(k, vs)| {
-                vs.iter().map(move |v| {
-                    let mut pair = Vec::with_capacity(k.len() + 1 + v.len());
-                    pair.extend_from_slice(k.as_bytes());
-                    pair.push(b'=');
-                    pair.extend_from_slice(v.as_bytes());
-                    Value::Bytes(pair.into_boxed_slice())
-                })
-            })
-            .collect(),
-    )
+    let mut out = Vec::with_capacity(m.iter().map(|(_, vs)| vs.len()).sum());
+    out.extend(m.iter().flat_map(|(k, vs)| {
+        vs.iter().map(move |v| {
+            let mut pair = Vec::with_capacity(k.len() + 1 + v.len());
+            pair.extend_from_slice(k.as_bytes());
+            pair.push(b'=');
+            pair.extend_from_slice(v.as_bytes());
+            Value::Bytes(pair.into_boxed_slice())
+        })
+    }));
+    Value::Array(out.into_boxed_slice())
 }
 
 fn map(m: &Attributes) -> Value {
@@ -97,7 +99,8 @@ fn map(m: &Attributes) -> Value {
 
 /// `org` and `org/team` for every organization and team, lowercased.
 fn github(s: &Subject) -> Value {
-    let mut out = Vec::new();
+    let orgs = &s.identity.github;
+    let mut out = Vec::with_capacity(orgs.iter().map(|o| 1 + o.teams.len()).sum());
     for o in &s.identity.github {
         let org = o.org.to_ascii_lowercase();
         out.push(bytes(&org));

@@ -269,24 +269,14 @@ impl Engine {
         scratch: &mut EngineScratch,
         explain: bool,
     ) -> Decision<'_> {
-        self.typed_decision(prepared, scratch, explain, true)
-    }
-
-    /// The typed decision; without `whole`, its posture and request answer
-    /// are left out (the writer writes them from `prepared` and the picks).
-    pub(super) fn typed_decision(
-        &self,
-        prepared: &Prepared,
-        scratch: &mut EngineScratch,
-        explain: bool,
-        whole: bool,
-    ) -> Decision<'_> {
         let outcome = self.decide_prepared(prepared, scratch);
-        self.typed_decision_of(outcome, prepared, scratch, explain, whole)
+        self.typed_decision_of(outcome, prepared, scratch, explain, true)
     }
 
-    /// `typed_decision` for `outcome`, the last `decide_prepared` of
-    /// `prepared` with this scratch.
+    /// The typed decision for `outcome`, the last `decide_prepared` of
+    /// `prepared` with this scratch; without `whole`, its posture and request
+    /// answer are left out (the writer writes them from `prepared` and the
+    /// picks).
     pub(super) fn typed_decision_of(
         &self,
         outcome: Outcome,

@@ -72,18 +72,32 @@ impl Say {
 
 /// The posture types whose result can be computed from device facts, with the
 /// `input` keys each reads. Any other key makes the result unknown.
-const COMPUTED: &[(&str, &[&str])] = &[
-    ("firewall", &["enabled", "operating_system"]),
+const COMPUTED: &[(&str, Computed, &[&str])] = &[
+    (
+        "firewall",
+        Computed::Firewall,
+        &["enabled", "operating_system"],
+    ),
     (
         "disk_encryption",
+        Computed::DiskEncryption,
         &["requireAll", "checkDisks", "operating_system"],
     ),
-    ("domain_joined", &["domain", "operating_system"]),
-    ("serial_number", &["id", "operating_system"]),
-    ("warp", &["operating_system"]),
-    ("gateway", &["operating_system"]),
+    (
+        "domain_joined",
+        Computed::DomainJoined,
+        &["domain", "operating_system"],
+    ),
+    (
+        "serial_number",
+        Computed::SerialNumber,
+        &["id", "operating_system"],
+    ),
+    ("warp", Computed::Warp, &["operating_system"]),
+    ("gateway", Computed::Gateway, &["operating_system"]),
     (
         "os_version",
+        Computed::OsVersion,
         &[
             "version",
             "operator",
@@ -99,7 +113,7 @@ const COMPUTED: &[(&str, &[&str])] = &[
 /// facts; the others come from an integration and only the context's
 /// `device.posture` can give their result.
 pub fn is_computed(kind: &str) -> bool {
-    COMPUTED.iter().any(|(k, _)| *k == kind)
+    COMPUTED.iter().any(|(k, ..)| *k == kind)
 }
 
 /// Why the context's given result for posture rule `id` cannot be trusted:
@@ -167,10 +181,9 @@ impl Plan {
     /// The plan of `rule`.
     pub(crate) fn of(rule: &PostureRule) -> Plan {
         let kind = rule.kind.as_str();
-        let Some(i) = COMPUTED.iter().position(|(k, _)| *k == kind) else {
+        let Some(&(_, computed, keys)) = COMPUTED.iter().find(|(k, ..)| *k == kind) else {
             return Plan::Integration;
         };
-        let keys = COMPUTED.get(i).map_or(&[][..], |(_, keys)| keys);
         if let Value::Object(obj) = &rule.input {
             for (key, v) in obj {
                 if !keys.contains(&key.as_str()) && present(Some(v)).is_some() {
@@ -178,17 +191,7 @@ impl Plan {
                 }
             }
         }
-        // In `COMPUTED`'s order.
-        let all = [
-            Computed::Firewall,
-            Computed::DiskEncryption,
-            Computed::DomainJoined,
-            Computed::SerialNumber,
-            Computed::Warp,
-            Computed::Gateway,
-            Computed::OsVersion,
-        ];
-        all.get(i).map_or(Plan::Integration, |c| Plan::Computed(*c))
+        Plan::Computed(computed)
     }
 }
 
@@ -454,22 +457,27 @@ mod tests {
             )),
             Plan::Uncheckable("sensor_config".into())
         );
-        // Every computed type has its own plan, in `COMPUTED`'s order.
-        let kinds: Vec<Plan> = COMPUTED
-            .iter()
-            .map(|(k, _)| Plan::of(&rule(k, json!({}))))
-            .collect();
-        use Computed::*;
-        let want = [
-            Firewall,
-            DiskEncryption,
-            DomainJoined,
-            SerialNumber,
-            Warp,
-            Gateway,
-            OsVersion,
-        ];
-        assert_eq!(kinds, want.map(Plan::Computed));
+        // Every computed type has its own plan: its table entry's, and no
+        // two alike.
+        let mut seen = Vec::new();
+        for &(kind, computed, _) in COMPUTED {
+            assert_eq!(
+                Plan::of(&rule(kind, json!({}))),
+                Plan::Computed(computed),
+                "{kind}"
+            );
+            assert!(!seen.contains(&computed), "{kind} shares its plan");
+            seen.push(computed);
+        }
+        for (kind, computed) in [
+            ("disk_encryption", Computed::DiskEncryption),
+            ("domain_joined", Computed::DomainJoined),
+            ("serial_number", Computed::SerialNumber),
+            ("warp", Computed::Warp),
+            ("gateway", Computed::Gateway),
+        ] {
+            assert_eq!(Plan::of(&rule(kind, json!({}))), Plan::Computed(computed));
+        }
         let s = Subject::default();
         let none = |_: &str| None;
         let check = evaluate(&rule("crowdstrike_s2s", json!({})), &s, &none, true);

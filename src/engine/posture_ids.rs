@@ -32,7 +32,7 @@ pub(super) struct PostureIds {
 /// What a `PostureId` refers into.
 #[derive(Clone, Copy)]
 pub(super) struct Names<'a> {
-    pub(super) rules: &'a [PostureRule],
+    rules: &'a [PostureRule],
     given_passed: &'a [String],
     given_failed: &'a [String],
 }

@@ -33,8 +33,7 @@ fn main() -> Result<(), String> {
     let args: Vec<String> = std::env::args().collect();
     let (Some(mode), Some(count)) = (args.get(1), args.get(2)) else {
         return Err(
-            "usage: instructions decide50|decide1000|apps|load1000|members1000|batch|scan COUNT"
-                .into(),
+            "usage: instructions decide50|decide1000|apps|load1000|members|batch|scan COUNT".into(),
         );
     };
     let count: usize = count.parse().map_err(|e| format!("count: {e}"))?;
@@ -55,10 +54,10 @@ fn main() -> Result<(), String> {
                 black_box(engine.decide_prepared(black_box(&prepared), &mut scratch));
             }
         }
-        // How many of the 1,000 groups the bench's context is a member of,
-        // and how many the gates let the decision visit.
-        "members1000" => {
-            let engine = Engine::from_json(&generate::config_text(1000), "generated")
+        // How many of COUNT generated groups (50 or 1000, as the decide
+        // bench) the bench's context is a member of.
+        "members" => {
+            let engine = Engine::from_json(&generate::config_text(count), "generated")
                 .map_err(|e| e.to_string())?;
             let prepared = engine
                 .prepare(&generate::context())

@@ -84,10 +84,11 @@ impl Engine {
             let hits = s.take_hits();
             for hit in &hits {
                 for &q in index.postings(hit.clone()) {
-                    self.fire(self.gates.by_quant(q), &p.ctx, s, fired);
+                    fired.push_trigger(self.gates.by_quant(q));
                 }
             }
             s.put_hits(hits);
+            self.fire(&p.ctx, s, fired);
         }
         // Invariant 1 across blocks: `order` puts referenced groups first, so every
         // `Inst::Block` reads a result written earlier in this pass, and a group
@@ -119,7 +120,8 @@ impl Engine {
             };
             if r {
                 s.set_block(g.block, true);
-                self.fire(self.gates.by_group(gi), &p.ctx, s, fired);
+                fired.push_trigger(self.gates.by_group(gi));
+                self.fire(&p.ctx, s, fired);
             }
         }
         let first = |codes: &[ProfileCode], list: &[Profile], s: &mut Scratch| {
@@ -172,13 +174,13 @@ impl Engine {
         v
     }
 
-    /// Fires the rules a trigger fires (`gate.rs`): an eager group is decided
-    /// on the spot (and a member fires its referrers in turn), another linked
-    /// for its visit.
-    fn fire(&self, trigger: u32, ctx: &Context, s: &mut Scratch, fired: &mut Fired) {
+    /// Fires the rules the pending triggers fire (`gate.rs`), until none is
+    /// left: an eager group is decided on the spot (and a member's own trigger
+    /// becomes pending), another linked for its visit. The order does not
+    /// matter: an eager result depends only on which triggers hold.
+    fn fire(&self, ctx: &Context, s: &mut Scratch, fired: &mut Fired) {
         let generation = s.generation();
-        let mut trigger = trigger;
-        loop {
+        while let Some(trigger) = fired.pop_trigger() {
             let (eager, visits) = self.gates.fires(trigger);
             for f in eager {
                 // The condition first: shared by many groups, it is usually
@@ -192,17 +194,13 @@ impl Engine {
                     continue;
                 }
                 s.set_block(f.block, true);
-                fired.push_member(f.referrers);
+                fired.push_trigger(f.referrers);
             }
             for f in visits {
                 if f.pure && !self.condition(f.cond as usize, ctx, s, fired) {
                     continue;
                 }
                 self.gates.link(f.group, f.rule, fired, generation);
-            }
-            match fired.pop_member() {
-                Some(next) => trigger = next,
-                None => break,
             }
         }
     }

@@ -46,9 +46,8 @@ pub(super) struct Gates {
     by_quant: Vec<u32>,
     /// Per group: its trigger, if it has one.
     by_group: Vec<u32>,
-    /// Per trigger, where its firings start in `eager` and in `visits`; each
-    /// ends where the next trigger's start (one more entry marks the ends).
-    triggers: Vec<[u32; 2]>,
+    /// Per trigger, its firings: ranges of `eager` and of `visits`.
+    triggers: Vec<TriggerFires>,
     /// Firings that decide their group, each trigger's contiguous.
     eager: Vec<EagerFire>,
     /// Firings that link a rule for the group's visit, each trigger's contiguous.
@@ -77,6 +76,14 @@ const NO_COND: u32 = u32::MAX;
 
 /// No trigger: a quantifier or group nothing waits for.
 pub(super) const NO_TRIGGER: u32 = u32::MAX;
+
+/// Where one trigger's firings are: `eager[eager.0..eager.1]` and
+/// `visits[visits.0..visits.1]`. One record, read once per trigger that holds.
+#[derive(Debug, Clone, Copy, Default)]
+struct TriggerFires {
+    eager: (u32, u32),
+    visits: (u32, u32),
+}
 
 /// An include rule of an eager group, fired: the group is a member when its
 /// condition and the rule's other operand hold. Small (24 bytes): a decision
@@ -123,8 +130,8 @@ pub(super) struct Fired {
     cond_state: Vec<u8>,
     /// The conditions evaluated in this context, to reset for the next.
     cond_touched: Vec<u32>,
-    /// The triggers of groups found members, still to fire.
-    members: Vec<u32>,
+    /// Triggers that hold, still to fire.
+    pending: Vec<u32>,
 }
 
 impl Fired {
@@ -137,7 +144,7 @@ impl Fired {
             cursor: 0,
             cond_state: vec![0; gates.conds.len()],
             cond_touched: Vec::new(),
-            members: Vec::new(),
+            pending: Vec::new(),
         }
     }
 
@@ -161,7 +168,7 @@ impl Fired {
         self.todo.clear();
         self.todo.extend_from_slice(&gates.ungated);
         self.cursor = 0;
-        self.members.clear();
+        self.pending.clear();
     }
 
     /// Takes the next group position to decide, in ascending order.
@@ -207,17 +214,18 @@ impl Fired {
         }
     }
 
-    /// Queues the trigger of a group found a member (`EagerFire::referrers`).
+    /// Queues a trigger that holds: a quantifier found true, or a group found
+    /// a member (`EagerFire::referrers`). `NO_TRIGGER` fires nothing.
     #[inline]
-    pub(super) fn push_member(&mut self, trigger: u32) {
+    pub(super) fn push_trigger(&mut self, trigger: u32) {
         if trigger != NO_TRIGGER {
-            self.members.push(trigger);
+            self.pending.push(trigger);
         }
     }
 
     #[inline]
-    pub(super) fn pop_member(&mut self) -> Option<u32> {
-        self.members.pop()
+    pub(super) fn pop_trigger(&mut self) -> Option<u32> {
+        self.pending.pop()
     }
 }
 
@@ -375,7 +383,7 @@ impl Gates {
             ungated,
             by_quant: vec![NO_TRIGGER; quants],
             by_group: vec![NO_TRIGGER; groups.len()],
-            triggers: vec![[0, 0]],
+            triggers: Vec::new(),
             eager: Vec::new(),
             visits: Vec::new(),
             cond_of,
@@ -391,14 +399,16 @@ impl Gates {
         let mut eager_groups = Vec::new();
         for (id, (t, (eager, visits))) in watchers.into_iter().enumerate() {
             let id = len(id);
+            let (eager_start, visits_start) = (len(gates.eager.len()), len(gates.visits.len()));
             for (g, fire) in eager {
                 eager_groups.push(g);
                 gates.eager.push(fire);
             }
             gates.visits.extend(visits);
-            gates
-                .triggers
-                .push([len(gates.eager.len()), len(gates.visits.len())]);
+            gates.triggers.push(TriggerFires {
+                eager: (eager_start, len(gates.eager.len())),
+                visits: (visits_start, len(gates.visits.len())),
+            });
             let slot = match t {
                 Trigger::Quant(q) => gates.by_quant.get_mut(q.0 as usize),
                 Trigger::Group(g) => gates.by_group.get_mut(g),
@@ -455,22 +465,19 @@ impl Gates {
     /// What trigger `t` fires: eager firings and visits.
     #[inline]
     pub(super) fn fires(&self, t: u32) -> (&[EagerFire], &[VisitFire]) {
-        let t = t as usize;
-        let (Some(&[e, v]), Some(&[e_end, v_end])) =
-            (self.triggers.get(t), self.triggers.get(t.wrapping_add(1)))
-        else {
+        let Some(&TriggerFires { eager, visits }) = self.triggers.get(t as usize) else {
             return (&[], &[]);
         };
         let eager = self
             .eager
-            .get(e as usize..e_end as usize)
+            .get(eager.0 as usize..eager.1 as usize)
             .unwrap_or_default();
-        if v == v_end {
+        if visits.0 == visits.1 {
             return (eager, &[]);
         }
         let visits = self
             .visits
-            .get(v as usize..v_end as usize)
+            .get(visits.0 as usize..visits.1 as usize)
             .unwrap_or_default();
         (eager, visits)
     }

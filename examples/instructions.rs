@@ -15,7 +15,9 @@
 //! applications and 300 policies), `scan` scans that many sampled Acme lines
 //! into `IgnoredAny` (`--toggle-collect='*scan*'`, the floor batch is set
 //! against), `load1000` loads and compiles the
-//! 1,000-group configuration (`--toggle-collect='*from_json*'`), `batch` decides that many sampled lines of the
+//! 1,000-group configuration (`--toggle-collect='*from_json*'`; `load_scan1000`
+//! and `load_tree1000` measure its floors, the text scanned and the text read
+//! into the strict JSON tree), `batch` decides that many sampled lines of the
 //! Acme example as `batch_acme/one_thread` does.
 
 #[global_allocator]
@@ -33,7 +35,7 @@ fn main() -> Result<(), String> {
     let args: Vec<String> = std::env::args().collect();
     let (Some(mode), Some(count)) = (args.get(1), args.get(2)) else {
         return Err(
-            "usage: instructions decide50|decide1000|apps|load1000|members|batch|scan COUNT".into(),
+            "usage: instructions decide50|decide1000|apps|load1000|load_scan1000|load_tree1000|members|batch|scan COUNT".into(),
         );
     };
     let count: usize = count.parse().map_err(|e| format!("count: {e}"))?;
@@ -67,6 +69,19 @@ fn main() -> Result<(), String> {
             let n = engine.config().groups.len();
             let members = (0..n).filter(|&i| engine.is_member(&scratch, i)).count();
             println!("member of {members} of {n} groups");
+        }
+        // The floors `load1000` is set against: the 1,000-group configuration
+        // scanned into `IgnoredAny` (nothing kept), and read into the strict
+        // JSON tree the configuration reader works on (`json::parse`).
+        "load_scan1000" | "load_tree1000" => {
+            let text = generate::config_text(1000);
+            for _ in 0..count {
+                if mode == "load_scan1000" {
+                    black_box(load_scan(black_box(&text)));
+                } else {
+                    black_box(load_tree(black_box(&text)));
+                }
+            }
         }
         "load1000" => {
             let text = generate::config_text(1000);
@@ -122,4 +137,18 @@ fn main() -> Result<(), String> {
 #[inline(never)]
 fn scan(line: &str) -> bool {
     serde_json::from_str::<serde::de::IgnoredAny>(line).is_ok()
+}
+
+/// A configuration scanned into `IgnoredAny`
+/// (`--toggle-collect='instructions::load_scan'`).
+#[inline(never)]
+fn load_scan(text: &str) -> usize {
+    serde_json::from_str::<serde::de::IgnoredAny>(text).map_or(0, |_| text.len())
+}
+
+/// A configuration read into the strict JSON tree
+/// (`--toggle-collect='instructions::load_tree'`).
+#[inline(never)]
+fn load_tree(text: &str) -> bool {
+    zt_eval::json::parse(text).is_ok()
 }

@@ -35,7 +35,7 @@ fn main() -> Result<(), String> {
     let args: Vec<String> = std::env::args().collect();
     let (Some(mode), Some(count)) = (args.get(1), args.get(2)) else {
         return Err(
-            "usage: instructions decide50|decide1000|apps|load1000|load_scan1000|load_tree1000|members|batch|scan COUNT".into(),
+            "usage: instructions decide50|decide1000|apps|load50|load1000|loadapps|load_scan1000|load_tree1000|members|batch|scan COUNT".into(),
         );
     };
     let count: usize = count.parse().map_err(|e| format!("count: {e}"))?;
@@ -83,8 +83,12 @@ fn main() -> Result<(), String> {
                 }
             }
         }
-        "load1000" => {
-            let text = generate::config_text(1000);
+        "load50" | "load1000" | "loadapps" => {
+            let text = match mode.as_str() {
+                "load50" => generate::config_text(50),
+                "loadapps" => generate::config_text_with_apps(50),
+                _ => generate::config_text(1000),
+            };
             for _ in 0..count {
                 black_box(
                     Engine::from_json(black_box(&text), "generated").map_err(|e| e.to_string())?,

@@ -684,3 +684,65 @@ fn a_thousand_chained_groups_decide_as_the_reference() -> Result<(), String> {
     }
     Ok(())
 }
+
+/// A rule repeated across groups is compiled once and its block shared
+/// (`engine/rule_code.rs`), while each group keeps a block of its own, which
+/// holds its membership: 300 groups of the same three rules, one of which
+/// excludes, decide as the reference does.
+#[test]
+fn repeated_rules_share_one_block_and_groups_keep_their_own() -> Result<(), String> {
+    use zt_eval::oracle::config as reference_config;
+    let groups: Vec<Value> = (0..300)
+        .map(|i| {
+            let exclude = if i % 3 == 0 {
+                serde_json::json!([{"geo": {"country_code": "PT"}}])
+            } else {
+                serde_json::json!([])
+            };
+            serde_json::json!({
+                "id": format!("g{i}"), "name": format!("Group {i}"),
+                "include": [{"email_domain": {"domain": "acme.com"}},
+                            {"okta": {"name": "eng", "identity_provider_id": "okta-1"}}],
+                "require": [{"geo": {"country_code": "PT"}}],
+                "exclude": exclude,
+            })
+        })
+        .collect();
+    let text = serde_json::json!({"access_groups": groups}).to_string();
+    let engine = Engine::from_json(&text, "repeated").map_err(|e| e.to_string())?;
+    // Three distinct rules and 300 group blocks; without sharing, 900 more.
+    let blocks = engine
+        .disassembly()
+        .lines()
+        .filter(|l| l.starts_with("block "))
+        .count();
+    if blocks > 310 {
+        return Err(format!("{blocks} blocks: repeated rules are not shared"));
+    }
+    let (config, _) = zt_eval::config::load_str(&text, "repeated");
+    let mut scratch = engine.scratch();
+    for (email, country) in [("a@acme.com", "PT"), ("a@acme.com", "US"), ("b@x.io", "PT")] {
+        let ctx =
+            serde_json::json!({"identity": {"email": email}, "request": {"country": country}});
+        let decision = engine
+            .decide(&ctx, &mut scratch, false)
+            .map_err(|e| format!("{e}: {ctx}"))?;
+        let (subject, _) = zt_eval::Subject::from_json(&ctx).map_err(|e| e.to_string())?;
+        let got = reference_config::view_of(&decision);
+        if got != reference_config::decide(&config, &subject) {
+            return Err(format!("context {ctx}: {got:?}"));
+        }
+        let want = if (email, country) == ("a@acme.com", "PT") {
+            200
+        } else {
+            0
+        };
+        if decision.member_names().len() != want {
+            return Err(format!(
+                "{ctx}: {} members, not {want}",
+                decision.member_names().len()
+            ));
+        }
+    }
+    Ok(())
+}

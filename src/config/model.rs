@@ -414,7 +414,7 @@ pub struct ServiceToken {
 }
 
 /// An identity-provider group rule: the provider must match, then the group test.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct IdpRule {
     /// `identity_provider_id`
     pub idp: String,
@@ -425,7 +425,7 @@ pub struct IdpRule {
 }
 
 /// An Access rule.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Rule {
     /// `everyone`
     Everyone,

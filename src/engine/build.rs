@@ -7,7 +7,6 @@ use super::validate;
 use crate::config::{Config, Problem, Profile, Rule, Severity};
 use crate::engine::rules::{Resolve, RuleCompiler, zero_trust_scheme};
 use crate::expr::check_expression;
-use crate::program::BlockId;
 use crate::program::compile::Builder;
 use crate::scheme::{FieldId, ListId, Scheme, Type};
 use std::collections::HashMap;
@@ -124,18 +123,20 @@ fn build(config: Config, mut problems: Vec<Problem>) -> Result<Engine, ConfigErr
         want_kind: "EMAIL",
     };
     let mut groups: Vec<Option<GroupCode>> = vec![None; config.groups.len()];
-    // Every condition compiled below, for the index's guards (invariant 6).
-    let mut guards = crate::program::guard::KeyGuards::default();
+    // Every rule compiled below, once per distinct condition, and every
+    // condition's guards (invariant 6).
+    let mut codes = super::rule_code::RuleCodes::default();
     for &gi in &order {
         let Some(group) = config.groups.get(gi) else {
             continue;
         };
-        let mut conds: [Vec<crate::expr::cond::Cond>; 3] = [Vec::new(), Vec::new(), Vec::new()];
-        for (slot, rules) in conds
-            .iter_mut()
-            .zip([&group.include, &group.require, &group.exclude])
+        let mut rules: [Vec<_>; 3] = [Vec::new(), Vec::new(), Vec::new()];
+        for (slot, group_rules) in
+            rules
+                .iter_mut()
+                .zip([&group.include, &group.require, &group.exclude])
         {
-            for r in rules {
+            for r in group_rules {
                 // Built only for a problem: most rules have none.
                 let path = || format!("{}.{}", group.path, r.path);
                 if !validate::rule_refs(
@@ -149,17 +150,20 @@ fn build(config: Config, mut problems: Vec<Problem>) -> Result<Engine, ConfigErr
                 ) {
                     continue;
                 }
-                resolver.want_kind = if matches!(r.rule, Rule::IpList(_)) {
-                    "IP"
-                } else {
-                    "EMAIL"
+                let cond = || {
+                    resolver.want_kind = if matches!(r.rule, Rule::IpList(_)) {
+                        "IP"
+                    } else {
+                        "EMAIL"
+                    };
+                    compiler.rule(&r.rule, &resolver)
                 };
-                if let Some(c) = compiler.rule(&r.rule, &resolver) {
-                    slot.push(c);
+                if let Some(code) = codes.rule(&mut builder, &r.rule, cond) {
+                    slot.push(code);
                 }
             }
         }
-        let code = access_group_code(&mut builder, conds, &mut guards);
+        let code = super::rule_code::access_group_code(&mut builder, rules);
         let block = code.block;
         resolver
             .groups
@@ -185,7 +189,7 @@ fn build(config: Config, mut problems: Vec<Problem>) -> Result<Engine, ConfigErr
         &device_scheme,
         "device_profiles",
         &mut builder,
-        &mut guards,
+        &mut codes.guards,
         &mut reads_posture,
         &mut problems,
     );
@@ -195,7 +199,7 @@ fn build(config: Config, mut problems: Vec<Problem>) -> Result<Engine, ConfigErr
         &ip_scheme,
         "ip_profiles",
         &mut builder,
-        &mut guards,
+        &mut codes.guards,
         &mut reads_posture,
         &mut problems,
     );
@@ -212,7 +216,7 @@ fn build(config: Config, mut problems: Vec<Problem>) -> Result<Engine, ConfigErr
         &compiler,
         &mut plain,
         &mut builder,
-        &mut guards,
+        &mut codes,
         &mut problems,
     );
     let defaults: Vec<usize> = config
@@ -241,7 +245,9 @@ fn build(config: Config, mut problems: Vec<Problem>) -> Result<Engine, ConfigErr
         super::validate_access::name_owners(&config, &mut problems);
         return Err(ConfigError { problems });
     }
-    let program = builder.finish_indexed(&guards);
+    let program = builder.finish_indexed(&codes.guards, &codes.reused);
+    // It borrows the configuration's rules, which the engine takes below.
+    drop(codes);
     // Operands as the finished program reads them best (memos, shared atoms).
     let mut apps = apps;
     let policy_codes = apps.policies.iter_mut().map(|p| &mut p.code);
@@ -351,80 +357,6 @@ fn build(config: Config, mut problems: Vec<Problem>) -> Result<Engine, ConfigErr
     engine.fragments.unmatched = super::fragments::Fragments::unmatched();
     super::validate_access::name_owners(&engine.config, &mut engine.warnings);
     Ok(engine)
-}
-
-/// A group-like block (a group, a policy) from its rules' conditions: a block
-/// per rule (for explanations), the rules as clauses (for decisions), and the
-/// whole as one block (for references).
-pub(super) fn group_code(
-    builder: &mut Builder<'_>,
-    compiler: &RuleCompiler<'_>,
-    conds: [Vec<crate::expr::cond::Cond>; 3],
-    guards: &mut crate::program::guard::KeyGuards,
-) -> GroupCode {
-    let code = rules_code(builder, &conds, guards);
-    let [include, require, exclude] = conds;
-    let group_cond = compiler.group(include, require, exclude);
-    // Not added to the guards: its quantifiers are the rules' (added above),
-    // and `Cond::and` only flattens, so each sits under at least the guards it
-    // had in its rule.
-    let block = builder.add_unexplained(&group_cond);
-    GroupCode { block, ..code }
-}
-
-/// An Access group's code: its rules' blocks and clauses, and a block that
-/// only holds its result. No one runs or explains a group's block: a decision
-/// sets it (`decide.rs`, `undetermined.rs`) and explanations go rule by rule
-/// (`why.rs`), so compiling every rule a second time into it would only cost
-/// loading time. It is `false` if run.
-pub(super) fn access_group_code(
-    builder: &mut Builder<'_>,
-    conds: [Vec<crate::expr::cond::Cond>; 3],
-    guards: &mut crate::program::guard::KeyGuards,
-) -> GroupCode {
-    let code = rules_code(builder, &conds, guards);
-    let block = builder.add_unexplained(&crate::expr::cond::Cond::Const(false));
-    GroupCode { block, ..code }
-}
-
-/// The blocks and clauses of a group's or policy's rules; `block` is left for
-/// the caller.
-fn rules_code(
-    builder: &mut Builder<'_>,
-    conds: &[Vec<crate::expr::cond::Cond>; 3],
-    guards: &mut crate::program::guard::KeyGuards,
-) -> GroupCode {
-    let [include, require, exclude] = conds;
-    let rule_blocks = |b: &mut Builder, cs: &[crate::expr::cond::Cond]| {
-        cs.iter().map(|c| b.add_unexplained(c)).collect::<Vec<_>>()
-    };
-    let include_blocks = rule_blocks(builder, include);
-    let require_blocks = rule_blocks(builder, require);
-    let exclude_blocks = rule_blocks(builder, exclude);
-    let clauses = |b: &mut Builder, cs: &[crate::expr::cond::Cond], blocks: &[BlockId]| {
-        cs.iter()
-            .zip(blocks)
-            .map(|(c, block)| match b.conjunction(c) {
-                Some(all) => Clause::All(all.into()),
-                None => Clause::Block(*block),
-            })
-            .collect::<Vec<_>>()
-    };
-    let plan = [
-        clauses(builder, require, &require_blocks),
-        clauses(builder, exclude, &exclude_blocks),
-        clauses(builder, include, &include_blocks),
-    ];
-    for c in include.iter().chain(require).chain(exclude) {
-        guards.add(c);
-    }
-    GroupCode {
-        block: BlockId(u32::MAX),
-        include: include_blocks,
-        require: require_blocks,
-        exclude: exclude_blocks,
-        plan,
-    }
 }
 
 /// Checks and compiles each profile's `match`; returns the custom profiles in the

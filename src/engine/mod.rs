@@ -22,6 +22,7 @@ mod gate;
 pub(crate) mod posture;
 mod posture_ids;
 mod prepare;
+mod rule_code;
 mod rules;
 mod slots;
 mod undetermined;

@@ -90,11 +90,18 @@ impl<'s> Builder<'s> {
 
     /// The finished program with its membership quantifiers indexed: each context
     /// must then be primed with `Program::prime` before its blocks run.
-    pub fn finish_indexed(self, guards: &super::guard::KeyGuards) -> Program {
+    /// `reused`: blocks that stand for more than one use (a rule compiled once
+    /// and shared by several groups), once per use beyond the first; their
+    /// atoms count as used that many times more.
+    pub fn finish_indexed(self, guards: &super::guard::KeyGuards, reused: &[BlockId]) -> Program {
         let mut p = self.program;
         let index = super::index::QuantIndex::build(&p.quants, &p.atoms, guards);
         let mut uses = vec![0u32; p.atoms.len()];
-        for inst in &p.code {
+        let reused_code = reused
+            .iter()
+            .filter_map(|b| p.blocks.get(b.0 as usize))
+            .filter_map(|range| p.code.get(range.start as usize..range.end as usize));
+        for inst in p.code.iter().chain(reused_code.flatten()) {
             if let Inst::Atom(a) = inst
                 && let Some(n) = uses.get_mut(a.0 as usize)
             {

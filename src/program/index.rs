@@ -238,7 +238,7 @@ mod tests {
                 builder.add_root(&checked.cond);
             }
         }
-        builder.finish_indexed(&guards)
+        builder.finish_indexed(&guards, &[])
     }
 
     /// A quantifier implies its guard only when every key it tests is under

@@ -9,12 +9,11 @@
 
 use super::{AppCode, Apps, Entry, OrgSettings, PolicyCode};
 use crate::config::{Config, Policy, PolicyDecision, Problem, Rule, Severity};
-use crate::engine::build::group_code;
+use crate::engine::rule_code::{RuleCodes, group_code};
 use crate::engine::rules::RuleCompiler;
 use crate::engine::validate_access::{is_identity_rule, is_service_token_rule};
 use crate::expr::cond::Cond;
 use crate::program::compile::Builder;
-use crate::program::guard::KeyGuards;
 use std::collections::HashMap;
 
 /// What a policy's decision removes from the context.
@@ -132,7 +131,7 @@ pub(in crate::engine) fn compile(
     compiler: &RuleCompiler<'_>,
     plain: &mut dyn FnMut(&Rule) -> Option<Cond>,
     builder: &mut Builder<'_>,
-    guards: &mut KeyGuards,
+    codes: &mut RuleCodes<'_>,
     problems: &mut Vec<Problem>,
 ) -> Apps {
     let mut modal = Modal {
@@ -159,7 +158,7 @@ pub(in crate::engine) fn compile(
         };
         let conds = [slot(&p.include), slot(&p.require), slot(&p.exclude)];
         PolicyCode {
-            code: group_code(builder, compiler, conds, guards),
+            code: group_code(builder, compiler, conds, codes),
         }
     };
     let mut policies: Vec<PolicyCode> = config

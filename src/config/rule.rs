@@ -40,8 +40,9 @@ impl Reader<'_> {
     /// Reads one rule object at `path`; problems are recorded and `None` returned.
     pub fn rule(&mut self, v: &Value, path: &str) -> Option<(Rule, bool)> {
         let obj = self.object(v, path)?;
-        let mut keys = obj.keys();
-        let (Some(kind), None) = (keys.next(), keys.next()) else {
+        // The one entry is read as it is: looking its key up again would hash it.
+        let mut entries = obj.iter();
+        let (Some((kind, body)), None) = (entries.next(), entries.next()) else {
             let found: Vec<String> = obj.keys().map(|k| format!("`{k}`")).collect();
             self.error(
                 path,
@@ -59,7 +60,6 @@ impl Reader<'_> {
         let mut p = String::with_capacity(path.len() + kind.len() + 1);
         p.push_str(path);
         crate::diag::push_path_key(&mut p, kind);
-        let body = obj.get(kind)?;
         let body_obj = self.object(body, &p)?;
         let s = |r: &mut Self, key: &str| r.string_in(body_obj, key, &p);
         let idp = |r: &mut Self, value_key: &str, key: Option<&str>| -> Option<IdpRule> {

@@ -123,8 +123,8 @@ fn build(config: Config, mut problems: Vec<Problem>) -> Result<Engine, ConfigErr
         want_kind: "EMAIL",
     };
     let mut groups: Vec<Option<GroupCode>> = vec![None; config.groups.len()];
-    // Every rule compiled below, once per distinct condition, and every
-    // condition's guards (invariant 6).
+    // Every rule compiled below, once per distinct rule (`rule_code.rs`), and
+    // every compiled condition's guards (invariant 6).
     let mut codes = super::rule_code::RuleCodes::default();
     for &gi in &order {
         let Some(group) = config.groups.get(gi) else {

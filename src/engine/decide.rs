@@ -9,7 +9,7 @@ use super::decision::{
     ContextId, Decision, GroupsOutcome, PostureOutcome, ProfileKind, ProfileOutcome, Selected,
     UnknownGroup, UnknownInput,
 };
-use super::gate::{Fired, Gates};
+use super::gate::{Fire, Fired, Gates};
 use super::prepare::Prepared;
 use crate::config::Profile;
 use crate::program::Program;
@@ -181,26 +181,32 @@ impl Engine {
     fn fire(&self, ctx: &Context, s: &mut Scratch, fired: &mut Fired) {
         let generation = s.generation();
         while let Some(trigger) = fired.pop_trigger() {
-            let (eager, visits) = self.gates.fires(trigger);
-            for f in eager {
-                // The condition first: shared by many groups, it is usually
-                // known, and it fails most often.
-                if !self.condition(f.cond as usize, ctx, s, fired)
-                    || s.block(f.block)
-                    || f.op.is_some_and(|(op, negated)| {
-                        self.program.operand_value(op, ctx, s) == negated
-                    })
-                {
-                    continue;
+            for f in self.gates.fires(trigger) {
+                match f {
+                    // The condition first: shared by many groups, it is usually
+                    // known, and it fails most often. The other operand (rare)
+                    // is read even for a group already found a member: that
+                    // spares a second bounds check of the block on every firing.
+                    Fire::Eager(f) => {
+                        if !self.condition(f.cond as usize, ctx, s, fired)
+                            || f.op.is_some_and(|(op, negated)| {
+                                self.program.operand_value(op, ctx, s) == negated
+                            })
+                        {
+                            continue;
+                        }
+                        // A member fires its referrers once.
+                        if s.set_block_once(f.block) {
+                            fired.push_trigger(f.referrers);
+                        }
+                    }
+                    Fire::Visit(f) => {
+                        if f.pure && !self.condition(f.cond as usize, ctx, s, fired) {
+                            continue;
+                        }
+                        self.gates.link(f.group, f.rule, fired, generation);
+                    }
                 }
-                s.set_block(f.block, true);
-                fired.push_trigger(f.referrers);
-            }
-            for f in visits {
-                if f.pure && !self.condition(f.cond as usize, ctx, s, fired) {
-                    continue;
-                }
-                self.gates.link(f.group, f.rule, fired, generation);
             }
         }
     }

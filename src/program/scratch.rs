@@ -59,6 +59,19 @@ impl Scratch {
         }
     }
 
+    /// Records a block as true in this context; whether it was not already
+    /// (one bounds check for the read and the write of a firing, `gate.rs`).
+    #[inline]
+    pub(crate) fn set_block_once(&mut self, block: BlockId) -> bool {
+        match self.blocks.get_mut(block.0 as usize) {
+            Some(slot) if *slot != self.generation => {
+                *slot = self.generation;
+                true
+            }
+            _ => false,
+        }
+    }
+
     /// Records a block's three-valued result (`tri.rs`): the generation for
     /// true, the generation with the top bit for unknown.
     pub(crate) fn set_block_tri(&mut self, block: BlockId, value: super::tri::Tri) {

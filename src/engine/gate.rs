@@ -64,10 +64,6 @@ pub(super) struct Condition {
     pure: bool,
 }
 
-/// What one trigger fires, while the gates are built: eager firings (with
-/// their group) and visits.
-type Watchers = (Vec<(u32, EagerFire)>, Vec<VisitFire>);
-
 /// No condition: what a failed lookup reads, and it never holds.
 const NO_COND: u32 = u32::MAX;
 
@@ -271,6 +267,72 @@ enum Source {
     Group(usize),
 }
 
+/// Where a firing goes while the gates are built: two slots per trigger,
+/// quantifiers' first, then groups' (a fixed order, so a build is the same
+/// every time), the eager firings' slot before the visits'.
+#[derive(Clone, Copy)]
+struct Slots {
+    quants: usize,
+}
+
+impl Slots {
+    fn of(self, t: Source, eager: bool) -> usize {
+        let trigger = match t {
+            Source::Quant(q) => q.0 as usize,
+            Source::Group(g) => self.quants + g,
+        };
+        2 * trigger + usize::from(!eager)
+    }
+
+    /// The firings (slot, group, firing) laid out by slot, in the order they
+    /// came within one (a counting sort), and each trigger's range: per
+    /// quantifier, per group, and the firings, an eager one's `referrers`
+    /// set to its group's trigger.
+    fn table(
+        self,
+        entries: Vec<(usize, u32, Fire)>,
+        groups: usize,
+    ) -> (Vec<Trigger>, Vec<Trigger>, Vec<Fire>) {
+        let len = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+        // starts[s]: where slot s begins; a slot past every trigger's (an
+        // out-of-range source, which cannot be) is dropped.
+        let slots = 2 * (self.quants + groups);
+        let mut starts = vec![0usize; slots + 1];
+        for &(slot, _, _) in &entries {
+            if let Some(n) = starts.get_mut(slot + 1) {
+                *n += 1;
+            }
+        }
+        let mut total = 0;
+        for n in &mut starts {
+            total += *n;
+            *n = total;
+        }
+        let trigger = |t: usize| Trigger {
+            start: len(starts.get(2 * t).copied().unwrap_or(0)),
+            end: len(starts.get(2 * t + 2).copied().unwrap_or(0)),
+        };
+        let by_quant: Vec<Trigger> = (0..self.quants).map(trigger).collect();
+        let by_group: Vec<Trigger> = (0..groups).map(|g| trigger(self.quants + g)).collect();
+        // Each slot's next free place, from its start.
+        let mut next = starts;
+        let mut placed: Vec<Option<Fire>> = vec![None; total];
+        for (slot, g, mut fire) in entries {
+            let Some(to) = next.get_mut(slot).filter(|_| slot < slots) else {
+                continue;
+            };
+            if let Fire::Eager(f) = &mut fire {
+                f.referrers = by_group.get(g as usize).copied().unwrap_or(Trigger::NONE);
+            }
+            if let Some(place) = placed.get_mut(*to) {
+                *place = Some(fire);
+            }
+            *to += 1;
+        }
+        (by_quant, by_group, placed.into_iter().flatten().collect())
+    }
+}
+
 fn reads_group(clause: &Clause) -> bool {
     match clause {
         Clause::All(all) => all.iter().any(|(op, _)| matches!(op, Operand::Block(_))),
@@ -323,12 +385,21 @@ impl Gates {
             cond_of.push(id);
         }
         let mut gated = vec![false; groups.len()];
-        let mut watchers: FxHashMap<Source, Watchers> = FxHashMap::default();
+        // Every firing, with the slot of its trigger (`Slots`) and its group.
+        let slots = Slots { quants };
+        let mut entries: Vec<(usize, u32, Fire)> = Vec::new();
+        // Per group, reused: its include rules' triggers and other operands.
+        let mut triggers: Vec<(usize, Source)> = Vec::new();
+        let mut others: Vec<Option<Option<(Operand, bool)>>> = Vec::new();
         for (g, code) in groups.iter().enumerate() {
             let [_, _, include] = &code.plan;
-            let Some(triggers) = include.iter().map(trigger).collect::<Option<Vec<_>>>() else {
+            triggers.clear();
+            if !include
+                .iter()
+                .all(|clause| trigger(clause).map(|t| triggers.push(t)).is_some())
+            {
                 continue;
-            };
+            }
             if let Some(slot) = gated.get_mut(g) {
                 *slot = true;
             }
@@ -337,50 +408,52 @@ impl Gates {
             // The operand each rule has besides its trigger (`Some(None)`: none),
             // if the rule has at most one (nearly every rule: an IdP group and
             // its IdP).
-            let others: Vec<Option<Option<(Operand, bool)>>> = include
-                .iter()
-                .zip(&triggers)
-                .map(|(clause, &(at, trigger))| match clause {
-                    Clause::All(all) if all.len() <= 2 => Some(
-                        all.iter()
-                            .enumerate()
-                            .find(|&(i, _)| i != at)
-                            .map(|(_, &op)| op)
-                            // An operand the trigger implies (an IdP group's IdP,
-                            // when the index looks its groups up only for that
-                            // IdP) need not be read again.
-                            .filter(|&(op, negated)| match trigger {
-                                Source::Quant(q) => negated || !implies(q, op),
-                                Source::Group(_) => true,
-                            }),
-                    ),
-                    _ => None,
-                })
-                .collect();
+            others.clear();
+            others.extend(
+                include
+                    .iter()
+                    .zip(&triggers)
+                    .map(|(clause, &(at, trigger))| match clause {
+                        Clause::All(all) if all.len() <= 2 => Some(
+                            all.iter()
+                                .enumerate()
+                                .find(|&(i, _)| i != at)
+                                .map(|(_, &op)| op)
+                                // An operand the trigger implies (an IdP group's IdP,
+                                // when the index looks its groups up only for that
+                                // IdP) need not be read again.
+                                .filter(|&(op, negated)| match trigger {
+                                    Source::Quant(q) => negated || !implies(q, op),
+                                    Source::Group(_) => true,
+                                }),
+                        ),
+                        _ => None,
+                    }),
+            );
             // Eager when nothing the firing evaluates reads a group result.
             let eager = pure
                 && others
                     .iter()
                     .all(|o| o.is_some_and(|op| !matches!(op, Some((Operand::Block(_), _)))));
             let g32 = u32::try_from(g).unwrap_or(u32::MAX);
-            for (rule, (t, other)) in triggers.into_iter().map(|(_, t)| t).zip(others).enumerate() {
-                let entry = watchers.entry(t).or_default();
-                if eager {
-                    let fire = EagerFire {
+            for (rule, (&(_, t), &other)) in triggers.iter().zip(&others).enumerate() {
+                let fire = if eager {
+                    Fire::Eager(EagerFire {
                         cond,
                         block: code.block,
+                        // Set once every trigger's range is known.
                         referrers: Trigger::NONE,
                         op: other.flatten(),
-                    };
-                    entry.0.push((g32, fire));
+                    })
                 } else {
-                    entry.1.push(VisitFire {
+                    Fire::Visit(VisitFire {
                         group: g32,
                         rule: u32::try_from(rule).unwrap_or(u32::MAX),
                         cond,
                         pure,
-                    });
-                }
+                    })
+                };
+                entries.push((slots.of(t, eager), g32, fire));
             }
         }
         let mut position = vec![u32::MAX; groups.len()];
@@ -395,52 +468,17 @@ impl Gates {
                 *word |= 1 << (pos % 64);
             }
         }
-        let mut gates = Gates {
+        let (by_quant, by_group, fires) = slots.table(entries, groups.len());
+        Gates {
             gated,
             position,
             ungated,
-            by_quant: vec![Trigger::NONE; quants],
-            by_group: vec![Trigger::NONE; groups.len()],
-            fires: Vec::new(),
+            by_quant,
+            by_group,
+            fires,
             cond_of,
             conds,
-        };
-        // Triggers in a fixed order, so a build is the same every time.
-        let mut watchers: Vec<_> = watchers.into_iter().collect();
-        watchers.sort_by_key(|(t, _)| match *t {
-            Source::Quant(q) => (0, q.0 as usize),
-            Source::Group(g) => (1, g),
-        });
-        let len = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
-        // Per eager firing (by its index in `fires`): its group, whose
-        // trigger becomes the firing's `referrers` once every range is known.
-        let mut eager_groups = Vec::new();
-        for (t, (eager, visits)) in watchers {
-            let start = len(gates.fires.len());
-            for (g, fire) in eager {
-                eager_groups.push((gates.fires.len(), g));
-                gates.fires.push(Fire::Eager(fire));
-            }
-            gates.fires.extend(visits.into_iter().map(Fire::Visit));
-            let trigger = Trigger {
-                start,
-                end: len(gates.fires.len()),
-            };
-            let slot = match t {
-                Source::Quant(q) => gates.by_quant.get_mut(q.0 as usize),
-                Source::Group(g) => gates.by_group.get_mut(g),
-            };
-            if let Some(slot) = slot {
-                *slot = trigger;
-            }
         }
-        for (at, g) in eager_groups {
-            let referrers = gates.by_group(g as usize);
-            if let Some(Fire::Eager(fire)) = gates.fires.get_mut(at) {
-                fire.referrers = referrers;
-            }
-        }
-        gates
     }
 
     /// Whether group `g` is decided by its fired include rules only.

@@ -89,7 +89,7 @@ impl Trigger {
 /// What a trigger that holds does to one include rule. Aligned to 32 bytes
 /// (an eager firing is 28): a trigger's firings are then found with shifts,
 /// not a multiply by 28, which a 1,000-group decision does two hundred times
-/// (26,887 against 27,674 instructions a decision, `instructions decide1000`).
+/// (26,581 against 27,674 instructions a decision, `instructions decide1000`).
 #[derive(Debug, Clone)]
 #[repr(align(32))]
 pub(super) enum Fire {

@@ -553,11 +553,6 @@ impl Gates {
 mod tests {
     use super::*;
 
-    /// Generations wrap back to 1 (`Program::prime`), possibly on a
-    /// three-valued decision that never starts the gates: a stamp from before
-    /// the wrap must not read as this context's, or a fired group would be
-    /// taken as already on the worklist and never decided (a skipped group
-    /// reads as a non-member, and an `exclude` of it would then hold).
     /// A decision reads a few hundred firings at random: a `Fire` is kept
     /// small, and its size a power of two.
     #[test]
@@ -566,6 +561,81 @@ mod tests {
         assert_eq!(std::mem::size_of::<Fire>(), 32);
     }
 
+    /// The counting sort lays firings out by slot (each trigger's eager ones,
+    /// then its visits; quantifiers' triggers, then groups'), keeps the order
+    /// they came in within a slot, gives each trigger its range, and points an
+    /// eager firing's `referrers` at its group's trigger.
+    #[test]
+    fn the_firing_table_is_laid_out_by_slot() {
+        let eager = |cond| {
+            Fire::Eager(EagerFire {
+                cond,
+                block: BlockId(cond),
+                referrers: Trigger::NONE,
+                op: None,
+            })
+        };
+        let visit = |cond| {
+            Fire::Visit(VisitFire {
+                group: 0,
+                rule: 0,
+                cond,
+                pure: true,
+            })
+        };
+        let slots = Slots { quants: 2 };
+        let q1 = Source::Quant(QuantId(1));
+        let g0 = Source::Group(0);
+        let g1 = Source::Group(1);
+        // (slot, group, firing), in the order a build meets them.
+        let entries = vec![
+            (slots.of(g0, true), 1, eager(10)),
+            (slots.of(q1, false), 0, visit(11)),
+            (slots.of(q1, true), 0, eager(12)),
+            (slots.of(g0, true), 0, eager(13)),
+            (slots.of(q1, true), 1, eager(14)),
+        ];
+        let (by_quant, by_group, fires) = slots.table(entries, 2);
+        let conds: Vec<u32> = fires
+            .iter()
+            .map(|f| match f {
+                Fire::Eager(e) => e.cond,
+                Fire::Visit(v) => v.cond,
+            })
+            .collect();
+        assert_eq!(conds, [12, 14, 11, 10, 13]);
+        assert_eq!(by_quant, [Trigger::NONE, Trigger { start: 0, end: 3 }]);
+        assert!(by_quant.first().is_some_and(|t| t.is_none()));
+        assert_eq!(by_group.first(), Some(&Trigger { start: 3, end: 5 }));
+        assert!(
+            by_group.get(1).is_some_and(|t| t.is_none()),
+            "{g1:?} fires nothing"
+        );
+        let referrers: Vec<Trigger> = fires
+            .iter()
+            .filter_map(|f| match f {
+                Fire::Eager(e) => Some(e.referrers),
+                Fire::Visit(_) => None,
+            })
+            .collect();
+        // Group 0's eager firings point at group 0's trigger; group 1's at its
+        // empty one.
+        assert_eq!(
+            referrers,
+            [
+                Trigger { start: 3, end: 5 },
+                Trigger { start: 5, end: 5 },
+                Trigger { start: 5, end: 5 },
+                Trigger { start: 3, end: 5 },
+            ]
+        );
+    }
+
+    /// Generations wrap back to 1 (`Program::prime`), possibly on a
+    /// three-valued decision that never starts the gates: a stamp from before
+    /// the wrap must not read as this context's, or a fired group would be
+    /// taken as already on the worklist and never decided (a skipped group
+    /// reads as a non-member, and an `exclude` of it would then hold).
     #[test]
     fn stamps_from_before_a_wrap_are_forgotten() {
         let group = GroupCode {

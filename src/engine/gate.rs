@@ -89,7 +89,8 @@ impl Trigger {
 /// What a trigger that holds does to one include rule. Aligned to 32 bytes
 /// (an eager firing is 28): a trigger's firings are then found with shifts,
 /// not a multiply by 28, which a 1,000-group decision does two hundred times
-/// (26,581 against 27,674 instructions a decision, `instructions decide1000`).
+/// (26,581 against 27,674 instructions a decision at eb8af2b, `instructions
+/// decide1000`).
 #[derive(Debug, Clone)]
 #[repr(align(32))]
 pub(super) enum Fire {
@@ -270,33 +271,38 @@ enum Source {
 /// Where a firing goes while the gates are built: two slots per trigger,
 /// quantifiers' first, then groups' (a fixed order, so a build is the same
 /// every time), the eager firings' slot before the visits'.
+/// A source out of range (which cannot be) gets the slot past every
+/// trigger's, and its firing is dropped.
 #[derive(Clone, Copy)]
 struct Slots {
     quants: usize,
+    groups: usize,
 }
 
 impl Slots {
     fn of(self, t: Source, eager: bool) -> usize {
         let trigger = match t {
-            Source::Quant(q) => q.0 as usize,
-            Source::Group(g) => self.quants + g,
+            Source::Quant(q) if (q.0 as usize) < self.quants => q.0 as usize,
+            Source::Group(g) if g < self.groups => self.quants + g,
+            _ => return self.count(),
         };
         2 * trigger + usize::from(!eager)
+    }
+
+    /// How many slots there are.
+    fn count(self) -> usize {
+        2 * (self.quants + self.groups)
     }
 
     /// The firings (slot, group, firing) laid out by slot, in the order they
     /// came within one (a counting sort), and each trigger's range: per
     /// quantifier, per group, and the firings, an eager one's `referrers`
     /// set to its group's trigger.
-    fn table(
-        self,
-        entries: Vec<(usize, u32, Fire)>,
-        groups: usize,
-    ) -> (Vec<Trigger>, Vec<Trigger>, Vec<Fire>) {
+    fn table(self, entries: Vec<(usize, u32, Fire)>) -> (Vec<Trigger>, Vec<Trigger>, Vec<Fire>) {
         let len = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
-        // starts[s]: where slot s begins; a slot past every trigger's (an
-        // out-of-range source, which cannot be) is dropped.
-        let slots = 2 * (self.quants + groups);
+        // starts[s]: where slot s begins; the slot past every trigger's is
+        // dropped.
+        let slots = self.count();
         let mut starts = vec![0usize; slots + 1];
         for &(slot, _, _) in &entries {
             if let Some(n) = starts.get_mut(slot + 1) {
@@ -313,7 +319,7 @@ impl Slots {
             end: len(starts.get(2 * t + 2).copied().unwrap_or(0)),
         };
         let by_quant: Vec<Trigger> = (0..self.quants).map(trigger).collect();
-        let by_group: Vec<Trigger> = (0..groups).map(|g| trigger(self.quants + g)).collect();
+        let by_group: Vec<Trigger> = (0..self.groups).map(|g| trigger(self.quants + g)).collect();
         // Each slot's next free place, from its start.
         let mut next = starts;
         let mut placed: Vec<Option<Fire>> = vec![None; total];
@@ -386,7 +392,10 @@ impl Gates {
         }
         let mut gated = vec![false; groups.len()];
         // Every firing, with the slot of its trigger (`Slots`) and its group.
-        let slots = Slots { quants };
+        let slots = Slots {
+            quants,
+            groups: groups.len(),
+        };
         let mut entries: Vec<(usize, u32, Fire)> = Vec::new();
         // Per group, reused: its include rules' triggers and other operands.
         let mut triggers: Vec<(usize, Source)> = Vec::new();
@@ -468,7 +477,7 @@ impl Gates {
                 *word |= 1 << (pos % 64);
             }
         }
-        let (by_quant, by_group, fires) = slots.table(entries, groups.len());
+        let (by_quant, by_group, fires) = slots.table(entries);
         Gates {
             gated,
             position,
@@ -583,7 +592,10 @@ mod tests {
                 pure: true,
             })
         };
-        let slots = Slots { quants: 2 };
+        let slots = Slots {
+            quants: 2,
+            groups: 2,
+        };
         let q1 = Source::Quant(QuantId(1));
         let g0 = Source::Group(0);
         let g1 = Source::Group(1);
@@ -594,8 +606,11 @@ mod tests {
             (slots.of(q1, true), 0, eager(12)),
             (slots.of(g0, true), 0, eager(13)),
             (slots.of(q1, true), 1, eager(14)),
+            // Out of range: dropped, not filed under some group's trigger.
+            (slots.of(Source::Quant(QuantId(2)), true), 0, eager(15)),
+            (slots.of(Source::Group(2), false), 0, visit(16)),
         ];
-        let (by_quant, by_group, fires) = slots.table(entries, 2);
+        let (by_quant, by_group, fires) = slots.table(entries);
         let conds: Vec<u32> = fires
             .iter()
             .map(|f| match f {

@@ -17,8 +17,8 @@
 //! against), `load1000` loads and compiles the
 //! 1,000-group configuration (`--toggle-collect='*from_json*'`; `load_scan1000`
 //! and `load_tree1000` measure its floors, the text scanned and the text read
-//! into the strict JSON tree; `load_flat1000` what a tree of the crate's own
-//! would cost), `batch` decides that many sampled lines of the
+//! into serde_json's strict tree; `load_flat1000` into the crate's own, as
+//! the loader reads it), `batch` decides that many sampled lines of the
 //! Acme example as `batch_acme/one_thread` does.
 
 #[global_allocator]
@@ -80,7 +80,7 @@ fn main() -> Result<(), String> {
                 match mode.as_str() {
                     "load_scan1000" => black_box(load_scan(black_box(&text))),
                     "load_tree1000" => usize::from(black_box(load_tree(black_box(&text)))),
-                    _ => usize::from(black_box(flat::load_flat(black_box(&text)))),
+                    _ => usize::from(black_box(load_flat(black_box(&text)))),
                 };
             }
         }
@@ -158,92 +158,9 @@ fn load_tree(text: &str) -> bool {
     zt_eval::json::parse(text).is_ok()
 }
 
-/// What a configuration tree of the crate's own would cost to build, beside
-/// `load_tree`'s serde_json tree (issue 20, item 3): objects as lists of
-/// entries (no hashing, no index table), strings boxed, a key given twice
-/// found by comparing keys, the path kept as `json::parse` keeps it. Not a
-/// reader: only the floor such a reader would start from
-/// (`--toggle-collect='instructions::flat::load_flat'`).
-mod flat {
-    use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
-    use std::cell::RefCell;
-    use std::fmt;
-
-    #[allow(dead_code, reason = "built to be measured, never read")]
-    enum Node {
-        Null,
-        Bool(bool),
-        Number(serde_json::Number),
-        String(Box<str>),
-        Array(Box<[Node]>),
-        Object(Box<[(Box<str>, Node)]>),
-    }
-
-    struct Seed<'s> {
-        path: &'s RefCell<Vec<usize>>,
-    }
-
-    impl<'de> DeserializeSeed<'de> for Seed<'_> {
-        type Value = Node;
-        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Node, D::Error> {
-            d.deserialize_any(self)
-        }
-    }
-
-    impl<'de> Visitor<'de> for Seed<'_> {
-        type Value = Node;
-        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str("a JSON value")
-        }
-        fn visit_bool<E>(self, v: bool) -> Result<Node, E> {
-            Ok(Node::Bool(v))
-        }
-        fn visit_i64<E>(self, v: i64) -> Result<Node, E> {
-            Ok(Node::Number(v.into()))
-        }
-        fn visit_u64<E>(self, v: u64) -> Result<Node, E> {
-            Ok(Node::Number(v.into()))
-        }
-        fn visit_f64<E>(self, v: f64) -> Result<Node, E> {
-            Ok(serde_json::Number::from_f64(v).map_or(Node::Null, Node::Number))
-        }
-        fn visit_str<E>(self, v: &str) -> Result<Node, E> {
-            Ok(Node::String(v.into()))
-        }
-        fn visit_unit<E>(self) -> Result<Node, E> {
-            Ok(Node::Null)
-        }
-        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Node, A::Error> {
-            let mut out = Vec::new();
-            loop {
-                self.path.borrow_mut().push(out.len());
-                let item = seq.next_element_seed(Seed { path: self.path })?;
-                self.path.borrow_mut().pop();
-                match item {
-                    Some(v) => out.push(v),
-                    None => return Ok(Node::Array(out.into_boxed_slice())),
-                }
-            }
-        }
-        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Node, A::Error> {
-            let mut out: Vec<(Box<str>, Node)> = Vec::new();
-            while let Some(key) = map.next_key::<String>()? {
-                if out.iter().any(|(k, _)| **k == *key) {
-                    return Err(de::Error::custom("a key given twice"));
-                }
-                self.path.borrow_mut().push(out.len());
-                let v = map.next_value_seed(Seed { path: self.path })?;
-                self.path.borrow_mut().pop();
-                out.push((key.into_boxed_str(), v));
-            }
-            Ok(Node::Object(out.into_boxed_slice()))
-        }
-    }
-
-    #[inline(never)]
-    pub fn load_flat(text: &str) -> bool {
-        let path = RefCell::new(Vec::new());
-        let mut de = serde_json::Deserializer::from_str(text);
-        Seed { path: &path }.deserialize(&mut de).is_ok()
-    }
+/// A configuration read into the crate's own tree, as the loader reads it
+/// (`--toggle-collect='instructions::load_flat'`).
+#[inline(never)]
+fn load_flat(text: &str) -> bool {
+    zt_eval::json::parse_tree(text).is_ok()
 }

@@ -5,7 +5,7 @@
 
 use super::model::{AppPolicy, Application, Policy, PolicyDecision};
 use super::reader::Reader;
-use serde_json::{Map, Value};
+use crate::json::tree::{Map, Value};
 
 /// The fields a link may carry to override its reusable policy for one application.
 pub const OVERRIDES: &[&str] = &[
@@ -45,7 +45,7 @@ impl Reader<'_> {
             Some(other) => {
                 self.error(
                     &format!("{path}.precedence"),
-                    format!("expected a number, found {}", crate::diag::json_kind(other)),
+                    format!("expected a number, found {}", other.kind()),
                 );
                 Err(())
             }
@@ -106,7 +106,7 @@ impl Reader<'_> {
                     "id" | "name" | "decision" | "precedence" | "include" | "require" | "exclude"
                 )
             })
-            .map(|(k, v)| (k.clone(), v.clone()))
+            .map(|(k, v)| (k.clone(), v.to_serde()))
             .collect();
         Some(Policy {
             id,
@@ -146,7 +146,7 @@ impl Reader<'_> {
             .or_else(|| id.clone())
             .unwrap_or_else(|| format!("application {path}"));
         let mut policies = Vec::new();
-        match crate::json::field_mut(obj, "policies") {
+        match obj.get_mut("policies") {
             None | Some(Value::Null) => {}
             Some(Value::Array(items)) => {
                 for (i, item) in items.iter_mut().enumerate() {
@@ -158,10 +158,7 @@ impl Reader<'_> {
             }
             Some(other) => self.error(
                 &format!("{path}.policies"),
-                format!(
-                    "expected an array of policies, found {}",
-                    crate::diag::json_kind(other)
-                ),
+                format!("expected an array of policies, found {}", other.kind()),
             ),
         }
         let destinations = self.destinations(obj, path);
@@ -175,7 +172,7 @@ impl Reader<'_> {
         let settings = obj
             .iter()
             .filter(|(k, _)| !matches!(k.as_str(), "id" | "uid" | "name" | "type" | "policies"))
-            .map(|(k, v)| (k.clone(), v.clone()))
+            .map(|(k, v)| (k.clone(), v.to_serde()))
             .collect();
         Some(Application {
             id,
@@ -197,7 +194,7 @@ impl Reader<'_> {
                 return Some(AppPolicy {
                     id: Some(id.clone()),
                     precedence: None,
-                    overrides: Map::new(),
+                    overrides: serde_json::Map::new(),
                     body: None,
                     path: path.to_string(),
                     reusable: None,
@@ -209,12 +206,12 @@ impl Reader<'_> {
         let precedence = self.precedence(obj, path).ok()?;
         let has_body = ["decision", "include", "require", "exclude"]
             .iter()
-            .any(|k| obj.get(*k).is_some_and(|v| !v.is_null()));
+            .any(|k| obj.get(k).is_some_and(|v| !v.is_null()));
         // Before the body is read: its rules are moved out of `v`.
         let overrides = obj
             .iter()
             .filter(|(k, _)| OVERRIDES.contains(&k.as_str()))
-            .map(|(k, v)| (k.clone(), v.clone()))
+            .map(|(k, v)| (k.clone(), v.to_serde()))
             .collect();
         let body = if has_body {
             Some(self.policy(v, path, Some(app))?)

@@ -6,7 +6,7 @@
 use super::envelope::{Expect, Paging};
 use super::model::Config;
 use super::reader::Reader;
-use serde_json::Value;
+use crate::json::tree::Value;
 
 impl Reader<'_> {
     /// Attaches one endpoint's value for list or profile `id`.
@@ -61,7 +61,7 @@ impl Reader<'_> {
             );
             return;
         };
-        let list: Vec<Value> = items.into_iter().map(|(v, _)| v.clone()).collect();
+        let list: Vec<serde_json::Value> = items.into_iter().map(|(v, _)| v.to_serde()).collect();
         if let Some(old) = profile.settings.get(setting)
             && old.as_array() != Some(&list)
         {
@@ -75,6 +75,6 @@ impl Reader<'_> {
         }
         profile
             .settings
-            .insert(setting.to_string(), Value::Array(list));
+            .insert(setting.to_string(), serde_json::Value::Array(list));
     }
 }

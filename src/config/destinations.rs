@@ -3,8 +3,8 @@
 
 use super::model::Destination;
 use super::reader::Reader;
+use crate::json::tree::{Map, Value};
 use crate::route::{HostPattern, PrivateDest, PublicDest, Target};
-use serde_json::{Map, Value};
 
 impl Reader<'_> {
     /// The targets of one application: its `destinations`, or with no public
@@ -23,10 +23,7 @@ impl Reader<'_> {
             }
             Some(other) => self.error(
                 &format!("{path}.destinations"),
-                format!(
-                    "expected an array of destinations, found {}",
-                    crate::diag::json_kind(other)
-                ),
+                format!("expected an array of destinations, found {}", other.kind()),
             ),
         }
         if out.iter().any(|d| matches!(d.target, Target::Public(_))) {

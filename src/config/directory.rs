@@ -4,7 +4,7 @@
 
 use super::model::{IdentityProvider, ManagedNetwork, ServiceToken};
 use super::reader::Reader;
-use serde_json::Value;
+use crate::json::tree::Value;
 
 impl Reader<'_> {
     /// `GET …/access/identity_providers`: `id`, `name`, `type`.

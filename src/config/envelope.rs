@@ -4,7 +4,7 @@
 //! an array of pages (`config.md` §1).
 
 use super::reader::Reader;
-use serde_json::Value;
+use crate::json::tree::{Map, Value};
 
 /// What `result_info` says about the pages of a kind.
 #[derive(Debug, Clone, Copy, Default)]
@@ -73,7 +73,7 @@ pub enum Expect {
 }
 
 /// Whether an object is an API envelope rather than a resource.
-fn is_envelope(obj: &serde_json::Map<String, Value>) -> bool {
+fn is_envelope(obj: &Map<String, Value>) -> bool {
     obj.contains_key("result")
         && (obj.contains_key("success") || obj.contains_key("errors") || obj.len() == 1)
 }
@@ -165,10 +165,7 @@ impl Reader<'_> {
                     Expect::Many => "an array, one resource or an API envelope",
                     Expect::Pages => "an array of items (or of pages of items) or an API envelope",
                 };
-                self.error(
-                    path,
-                    format!("expected {want}, found {}", crate::diag::json_kind(other)),
-                );
+                self.error(path, format!("expected {want}, found {}", other.kind()));
                 None
             }
         }

@@ -149,6 +149,6 @@ fn resolve_policies(cfg: &mut Config, problems: &mut Vec<Problem>) {
     }
 }
 
-fn rules_json(rules: &[super::model::RuleAt]) -> Vec<&serde_json::Value> {
+fn rules_json(rules: &[super::model::RuleAt]) -> Vec<&crate::json::tree::Value> {
     rules.iter().map(|r| &r.json).collect()
 }

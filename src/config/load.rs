@@ -9,7 +9,7 @@
 use super::envelope::Paging;
 use super::model::{ATTACHED, Config, KINDS, Problem, Severity};
 use super::reader::Reader;
-use serde_json::Value;
+use crate::json::tree::Value;
 use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -92,7 +92,7 @@ struct Loader {
 #[derive(Debug, Clone)]
 pub struct Overlay {
     /// A bundle (`{kind: [...]}`).
-    pub bundle: Value,
+    pub bundle: serde_json::Value,
     /// Every id the overlay manages, on either side of a change.
     pub managed: std::collections::HashSet<String>,
     /// Names the overlay in problems.
@@ -113,9 +113,10 @@ impl Loader {
 
     /// Drops the resources the overlay manages and reads the overlay's.
     fn lay_overlay(&mut self) {
-        let Some(mut o) = self.overlay.take() else {
+        let Some(o) = self.overlay.take() else {
             return;
         };
+        let mut bundle = Value::from(o.bundle);
         let m = &o.managed;
         let keep = |id: Option<&String>| id.is_none_or(|i| !m.contains(i));
         let c = &mut self.cfg;
@@ -128,21 +129,21 @@ impl Loader {
         c.policies.retain(|x| keep(x.id.as_ref()));
         c.applications.retain(|x| keep(x.id.as_ref()));
         c.ip_profiles.retain(|x| keep(x.id.as_ref()));
-        let new_default = o.bundle.get("device_default_profile").is_some();
+        let new_default = bundle.get("device_default_profile").is_some();
         c.device_profiles
             .retain(|x| keep(x.id.as_ref()) && !(new_default && x.default));
-        if o.bundle.get("organization").is_some() {
+        if bundle.get("organization").is_some() {
             c.organization = None;
         }
         for kind in KINDS {
-            if let Some(value) = o.bundle.get_mut(*kind)
+            if let Some(value) = bundle.get_mut(kind)
                 && !value.is_null()
             {
                 self.kind(kind, value, &o.file, &format!("$.{kind}"));
             }
         }
         for key in ATTACHED {
-            if let Some(value) = o.bundle.get(*key)
+            if let Some(value) = bundle.get(key)
                 && !value.is_null()
             {
                 self.attached_map(key, value, &o.file, &format!("$.{key}"));
@@ -163,7 +164,7 @@ impl Loader {
 
     /// Parses a file's text, recording a problem if it is not JSON.
     fn parse(&mut self, text: &str, file: &str) -> Option<Value> {
-        match crate::json::parse(text) {
+        match crate::json::parse_tree(text) {
             Ok(v) => Some(v),
             Err(e) => {
                 let message = if e.line == 0 {
@@ -216,7 +217,7 @@ impl Loader {
                 path,
                 format!(
                     "expected an object from a list or profile id to what its endpoint returns, found {}",
-                    crate::diag::json_kind(v)
+                    v.kind()
                 ),
             );
             return;
@@ -307,8 +308,11 @@ fn load_bundle_over(text: &str, file: &str, overlay: Option<Overlay>) -> (Config
     };
     // `terraform show -json` (a plan: its planned values; a state: its
     // values), read as the bundle it maps to.
-    if crate::terraform::is_terraform(&v) {
-        match crate::terraform::read(&v) {
+    if v.as_object()
+        .is_some_and(|o| crate::terraform::is_terraform_object(|k| o.contains_key(k)))
+    {
+        // The Terraform reader works on serde_json's tree.
+        match crate::terraform::read(&v.to_serde()) {
             Ok(doc) => {
                 let b = crate::terraform::bundle(&doc, crate::terraform::Side::After);
                 if doc.plan {
@@ -346,7 +350,7 @@ fn load_bundle_over(text: &str, file: &str, overlay: Option<Overlay>) -> (Config
                     );
                 }
                 l.found_kind = true;
-                v = b.json;
+                v = Value::from(b.json);
             }
             Err(problems) => {
                 for (path, message) in problems {
@@ -363,7 +367,7 @@ fn load_bundle_over(text: &str, file: &str, overlay: Option<Overlay>) -> (Config
             "$",
             format!(
                 "expected an object whose keys are configuration kinds, found {}",
-                crate::diag::json_kind(&v)
+                &v.kind()
             ),
         );
         return (l.cfg, l.problems);
@@ -383,14 +387,14 @@ fn load_bundle_over(text: &str, file: &str, overlay: Option<Overlay>) -> (Config
         }
     }
     for kind in KINDS {
-        if let Some(value) = obj.get_mut(*kind)
+        if let Some(value) = obj.get_mut(kind)
             && !value.is_null()
         {
             l.kind(kind, value, file, &format!("$.{kind}"));
         }
     }
     for key in ATTACHED {
-        if let Some(value) = obj.get(*key)
+        if let Some(value) = obj.get(key)
             && !value.is_null()
         {
             l.attached_map(key, value, file, &format!("$.{key}"));

@@ -106,7 +106,7 @@ pub struct RuleAt {
     /// `$.access_groups[3].include[0]`
     pub path: String,
     /// The rule object as written.
-    pub json: serde_json::Value,
+    pub json: crate::json::tree::Value,
 }
 
 /// A Gateway list.

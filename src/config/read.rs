@@ -3,7 +3,7 @@
 use super::envelope::{Expect, Paging};
 use super::model::{Config, Group, List, PostureRule, Profile, RuleAt};
 use super::reader::Reader;
-use serde_json::Value;
+use crate::json::tree::{Map, Value};
 
 /// Cloudflare's posture rule types (`config.md` §5).
 pub const POSTURE_TYPES: &[&str] = &[
@@ -125,7 +125,7 @@ impl Reader<'_> {
                                 "a second `organization`: there is one per account".into(),
                             );
                         }
-                        cfg.organization = Some(obj.clone());
+                        cfg.organization = Some(Value::object_to_serde(obj));
                         cfg.organization_file = self.file.clone();
                     }
                 }
@@ -135,27 +135,19 @@ impl Reader<'_> {
     }
 
     /// The rules of an `include`, `require` or `exclude` array.
-    pub fn rules_in(
-        &mut self,
-        obj: &mut serde_json::Map<String, Value>,
-        key: &str,
-        path: &str,
-    ) -> Vec<RuleAt> {
+    pub fn rules_in(&mut self, obj: &mut Map<String, Value>, key: &str, path: &str) -> Vec<RuleAt> {
         let mut out = Vec::new();
         let mut p = String::with_capacity(path.len() + key.len() + 1);
         p.push_str(path);
         p.push('.');
         p.push_str(key);
-        let items = match crate::json::field_mut(obj, key) {
+        let items = match obj.get_mut(key) {
             None | Some(Value::Null) => return out,
             Some(Value::Array(items)) => items,
             Some(other) => {
                 self.error(
                     &p,
-                    format!(
-                        "expected an array of rules, found {}",
-                        crate::diag::json_kind(other)
-                    ),
+                    format!("expected an array of rules, found {}", other.kind()),
                 );
                 return out;
             }
@@ -264,7 +256,7 @@ impl Reader<'_> {
                     path,
                     format!(
                         "expected a string or `{{\"value\": …}}`, found {}",
-                        crate::diag::json_kind(other)
+                        other.kind()
                     ),
                 );
                 return None;
@@ -299,7 +291,7 @@ impl Reader<'_> {
             Some(other) => {
                 self.error(
                     &format!("{path}.precedence"),
-                    format!("expected a number, found {}", crate::diag::json_kind(other)),
+                    format!("expected a number, found {}", other.kind()),
                 );
                 return None;
             }
@@ -310,10 +302,7 @@ impl Reader<'_> {
             Some(other) => {
                 self.error(
                     &format!("{path}.enabled"),
-                    format!(
-                        "expected true or false, found {}",
-                        crate::diag::json_kind(other)
-                    ),
+                    format!("expected true or false, found {}", other.kind()),
                 );
                 return None;
             }
@@ -359,7 +348,7 @@ impl Reader<'_> {
                         | "subnet_id"
                 ) && !v.is_null()
             })
-            .map(|(k, v)| (k.clone(), v.clone()))
+            .map(|(k, v)| (k.clone(), v.to_serde()))
             .collect();
         Some(Profile {
             id,
@@ -394,7 +383,9 @@ impl Reader<'_> {
                 ),
             );
         }
-        let input = obj.get("input").cloned().unwrap_or(Value::Null);
+        let input = obj
+            .get("input")
+            .map_or(serde_json::Value::Null, Value::to_serde);
         let mut platforms = Vec::new();
         match obj.get("match") {
             None | Some(Value::Null) => {}
@@ -424,7 +415,7 @@ impl Reader<'_> {
                 &format!("{path}.match"),
                 format!(
                     "expected an array of `{{\"platform\": …}}`, found {}",
-                    crate::diag::json_kind(other)
+                    other.kind()
                 ),
             ),
         }

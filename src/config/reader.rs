@@ -2,7 +2,7 @@
 //! recorded with the file and the JSON path, and reading goes on.
 
 use super::model::{Problem, Severity};
-use serde_json::{Map, Value};
+use crate::json::tree::{Map, Value};
 
 /// Reads values of one file, collecting problems.
 pub struct Reader<'a> {
@@ -50,13 +50,7 @@ impl Reader<'_> {
         match v {
             Value::Object(m) => Some(m),
             other => {
-                self.error(
-                    path,
-                    format!(
-                        "expected an object, found {}",
-                        crate::diag::json_kind(other)
-                    ),
-                );
+                self.error(path, format!("expected an object, found {}", other.kind()));
                 None
             }
         }
@@ -67,17 +61,14 @@ impl Reader<'_> {
         // The path is built only for an error: reading a large configuration
         // calls this for every field.
         let p = || format!("{path}{}", path_key(key));
-        match crate::json::field(obj, key) {
+        match obj.get(key) {
             Some(Value::String(s)) => Some(s.clone()),
             None | Some(Value::Null) => {
                 self.error(&p(), format!("missing field `{key}`"));
                 None
             }
             Some(other) => {
-                self.error(
-                    &p(),
-                    format!("expected a string, found {}", crate::diag::json_kind(other)),
-                );
+                self.error(&p(), format!("expected a string, found {}", other.kind()));
                 None
             }
         }
@@ -90,7 +81,7 @@ impl Reader<'_> {
         key: &str,
         path: &str,
     ) -> Option<String> {
-        match crate::json::field(obj, key) {
+        match obj.get(key) {
             None | Some(Value::Null) => None,
             Some(_) => self.string_in(obj, key, path),
         }
@@ -107,7 +98,7 @@ impl Reader<'_> {
                 Value::String(s) => out.push(s.clone()),
                 other => self.error(
                     &format!("{path}[{i}]"),
-                    format!("expected a string, found {}", crate::diag::json_kind(other)),
+                    format!("expected a string, found {}", other.kind()),
                 ),
             }
         }

@@ -4,7 +4,7 @@
 
 use super::model::{IdpRule, Rule};
 use super::reader::Reader;
-use serde_json::Value;
+use crate::json::tree::Value;
 
 /// The rule kinds, for "did you mean".
 const RULE_KINDS: &[&str] = &[

@@ -58,12 +58,14 @@ pub type Problem = (String, String);
 
 /// Whether `v` is `terraform show -json` output rather than a bundle.
 pub fn is_terraform(v: &Value) -> bool {
-    let Some(o) = v.as_object() else { return false };
-    o.contains_key("format_version")
-        && (o.contains_key("planned_values")
-            || o.contains_key("values")
-            || o.contains_key("resource_changes")
-            || o.contains_key("prior_state"))
+    v.as_object()
+        .is_some_and(|o| is_terraform_object(|k| o.contains_key(k)))
+}
+
+/// `is_terraform` of an object, given whether it has a key: for any JSON tree.
+pub fn is_terraform_object(has: impl Fn(&str) -> bool) -> bool {
+    has("format_version")
+        && (has("planned_values") || has("values") || has("resource_changes") || has("prior_state"))
 }
 
 /// The format major versions read: plans and states of Terraform 0.12 and

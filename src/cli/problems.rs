@@ -7,10 +7,13 @@ use std::collections::HashMap;
 use std::path::Path;
 use zt_eval::config::{Problem, Severity};
 
-/// The texts of the files problems name, read once each.
+/// The texts of the files problems name, read once each, and where their
+/// lines start (found once each too: a minified file is one line of
+/// megabytes, and a broken one can have thousands of problems on it).
 #[derive(Default)]
 pub struct Sources {
     texts: HashMap<String, Option<String>>,
+    line_starts: HashMap<String, Vec<usize>>,
 }
 
 impl Sources {
@@ -36,26 +39,62 @@ impl Sources {
             .as_deref()
     }
 
-    /// Fills in each problem's line and column where its file has its path.
+    /// Fills in each problem's line and column where its file has its path:
+    /// each file read once for all its problems (`json::locate_all`).
     pub fn locate(&mut self, problems: &mut [Problem]) {
-        for p in problems.iter_mut().filter(|p| p.position.is_none()) {
-            let path = p.path.clone();
-            if let Some(text) = self.text(&p.file) {
-                // A missing field is located at the object that lacks it: the
-                // longest prefix of the path the file has.
-                let mut at = path.as_str();
-                loop {
-                    if let Some(pos) = zt_eval::json::locate(text, at) {
-                        p.position = Some(pos);
-                        break;
-                    }
-                    match at.rfind(['.', '[']) {
-                        Some(i) if i > 0 => at = &at[..i],
-                        _ => break,
-                    }
-                }
+        let mut files: Vec<String> = problems
+            .iter()
+            .filter(|p| p.position.is_none())
+            .map(|p| p.file.clone())
+            .collect();
+        files.sort();
+        files.dedup();
+        for file in files {
+            let Some(text) = self.text(&file) else {
+                continue;
+            };
+            let mine = |p: &&mut Problem| p.position.is_none() && p.file == file;
+            // A missing field is located at the object that lacks it: the
+            // longest prefix of the path the file has.
+            let wanted: Vec<&str> = problems
+                .iter()
+                .filter(|p| p.position.is_none() && p.file == file)
+                .flat_map(|p| {
+                    std::iter::once(p.path.as_str()).chain(zt_eval::json::prefixes(&p.path))
+                })
+                .collect();
+            let found = zt_eval::json::locate_all(text, &wanted);
+            for p in problems.iter_mut().filter(|p| mine(p)) {
+                let longest = std::iter::once(p.path.as_str())
+                    .chain(
+                        zt_eval::json::prefixes(&p.path)
+                            .collect::<Vec<_>>()
+                            .into_iter()
+                            .rev(),
+                    )
+                    .find_map(|at| found.get(at).copied());
+                p.position = longest;
             }
         }
+    }
+
+    /// Line `line` (1-based) of a file, without its line break.
+    fn line(&mut self, file: &str, line: usize) -> Option<&str> {
+        if !self.line_starts.contains_key(file) {
+            let starts: Vec<usize> = match self.text(file) {
+                Some(text) => std::iter::once(0)
+                    .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+                    .collect(),
+                None => Vec::new(),
+            };
+            self.line_starts.insert(file.to_string(), starts);
+        }
+        let starts = self.line_starts.get(file)?;
+        let start = *starts.get(line.checked_sub(1)?)?;
+        let text = self.texts.get(file)?.as_deref()?;
+        let end = starts.get(line).map_or(text.len(), |&next| next - 1);
+        let src = text.get(start..end)?;
+        Some(src.strip_suffix('\r').unwrap_or(src))
     }
 
     /// The text rendering, with an excerpt of the line under the location.
@@ -67,31 +106,39 @@ impl Sources {
         let Some((line, column)) = p.position else {
             return out;
         };
-        let Some(text) = self.text(&p.file) else {
+        let Some(src) = self.line(&p.file, line) else {
             return out;
         };
-        let Some(src) = text.lines().nth(line.saturating_sub(1)) else {
-            return out;
-        };
-        // A bounded excerpt: a minified file's line can be megabytes long.
-        let chars: Vec<char> = src.chars().collect();
-        let col = column.saturating_sub(1).min(chars.len());
-        let start = col.saturating_sub(40);
-        let end = (col + 60).min(chars.len());
-        let excerpt: String = chars
-            .get(start..end)
-            .map(|c| c.iter().collect())
-            .unwrap_or_default();
-        let lead = if start > 0 { "…" } else { "" };
-        let tail = if end < chars.len() { "…" } else { "" };
+        let (lead, excerpt, tail, caret) = excerpt(src, column);
         let width = line.to_string().len();
         let pad = " ".repeat(width);
-        let caret = " ".repeat(col - start + lead.chars().count());
+        let caret = " ".repeat(caret);
         out.push_str(&format!(
             "{pad} |\n{line} | {lead}{excerpt}{tail}\n{pad} | {caret}^\n"
         ));
         out
     }
+}
+
+/// A bounded excerpt of `src` around byte column `column` (1-based, as JSON
+/// positions are counted): up to 40 characters before it and 60 from it,
+/// `…` where the line goes on, and how many characters of the excerpt (and
+/// its lead) precede the column, for the caret. Reads only the excerpt, not
+/// the line.
+fn excerpt(src: &str, column: usize) -> (&'static str, &str, &'static str, usize) {
+    let mut at = column.saturating_sub(1).min(src.len());
+    while !src.is_char_boundary(at) {
+        at -= 1;
+    }
+    let (before, after) = src.split_at(at);
+    let shown_before: usize = before.chars().rev().take(40).map(char::len_utf8).sum();
+    let shown_after: usize = after.chars().take(60).map(char::len_utf8).sum();
+    let start = at - shown_before;
+    let end = at + shown_after;
+    let lead = if start > 0 { "…" } else { "" };
+    let tail = if end < src.len() { "…" } else { "" };
+    let caret = src.get(start..at).map_or(0, |s| s.chars().count()) + usize::from(start > 0);
+    (lead, src.get(start..end).unwrap_or_default(), tail, caret)
 }
 
 /// `did you mean …?` and the like, said apart from the message.
@@ -157,4 +204,27 @@ pub fn counts(problems: &[Problem]) -> (usize, usize) {
         .filter(|p| p.severity == Severity::Error)
         .count();
     (errors, problems.len() - errors)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::excerpt;
+
+    #[test]
+    fn an_excerpt_is_bounded_and_its_caret_under_the_column() {
+        assert_eq!(excerpt(r#"{"a": 1}"#, 7), ("", r#"{"a": 1}"#, "", 6));
+        let long = format!("{}X{}", "a".repeat(100), "b".repeat(100));
+        let (lead, shown, tail, caret) = excerpt(&long, 101);
+        assert_eq!((lead, tail), ("…", "…"));
+        assert_eq!(shown.chars().count(), 100);
+        assert_eq!(shown.chars().nth(caret - 1), Some('X'));
+        // Columns count bytes: the caret stays under the value after
+        // characters of several bytes.
+        let (_, shown, _, caret) = excerpt(r#"{"é€": "x"}"#, 11);
+        assert_eq!(shown.chars().nth(caret), Some('"'));
+        assert_eq!(caret, 7);
+        // Past the end, or inside a character: clamped, never a panic.
+        assert_eq!(excerpt("é", 2).3, 0);
+        assert_eq!(excerpt("ab", 99).3, 2);
+    }
 }

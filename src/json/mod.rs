@@ -4,7 +4,10 @@
 //! is read into the crate's own tree (`tree.rs`, `parse_tree`), anything else
 //! into serde_json's `Value` (`parse`).
 
+mod locate;
 pub mod tree;
+
+pub use locate::{locate_all, prefixes};
 
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Number, Value};

@@ -166,23 +166,14 @@ pub fn located(e: &JsonError) -> String {
     }
 }
 
-/// `obj[key]`. Most objects have a few keys: comparing them costs less than
-/// hashing the key (a thousand groups' rules read ~14,000 fields, every
-/// context reads every posture rule's input); a large one is hashed.
+/// `obj[key]` of a serde_json object. Most objects have a few keys: comparing
+/// them costs less than hashing the key (every context reads every posture
+/// rule's input); a large one is hashed.
 pub fn field<'v>(obj: &'v Map<String, Value>, key: &str) -> Option<&'v Value> {
     if obj.len() <= 8 {
         obj.iter().find(|(k, _)| *k == key).map(|(_, v)| v)
     } else {
         obj.get(key)
-    }
-}
-
-/// `field`, to move the value out of.
-pub fn field_mut<'v>(obj: &'v mut Map<String, Value>, key: &str) -> Option<&'v mut Value> {
-    if obj.len() <= 8 {
-        obj.iter_mut().find(|(k, _)| *k == key).map(|(_, v)| v)
-    } else {
-        obj.get_mut(key)
     }
 }
 

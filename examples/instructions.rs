@@ -72,8 +72,10 @@ fn main() -> Result<(), String> {
             println!("member of {members} of {n} groups");
         }
         // The floors `load1000` is set against: the 1,000-group configuration
-        // scanned into `IgnoredAny` (nothing kept), and read into the strict
-        // JSON tree the configuration reader works on (`json::parse`).
+        // scanned into `IgnoredAny` (nothing kept), read into serde_json's
+        // strict tree (`json::parse`, what contexts are read into), and into
+        // the crate's own (`json::parse_tree`, what the configuration reader
+        // works on).
         "load_scan1000" | "load_tree1000" | "load_flat1000" => {
             let text = generate::config_text(1000);
             for _ in 0..count {
@@ -151,7 +153,7 @@ fn load_scan(text: &str) -> usize {
     serde_json::from_str::<serde::de::IgnoredAny>(text).map_or(0, |_| text.len())
 }
 
-/// A configuration read into the strict JSON tree
+/// A configuration read into serde_json's strict tree
 /// (`--toggle-collect='instructions::load_tree'`).
 #[inline(never)]
 fn load_tree(text: &str) -> bool {

@@ -42,29 +42,29 @@ impl Sources {
     /// Fills in each problem's line and column where its file has its path:
     /// each file read once for all its problems (`json::locate_all`).
     pub fn locate(&mut self, problems: &mut [Problem]) {
-        let mut files: Vec<String> = problems
-            .iter()
-            .filter(|p| p.position.is_none())
-            .map(|p| p.file.clone())
-            .collect();
-        files.sort();
-        files.dedup();
-        for file in files {
+        // The problems of each file, found in one pass over them all.
+        let mut by_file: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, p) in problems.iter().enumerate() {
+            if p.position.is_none() {
+                by_file.entry(p.file.clone()).or_default().push(i);
+            }
+        }
+        for (file, indices) in by_file {
             let Some(text) = self.text(&file) else {
                 continue;
             };
-            let mine = |p: &&mut Problem| p.position.is_none() && p.file == file;
             // A missing field is located at the object that lacks it: the
             // longest prefix of the path the file has.
-            let wanted: Vec<&str> = problems
-                .iter()
-                .filter(|p| p.position.is_none() && p.file == file)
-                .flat_map(|p| {
-                    std::iter::once(p.path.as_str()).chain(zt_eval::json::prefixes(&p.path))
-                })
-                .collect();
+            let mut wanted: Vec<&str> = Vec::new();
+            for p in indices.iter().filter_map(|&i| problems.get(i)) {
+                wanted.push(p.path.as_str());
+                wanted.extend(zt_eval::json::prefixes(&p.path));
+            }
             let found = zt_eval::json::locate_all(text, &wanted);
-            for p in problems.iter_mut().filter(|p| mine(p)) {
+            for &i in &indices {
+                let Some(p) = problems.get_mut(i) else {
+                    continue;
+                };
                 let longest = std::iter::once(p.path.as_str())
                     .chain(
                         zt_eval::json::prefixes(&p.path)
@@ -92,6 +92,11 @@ impl Sources {
         let starts = self.line_starts.get(file)?;
         let start = *starts.get(line.checked_sub(1)?)?;
         let text = self.texts.get(file)?.as_deref()?;
+        // As `str::lines`: no line after a final line break (serde_json puts
+        // an error at the end of the text there).
+        if start >= text.len() {
+            return None;
+        }
         let end = starts.get(line).map_or(text.len(), |&next| next - 1);
         let src = text.get(start..end)?;
         Some(src.strip_suffix('\r').unwrap_or(src))
@@ -208,7 +213,22 @@ pub fn counts(problems: &[Problem]) -> (usize, usize) {
 
 #[cfg(test)]
 mod tests {
-    use super::excerpt;
+    use super::{Sources, excerpt};
+
+    #[test]
+    fn lines_are_read_as_str_lines_reads_them() {
+        let mut s = Sources::with_stdin(Some("{\r\n\"a\": 1\n\n}\n".into()));
+        assert_eq!(s.line("-", 1), Some("{"));
+        assert_eq!(s.line("-", 2), Some("\"a\": 1"));
+        assert_eq!(s.line("-", 3), Some(""));
+        assert_eq!(s.line("-", 4), Some("}"));
+        // None after the final line break, where serde_json puts an error at
+        // the end of the text; none before the first line either.
+        assert_eq!(s.line("-", 5), None);
+        assert_eq!(s.line("-", 0), None);
+        let mut unterminated = Sources::with_stdin(Some("{\n  ".into()));
+        assert_eq!(unterminated.line("-", 2), Some("  "));
+    }
 
     #[test]
     fn an_excerpt_is_bounded_and_its_caret_under_the_column() {

@@ -35,8 +35,11 @@ impl Reader<'_> {
                     got.push(v);
                 }
             }
+            // A set of the items so far: a list of many items is not
+            // compared item by item against all the others.
+            let mut known: std::collections::HashSet<String> = list.items.iter().cloned().collect();
             for v in got {
-                if !list.items.contains(&v) {
+                if known.insert(v.clone()) {
                     list.items.push(v);
                 }
             }

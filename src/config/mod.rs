@@ -3,7 +3,7 @@
 //!
 //! ```text
 //! path --load.rs--> bundle file | folder of <kind>.json, <kind>/ pages, <key>/<id>.json
-//!      --json.rs (strict: a key twice is an error)--> Value
+//!      --json/ (strict: a key twice is an error; parse_tree)--> json::tree::Value
 //!      --envelope.rs (bare arrays, one resource, API envelopes, paging)--> resources
 //!      --read.rs, access.rs, directory.rs (reader.rs records problems)--> Config (model.rs)
 //!      rule objects --rule.rs--> Rule

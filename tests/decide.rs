@@ -746,3 +746,29 @@ fn repeated_rules_share_one_block_and_groups_keep_their_own() -> Result<(), Stri
     }
     Ok(())
 }
+
+/// An application's legacy `domain` and `self_hosted_domains` join its
+/// destinations once each: one already there (in any spelling with the same
+/// canonical form) is not added again.
+#[test]
+fn legacy_domains_already_among_destinations_are_not_repeated() {
+    let text = r#"{"access_applications": [{"id": "a", "name": "Legacy",
+        "domain": "legacy.example.org",
+        "self_hosted_domains": ["legacy.example.org", "LEGACY.example.org", "old.example.org/app", "old.example.org/app"],
+        "policies": []}]}"#;
+    let (config, problems) = zt_eval::config::load_str(text, "legacy");
+    assert!(
+        problems.iter().all(|p| p.severity != Severity::Error),
+        "{problems:?}"
+    );
+    let app = config.applications.first();
+    let uris: Vec<String> = app
+        .map(|a| {
+            a.destinations
+                .iter()
+                .map(|d| format!("{:?}", d.target))
+                .collect()
+        })
+        .unwrap_or_default();
+    assert_eq!(uris.len(), 2, "{uris:?}");
+}

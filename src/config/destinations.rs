@@ -47,15 +47,25 @@ impl Reader<'_> {
                 }
             }
         }
+        // A legacy domain already among the destinations is not added again:
+        // each is parsed once and found in a set, not compared with all.
+        let mut known: std::collections::HashSet<String> = out
+            .iter()
+            .filter_map(|d| match &d.target {
+                Target::Public(x) => Some(x.canonical().to_string()),
+                _ => None,
+            })
+            .collect();
         for (p, uri) in legacy {
-            if out.iter().any(|d: &Destination| matches!(&d.target, Target::Public(x) if PublicDest::parse(&uri).is_ok_and(|y| y.canonical() == x.canonical()))) {
-                continue;
-            }
             match PublicDest::parse(&uri) {
-                Ok(d) => out.push(Destination {
-                    path: p,
-                    target: Target::Public(d),
-                }),
+                Ok(d) => {
+                    if known.insert(d.canonical().to_string()) {
+                        out.push(Destination {
+                            path: p,
+                            target: Target::Public(d),
+                        });
+                    }
+                }
                 Err(e) => self.error(&p, e),
             }
         }

@@ -54,26 +54,28 @@ impl Sources {
                 continue;
             };
             // A missing field is located at the object that lacks it: the
-            // longest prefix of the path the file has.
-            let mut wanted: Vec<&str> = Vec::new();
-            for p in indices.iter().filter_map(|&i| problems.get(i)) {
-                wanted.push(p.path.as_str());
-                wanted.extend(zt_eval::json::prefixes(&p.path));
-            }
+            // longest prefix of the path the file has. Each problem's
+            // candidates, longest first.
+            let candidates: Vec<Vec<&str>> = indices
+                .iter()
+                .filter_map(|&i| problems.get(i))
+                .map(|p| {
+                    let mut c: Vec<&str> = zt_eval::json::prefixes(&p.path).collect();
+                    c.push(&p.path);
+                    c.reverse();
+                    c
+                })
+                .collect();
+            let wanted: Vec<&str> = candidates.iter().flatten().copied().collect();
             let found = zt_eval::json::locate_all(text, &wanted);
-            for &i in &indices {
-                let Some(p) = problems.get_mut(i) else {
-                    continue;
-                };
-                let longest = std::iter::once(p.path.as_str())
-                    .chain(
-                        zt_eval::json::prefixes(&p.path)
-                            .collect::<Vec<_>>()
-                            .into_iter()
-                            .rev(),
-                    )
-                    .find_map(|at| found.get(at).copied());
-                p.position = longest;
+            let positions: Vec<Option<(usize, usize)>> = candidates
+                .iter()
+                .map(|c| c.iter().find_map(|at| found.get(*at).copied()))
+                .collect();
+            for (&i, position) in indices.iter().zip(positions) {
+                if let Some(p) = problems.get_mut(i) {
+                    p.position = position;
+                }
             }
         }
     }

@@ -31,7 +31,9 @@ pub enum Value {
     Object(Map<String, Value>),
 }
 
-/// A JSON object: its entries in input order, each key once.
+/// A JSON object: its entries in input order, each key once. Generic in
+/// name only, as serde_json's is, so the readers' `Map<String, Value>` reads
+/// the same; every method is for string keys.
 #[derive(Debug, Clone)]
 pub struct Map<K, V> {
     entries: Vec<(K, V)>,
@@ -127,24 +129,9 @@ impl<V> Map<String, V> {
         self.entries.iter().map(|(k, v)| (k, v))
     }
 
-    /// The entries, values mutable.
-    pub fn iter_mut(&mut self) -> impl Iterator<Item = (&String, &mut V)> {
-        self.entries.iter_mut().map(|(k, v)| (&*k, v))
-    }
-
     /// The keys, in input order.
     pub fn keys(&self) -> impl Iterator<Item = &String> {
         self.entries.iter().map(|(k, _)| k)
-    }
-
-    /// The values, in input order.
-    pub fn values(&self) -> impl Iterator<Item = &V> {
-        self.entries.iter().map(|(_, v)| v)
-    }
-
-    /// Keeps the entries `keep` says to.
-    pub fn retain(&mut self, mut keep: impl FnMut(&String, &mut V) -> bool) {
-        self.entries.retain_mut(|(k, v)| keep(k, v));
     }
 }
 
@@ -159,47 +146,11 @@ impl<'a, V> IntoIterator for &'a Map<String, V> {
     }
 }
 
-impl<V> IntoIterator for Map<String, V> {
-    type Item = (String, V);
-    type IntoIter = std::vec::IntoIter<(String, V)>;
-    fn into_iter(self) -> Self::IntoIter {
-        self.entries.into_iter()
-    }
-}
-
-impl<V> FromIterator<(String, V)> for Map<String, V> {
-    /// A repeated key keeps its first place and its last value, as
-    /// serde_json's map does.
-    fn from_iter<I: IntoIterator<Item = (String, V)>>(iter: I) -> Self {
-        let mut m = Map::new();
-        for (k, v) in iter {
-            m.insert(k, v);
-        }
-        m
-    }
-}
-
 impl Value {
     /// The string, if this is one.
     pub fn as_str(&self) -> Option<&str> {
         match self {
             Value::String(s) => Some(s),
-            _ => None,
-        }
-    }
-
-    /// The boolean, if this is one.
-    pub fn as_bool(&self) -> Option<bool> {
-        match self {
-            Value::Bool(b) => Some(*b),
-            _ => None,
-        }
-    }
-
-    /// The number as an `f64`, if this is a number.
-    pub fn as_f64(&self) -> Option<f64> {
-        match self {
-            Value::Number(n) => n.as_f64(),
             _ => None,
         }
     }
@@ -212,24 +163,8 @@ impl Value {
         }
     }
 
-    /// The number as an `i64`, if it is one.
-    pub fn as_i64(&self) -> Option<i64> {
-        match self {
-            Value::Number(n) => n.as_i64(),
-            _ => None,
-        }
-    }
-
     /// The items, if this is an array.
     pub fn as_array(&self) -> Option<&Vec<Value>> {
-        match self {
-            Value::Array(a) => Some(a),
-            _ => None,
-        }
-    }
-
-    /// The items, if this is an array, to change.
-    pub fn as_array_mut(&mut self) -> Option<&mut Vec<Value>> {
         match self {
             Value::Array(a) => Some(a),
             _ => None,
@@ -265,31 +200,6 @@ impl Value {
     /// `null`?
     pub fn is_null(&self) -> bool {
         matches!(self, Value::Null)
-    }
-
-    /// A string?
-    pub fn is_string(&self) -> bool {
-        matches!(self, Value::String(_))
-    }
-
-    /// A number?
-    pub fn is_number(&self) -> bool {
-        matches!(self, Value::Number(_))
-    }
-
-    /// An object?
-    pub fn is_object(&self) -> bool {
-        matches!(self, Value::Object(_))
-    }
-
-    /// An array?
-    pub fn is_array(&self) -> bool {
-        matches!(self, Value::Array(_))
-    }
-
-    /// Moves the value out, leaving `null`.
-    pub fn take(&mut self) -> Value {
-        std::mem::take(self)
     }
 
     /// What kind of JSON value this is, for messages: `an object`.

@@ -79,6 +79,7 @@
 
 // Leaves shared by both pipelines.
 mod bytes;
+mod hash;
 pub mod diag;
 pub mod json;
 mod literal;

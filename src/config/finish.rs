@@ -4,7 +4,7 @@
 
 use super::access::who;
 use super::model::{Config, Problem, Severity};
-use std::collections::HashMap;
+use crate::hash::TextMap as HashMap;
 
 fn push(problems: &mut Vec<Problem>, severity: Severity, file: &str, path: &str, message: String) {
     problems.push(Problem {

@@ -154,14 +154,16 @@ impl Reader<'_> {
         };
         // Paths built by hand: `format!` was an eighth of loading 1,000 groups.
         let mut index = itoa::Buffer::new();
+        // One buffer for every rule's path, lent to `rule` for its body's.
+        let mut rp = String::with_capacity(p.len() + 32);
         for (i, item) in items.iter_mut().enumerate() {
             let i = index.format(i);
-            let mut rp = String::with_capacity(p.len() + i.len() + 2);
+            rp.clear();
             rp.push_str(&p);
             rp.push('[');
             rp.push_str(i);
             rp.push(']');
-            if let Some((rule, host_bits)) = self.rule(item, &rp) {
+            if let Some((rule, host_bits)) = self.rule(item, &mut rp) {
                 if host_bits {
                     self.warning(
                         &format!("{rp}.ip.ip"),

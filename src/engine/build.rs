@@ -9,7 +9,7 @@ use crate::engine::rules::{Resolve, RuleCompiler, zero_trust_scheme};
 use crate::expr::check_expression;
 use crate::program::compile::Builder;
 use crate::scheme::{FieldId, ListId, Scheme, Type};
-use std::collections::HashMap;
+use crate::hash::{TextMap as HashMap, TextSet};
 use std::path::Path;
 
 struct Resolver<'a> {
@@ -79,7 +79,7 @@ fn build(config: Config, mut problems: Vec<Problem>) -> Result<Engine, ConfigErr
     let mut device_scheme = Scheme::device();
     let mut ip_scheme = Scheme::ip();
     let mut scheme = zero_trust_scheme();
-    let mut lists = HashMap::new();
+    let mut lists = HashMap::default();
     for list in &config.lists {
         let ty = list_type(&list.kind);
         for s in [&mut device_scheme, &mut ip_scheme] {
@@ -97,9 +97,9 @@ fn build(config: Config, mut problems: Vec<Problem>) -> Result<Engine, ConfigErr
         }
     }
     let order = validate::group_order(&config, &mut problems);
-    let posture_ids: std::collections::HashSet<&str> =
+    let posture_ids: TextSet<&str> =
         config.posture_rules.iter().map(|r| r.id.as_str()).collect();
-    let group_ids: std::collections::HashSet<&str> =
+    let group_ids: TextSet<&str> =
         config.groups.iter().map(|g| g.id.as_str()).collect();
 
     super::validate_access::access(
@@ -119,7 +119,7 @@ fn build(config: Config, mut problems: Vec<Problem>) -> Result<Engine, ConfigErr
     let mut builder = Builder::with_trees(&scheme);
     let mut resolver = Resolver {
         lists: &lists,
-        groups: HashMap::new(),
+        groups: HashMap::default(),
         want_kind: "EMAIL",
     };
     let mut groups: Vec<Option<GroupCode>> = vec![None; config.groups.len()];
@@ -276,7 +276,7 @@ fn build(config: Config, mut problems: Vec<Problem>) -> Result<Engine, ConfigErr
                 .flat_map(|a| a.policies.iter().filter_map(|e| e.body.as_ref())),
         )
         .flat_map(|p| p.include.iter().chain(&p.require).chain(&p.exclude));
-    let ruled: std::collections::HashSet<&str> = config
+    let ruled: TextSet<&str> = config
         .groups
         .iter()
         .flat_map(|g| g.include.iter().chain(&g.require).chain(&g.exclude))
@@ -327,7 +327,7 @@ fn build(config: Config, mut problems: Vec<Problem>) -> Result<Engine, ConfigErr
         .collect();
     let gates = super::gate::Gates::new(&groups, &order, &program);
     let mut engine = Engine {
-        group_reads: Engine::group_reads(&program, &groups),
+        group_reads: std::sync::OnceLock::new(),
         device_reads: Engine::profile_reads(&program, &device),
         ip_reads: Engine::profile_reads(&program, &ip),
         gates,

@@ -58,13 +58,15 @@ impl Engine {
         let s = &mut scratch.eval;
         // A new generation: block stamps of the previous context go stale.
         self.program.prime(&p.ctx, s);
+        let group_reads = self
+            .group_reads
+            .get_or_init(|| Engine::group_reads(&self.program, &self.groups));
         // Invariant 1 across blocks: `order` puts referenced groups first.
         for &gi in &self.order {
             if let Some(g) = self.groups.get(gi) {
                 // A group whose rules read none of the unknown inputs has its
                 // two-valued value, at the two-valued cost.
-                let known = self
-                    .group_reads
+                let known = group_reads
                     .get(gi)
                     .and_then(Option::as_ref)
                     .is_some_and(|reads| reads.known(u, s));

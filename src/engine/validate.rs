@@ -5,7 +5,7 @@ use crate::config::{Config, Problem, Profile, Rule, Severity};
 use crate::diag::{Diagnostic, ErrorKind};
 use crate::expr::ast::{Expr, ExprKind, LitKind};
 use crate::scheme::ListId;
-use std::collections::HashMap;
+use crate::hash::{TextMap as HashMap, TextSet};
 
 fn push(problems: &mut Vec<Problem>, severity: Severity, file: &str, path: &str, message: String) {
     problems.push(Problem {
@@ -21,7 +21,7 @@ fn push(problems: &mut Vec<Problem>, severity: Severity, file: &str, path: &str,
 /// Duplicate ids within a kind.
 pub fn duplicates(cfg: &Config, problems: &mut Vec<Problem>) {
     let mut check = |kind: &str, items: Vec<(Option<&str>, &str, &str)>| {
-        let mut seen: HashMap<&str, &str> = HashMap::new();
+        let mut seen: HashMap<&str, &str> = HashMap::default();
         for (id, path, file) in items {
             let Some(id) = id else { continue };
             if let Some(first) = seen.insert(id, path) {
@@ -165,8 +165,8 @@ pub fn rule_refs(
     path: &dyn Fn() -> String,
     file: &str,
     lists: &HashMap<String, (ListId, String)>,
-    posture: &std::collections::HashSet<&str>,
-    groups: &std::collections::HashSet<&str>,
+    posture: &TextSet<&str>,
+    groups: &TextSet<&str>,
     problems: &mut Vec<Problem>,
 ) -> bool {
     let mut bad = |p: String, m: String| {

@@ -7,7 +7,7 @@
 use crate::config::{Config, Policy, PolicyDecision, Problem, Rule, RuleAt, Severity, who};
 use crate::expr::ast::{Base, ExprKind, LitKind};
 use crate::scheme::ListId;
-use std::collections::{HashMap, HashSet};
+use crate::hash::{TextMap as HashMap, TextSet as HashSet};
 
 fn push(problems: &mut Vec<Problem>, severity: Severity, file: &str, path: &str, message: String) {
     problems.push(Problem {
@@ -317,12 +317,12 @@ pub fn name_owners(cfg: &Config, problems: &mut [Problem]) {
 /// one protects it, which is rarely what the later one's author meant.
 pub fn same_destinations(cfg: &Config, problems: &mut Vec<Problem>) {
     use crate::route::Target;
-    let mut seen: HashMap<String, &str> = HashMap::new();
+    let mut seen: HashMap<String, &str> = HashMap::default();
     for app in &cfg.applications {
         if app.kind == "bookmark" {
             continue;
         }
-        let mut own = HashSet::new();
+        let mut own = HashSet::default();
         for d in &app.destinations {
             let key = match &d.target {
                 Target::Public(p) => format!("public {}", p.canonical()),

@@ -14,7 +14,7 @@ use crate::engine::rules::RuleCompiler;
 use crate::engine::validate_access::{is_identity_rule, is_service_token_rule};
 use crate::expr::cond::Cond;
 use crate::program::compile::Builder;
-use std::collections::HashMap;
+use crate::hash::TextMap as HashMap;
 
 /// What a policy's decision removes from the context.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -144,8 +144,8 @@ pub(in crate::engine) fn compile(
             .enumerate()
             .map(|(i, g)| (g.id.as_str(), i))
             .collect(),
-        touched: HashMap::new(),
-        inlined: HashMap::new(),
+        touched: HashMap::default(),
+        inlined: HashMap::default(),
         walking: Vec::new(),
     };
     let mut policy = |p: &Policy, modal: &mut Modal<'_, '_>, builder: &mut Builder<'_>| {

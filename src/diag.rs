@@ -361,7 +361,7 @@ pub fn path_key(k: &str) -> String {
 /// Appends `path_key(k)` to `out`: by hand, as paths are built for every
 /// rule of a configuration.
 pub fn push_path_key(out: &mut String, k: &str) {
-    if k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') && !k.is_empty() {
+    if k.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') && !k.is_empty() {
         out.push('.');
         out.push_str(k);
     } else {

@@ -79,8 +79,8 @@
 
 // Leaves shared by both pipelines.
 mod bytes;
-mod hash;
 pub mod diag;
+mod hash;
 pub mod json;
 mod literal;
 mod matcher;

@@ -7,9 +7,9 @@ use super::validate;
 use crate::config::{Config, Problem, Profile, Rule, Severity};
 use crate::engine::rules::{Resolve, RuleCompiler, zero_trust_scheme};
 use crate::expr::check_expression;
+use crate::hash::{TextMap as HashMap, TextSet};
 use crate::program::compile::Builder;
 use crate::scheme::{FieldId, ListId, Scheme, Type};
-use crate::hash::{TextMap as HashMap, TextSet};
 use std::path::Path;
 
 struct Resolver<'a> {
@@ -97,10 +97,8 @@ fn build(config: Config, mut problems: Vec<Problem>) -> Result<Engine, ConfigErr
         }
     }
     let order = validate::group_order(&config, &mut problems);
-    let posture_ids: TextSet<&str> =
-        config.posture_rules.iter().map(|r| r.id.as_str()).collect();
-    let group_ids: TextSet<&str> =
-        config.groups.iter().map(|g| g.id.as_str()).collect();
+    let posture_ids: TextSet<&str> = config.posture_rules.iter().map(|r| r.id.as_str()).collect();
+    let group_ids: TextSet<&str> = config.groups.iter().map(|g| g.id.as_str()).collect();
 
     super::validate_access::access(
         &config,
@@ -351,10 +349,6 @@ fn build(config: Config, mut problems: Vec<Problem>) -> Result<Engine, ConfigErr
         .iter()
         .map(super::posture::Plan::of)
         .collect();
-    engine.fragments = super::fragments::Fragments::new(&engine.config, engine.device_default);
-    engine.fragments.apps = super::fragments::Fragments::apps(&engine);
-    engine.fragments.access = super::fragments::Fragments::access(&engine);
-    engine.fragments.unmatched = super::fragments::Fragments::unmatched();
     super::validate_access::name_owners(&engine.config, &mut engine.warnings);
     Ok(engine)
 }

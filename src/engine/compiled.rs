@@ -36,8 +36,10 @@ pub struct Engine {
     pub(super) device_default: Option<usize>,
     /// IP profiles in the order they are checked.
     pub(super) ip: Vec<ProfileCode>,
-    /// The decision's configuration-only parts, serialized once.
-    pub(super) fragments: Fragments,
+    /// The decision's configuration-only parts, serialized once, for the
+    /// first decision written (`Engine::fragments`): a load that writes none
+    /// does not pay for them.
+    pub(super) fragments: std::sync::OnceLock<Fragments>,
     /// Where each context value goes.
     pub(super) slots: Slots,
     /// The unknown inputs the program reads.
@@ -57,6 +59,17 @@ pub struct ConfigError {
 }
 
 impl Engine {
+    /// The decision's configuration-only parts, serialized on first use.
+    pub(super) fn fragments(&self) -> &Fragments {
+        self.fragments.get_or_init(|| {
+            let mut f = Fragments::new(&self.config, self.device_default);
+            f.apps = Fragments::apps(self);
+            f.access = Fragments::access(self);
+            f.unmatched = Fragments::unmatched();
+            f
+        })
+    }
+
     /// The warnings found while loading (errors make loading fail).
     pub fn warnings(&self) -> &[Problem] {
         &self.warnings

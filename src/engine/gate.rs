@@ -396,7 +396,13 @@ impl Gates {
             quants,
             groups: groups.len(),
         };
-        let mut entries: Vec<(usize, u32, Fire)> = Vec::new();
+        // At most one per include rule: sized once, not grown.
+        let mut entries: Vec<(usize, u32, Fire)> = Vec::with_capacity(
+            groups
+                .iter()
+                .map(|g| g.plan.last().map_or(0, Vec::len))
+                .sum(),
+        );
         // Per group, reused: its include rules' triggers and other operands.
         let mut triggers: Vec<(usize, Source)> = Vec::new();
         let mut others: Vec<Option<Option<(Operand, bool)>>> = Vec::new();

@@ -4,8 +4,8 @@
 use crate::config::{Config, Problem, Profile, Rule, Severity};
 use crate::diag::{Diagnostic, ErrorKind};
 use crate::expr::ast::{Expr, ExprKind, LitKind};
-use crate::scheme::ListId;
 use crate::hash::{TextMap as HashMap, TextSet};
+use crate::scheme::ListId;
 
 fn push(problems: &mut Vec<Problem>, severity: Severity, file: &str, path: &str, message: String) {
     problems.push(Problem {

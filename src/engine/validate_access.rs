@@ -6,8 +6,8 @@
 
 use crate::config::{Config, Policy, PolicyDecision, Problem, Rule, RuleAt, Severity, who};
 use crate::expr::ast::{Base, ExprKind, LitKind};
-use crate::scheme::ListId;
 use crate::hash::{TextMap as HashMap, TextSet as HashSet};
+use crate::scheme::ListId;
 
 fn push(problems: &mut Vec<Problem>, severity: Severity, file: &str, path: &str, message: String) {
     problems.push(Problem {

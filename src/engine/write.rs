@@ -90,7 +90,7 @@ impl Engine {
             Pick::Undetermined(_) => None,
         };
         let (device, ip) = (one(&outcome.device_profile), one(&outcome.ip_profile));
-        let f = &self.fragments;
+        let f = self.fragments();
         let present = &self.config.present;
         out.extend_from_slice(b"{\"id\":");
         match &p.subject.id {
@@ -157,7 +157,7 @@ impl Engine {
     /// `,"posture":{…}`: the prepared results, as the decision lists them.
     fn write_posture(&self, p: &Prepared, out: &mut Vec<u8>) {
         let names = p.posture_names(self);
-        let frags = &self.fragments.posture_ids;
+        let frags = &self.fragments().posture_ids;
         // A configuration rule's id from its fragment; a given one checked
         // for escapes.
         let list = |out: &mut Vec<u8>, ids: &mut dyn Iterator<Item = PostureId>| {
@@ -201,7 +201,7 @@ impl Engine {
         let Some(found) = self.protecting(p) else {
             return;
         };
-        let f = &self.fragments;
+        let f = self.fragments();
         let tail = match found {
             // With `--app`, the request is shown only when one of those protects it.
             _ if !self.apps.shown.is_empty() && !found.is_some_and(|i| self.apps.is_shown(i)) => {
@@ -253,7 +253,7 @@ impl Engine {
         // Posture and the request's answer are written below, from the
         // prepared context and the picks: the typed decision leaves them out.
         let d = self.typed_decision_of(outcome, p, scratch, false, false);
-        let f = &self.fragments;
+        let f = self.fragments();
         out.extend_from_slice(b"{\"id\":");
         ser(out, &d.id);
         if d.from_identity_record {

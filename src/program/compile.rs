@@ -151,13 +151,16 @@ impl<'s> Builder<'s> {
             Cond::Logic(LogicOp::And, items) => items,
             leaf => std::slice::from_ref(leaf),
         };
-        items
-            .iter()
-            .map(|item| match item {
-                Cond::Not(inner) => self.operand(inner).map(|op| (op, true)),
-                leaf => self.operand(leaf).map(|op| (op, false)),
-            })
-            .collect()
+        // Sized up front: the clause is kept as a boxed slice, which a
+        // collected vector's spare room would make reallocate.
+        let mut all = Vec::with_capacity(items.len());
+        for item in items {
+            all.push(match item {
+                Cond::Not(inner) => (self.operand(inner)?, true),
+                leaf => (self.operand(leaf)?, false),
+            });
+        }
+        Some(all)
     }
 
     /// The operand `cond` compiles to, when it is an atom, a quantifier or a group

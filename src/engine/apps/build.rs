@@ -13,8 +13,8 @@ use crate::engine::rule_code::{RuleCodes, group_code};
 use crate::engine::rules::RuleCompiler;
 use crate::engine::validate_access::{is_identity_rule, is_service_token_rule};
 use crate::expr::cond::Cond;
-use crate::program::compile::Builder;
 use crate::hash::TextMap as HashMap;
+use crate::program::compile::Builder;
 
 /// What a policy's decision removes from the context.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

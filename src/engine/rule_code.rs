@@ -83,7 +83,7 @@ impl<'c> RuleCodes<'c> {
     fn compile(&mut self, builder: &mut Builder<'_>, cond: &Cond) -> (BlockId, Clause) {
         self.guards.add(cond);
         let block = builder.add_unexplained(cond);
-        let clause = match builder.conjunction(cond) {
+        let clause = match builder.conjunction_of(block, cond) {
             Some(all) => Clause::All(all.into()),
             None => Clause::Block(block),
         };
@@ -119,7 +119,16 @@ pub(super) fn access_group_code(
     builder: &mut Builder<'_>,
     rules: [Vec<(BlockId, Clause)>; 3],
 ) -> GroupCode {
-    let [include, require, exclude] = rules.map(|r| r.into_iter().unzip::<_, _, Vec<_>, Vec<_>>());
+    // Split by hand into vectors sized once (`unzip` grows both by pushes).
+    let [include, require, exclude] = rules.map(|r| {
+        let mut blocks = Vec::with_capacity(r.len());
+        let mut clauses = Vec::with_capacity(r.len());
+        for (block, clause) in r {
+            blocks.push(block);
+            clauses.push(clause);
+        }
+        (blocks, clauses)
+    });
     GroupCode {
         block: builder.add_unexplained(&Cond::Const(false)),
         include: include.0,

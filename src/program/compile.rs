@@ -163,6 +163,39 @@ impl<'s> Builder<'s> {
         Some(all)
     }
 
+    /// `conjunction(cond)` for `block`, just added from `cond`: read from the
+    /// block's tree when the builder kept it (`add_root`), where every operand
+    /// is interned already, so none is hashed a second time.
+    pub fn conjunction_of(&mut self, block: BlockId, cond: &Cond) -> Option<Vec<(Operand, bool)>> {
+        let Some(why) = self
+            .program
+            .whys
+            .get(index(block.0))
+            .and_then(Option::as_ref)
+        else {
+            return self.conjunction(cond);
+        };
+        let items: &[Why] = match why {
+            Why::Const(true) => return Some(Vec::new()),
+            Why::Logic(LogicOp::And, items) => items,
+            leaf => std::slice::from_ref(leaf),
+        };
+        let operand = |w: &Why| match w {
+            Why::Atom(a, _) => Some(Operand::Atom(*a)),
+            Why::Quant(q, _) => Some(Operand::Quant(*q)),
+            Why::Block(b, _) => Some(Operand::Block(*b)),
+            _ => None,
+        };
+        let mut all = Vec::with_capacity(items.len());
+        for item in items {
+            all.push(match item {
+                Why::Not(inner) => (operand(inner)?, true),
+                leaf => (operand(leaf)?, false),
+            });
+        }
+        Some(all)
+    }
+
     /// The operand `cond` compiles to, when it is an atom, a quantifier or a group
     /// reference (hash-consed: an atom already compiled keeps its id).
     fn operand(&mut self, cond: &Cond) -> Option<Operand> {

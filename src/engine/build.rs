@@ -128,7 +128,8 @@ fn build(config: Config, mut problems: Vec<Problem>) -> Result<Engine, ConfigErr
         let Some(group) = config.groups.get(gi) else {
             continue;
         };
-        let mut rules: [Vec<_>; 3] = [Vec::new(), Vec::new(), Vec::new()];
+        let mut rules: [Vec<_>; 3] =
+            [&group.include, &group.require, &group.exclude].map(|r| Vec::with_capacity(r.len()));
         for (slot, group_rules) in
             rules
                 .iter_mut()

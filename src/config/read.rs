@@ -164,7 +164,7 @@ impl Reader<'_> {
         out.reserve_exact(items.len());
         // Paths built by hand: `format!` was an eighth of loading 1,000 groups.
         let mut index = itoa::Buffer::new();
-        // One buffer for every rule's path, lent to `rule` for its body's.
+        // One buffer for every rule's path.
         let mut rp = String::with_capacity(p.len() + 32);
         for (i, item) in items.iter_mut().enumerate() {
             let i = index.format(i);
@@ -173,7 +173,7 @@ impl Reader<'_> {
             rp.push('[');
             rp.push_str(i);
             rp.push(']');
-            if let Some((rule, host_bits)) = self.rule(item, &mut rp) {
+            if let Some((rule, host_bits)) = self.rule(item, &rp) {
                 if host_bits {
                     self.warning(
                         &format!("{rp}.ip.ip"),

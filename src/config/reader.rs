@@ -58,9 +58,19 @@ impl Reader<'_> {
 
     /// A required string field.
     pub fn string_in(&mut self, obj: &Map<String, Value>, key: &str, path: &str) -> Option<String> {
-        // The path is built only for an error: reading a large configuration
-        // calls this for every field.
-        let p = || format!("{path}{}", path_key(key));
+        self.string_at(obj, key, &|| path.to_string())
+    }
+
+    /// A required string field of the object at `path()`: the path is built
+    /// only for an error (reading a large configuration calls this for every
+    /// field).
+    pub fn string_at(
+        &mut self,
+        obj: &Map<String, Value>,
+        key: &str,
+        path: &dyn Fn() -> String,
+    ) -> Option<String> {
+        let p = || format!("{}{}", path(), path_key(key));
         match obj.get(key) {
             Some(Value::String(s)) => Some(s.clone()),
             None | Some(Value::Null) => {

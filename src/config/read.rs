@@ -32,6 +32,10 @@ pub const POSTURE_TYPES: &[&str] = &[
     "custom_s2s",
 ];
 
+/// The most records or rules room is made for ahead of reading them; past
+/// it, vectors grow as they are filled.
+const RESERVED: usize = 4096;
+
 impl Reader<'_> {
     /// Reads one kind's value (array, resource or envelope) into `cfg`.
     pub fn kind(
@@ -60,10 +64,14 @@ impl Reader<'_> {
             return;
         };
         // Room for this kind's records at once: a thousand groups grown one
-        // push at a time were copied about ten times over.
+        // push at a time were copied about ten times over. At most
+        // `RESERVED` ahead: a hostile file of millions of items (invalid
+        // ones too are counted here) must not ask for one huge allocation,
+        // whose failure would abort instead of being reported.
+        let ahead = items.len().min(RESERVED);
         match kind {
-            "access_groups" => cfg.groups.reserve(items.len()),
-            "access_policies" => cfg.policies.reserve(items.len()),
+            "access_groups" => cfg.groups.reserve(ahead),
+            "access_policies" => cfg.policies.reserve(ahead),
             _ => {}
         }
         for (item, p) in items {
@@ -160,8 +168,8 @@ impl Reader<'_> {
             }
         };
         // Sized once (grown a rule at a time, it cost 0.6% of loading 1,000
-        // groups).
-        out.reserve_exact(items.len());
+        // groups), within `RESERVED`.
+        out.reserve_exact(items.len().min(RESERVED));
         // Paths built by hand: `format!` was an eighth of loading 1,000 groups.
         let mut index = itoa::Buffer::new();
         // One buffer for every rule's path.

@@ -340,4 +340,33 @@ mod tests {
         assert_eq!(m.get("c"), Some(&3));
         assert!(!m.contains_key("b"));
     }
+
+    /// An empty object allocates nothing: a file of `{}` costs no more than
+    /// its text (four entries allocated up front were 224 bytes each, and a
+    /// 256 MiB file of them some 20 GB).
+    #[test]
+    fn an_empty_object_allocates_nothing() {
+        let v = crate::json::parse_tree(r#"[{}, {"a": {}}]"#);
+        let items = match &v {
+            Ok(Value::Array(items)) => items.as_slice(),
+            _ => &[],
+        };
+        assert_eq!(items.len(), 2, "{v:?}");
+        let capacities: Vec<usize> = items
+            .iter()
+            .filter_map(|v| match v {
+                Value::Object(m) => Some(m),
+                _ => None,
+            })
+            .flat_map(|m| {
+                let inner = m
+                    .get("a")
+                    .and_then(Value::as_object)
+                    .map(|o| o.entries.capacity());
+                std::iter::once(m.entries.capacity()).chain(inner)
+            })
+            .collect();
+        assert_eq!(capacities.first(), Some(&0));
+        assert_eq!(capacities.get(2), Some(&0), "{capacities:?}");
+    }
 }

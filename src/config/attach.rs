@@ -37,7 +37,7 @@ impl Reader<'_> {
             }
             // A set of the items so far: a list of many items is not
             // compared item by item against all the others.
-            let mut known: std::collections::HashSet<String> = list.items.iter().cloned().collect();
+            let mut known: crate::hash::TextSet<String> = list.items.iter().cloned().collect();
             for v in got {
                 if known.insert(v.clone()) {
                     list.items.push(v);

@@ -49,7 +49,7 @@ impl Reader<'_> {
         }
         // A legacy domain already among the destinations is not added again:
         // each is parsed once and found in a set, not compared with all.
-        let mut known: std::collections::HashSet<String> = out
+        let mut known: crate::hash::TextSet<String> = out
             .iter()
             .filter_map(|d| match &d.target {
                 Target::Public(x) => Some(x.canonical().to_string()),

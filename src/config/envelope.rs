@@ -137,25 +137,18 @@ impl Reader<'_> {
             (body @ Value::Object(_), Expect::One | Expect::Many) => {
                 Some(vec![(body, path.to_string())])
             }
-            (Value::Array(items), Expect::Many) => {
-                // Paths built by hand: `format!` was a fiftieth of loading 1,000 groups.
-                let mut index = itoa::Buffer::new();
-                Some(
-                    items
-                        .iter_mut()
-                        .enumerate()
-                        .map(|(i, v)| {
-                            let i = index.format(i);
-                            let mut p = String::with_capacity(path.len() + i.len() + 2);
-                            p.push_str(path);
-                            p.push('[');
-                            p.push_str(i);
-                            p.push(']');
-                            (v, p)
-                        })
-                        .collect(),
-                )
-            }
+            (Value::Array(items), Expect::Many) => Some(
+                items
+                    .iter_mut()
+                    .enumerate()
+                    .map(|(i, v)| {
+                        let mut p = String::with_capacity(path.len() + 8);
+                        p.push_str(path);
+                        crate::diag::push_path_index(&mut p, i);
+                        (v, p)
+                    })
+                    .collect(),
+            ),
             (Value::Array(items), Expect::Pages) => {
                 let mut out = Vec::new();
                 for (i, item) in items.iter_mut().enumerate() {

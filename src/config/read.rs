@@ -3,6 +3,7 @@
 use super::envelope::{Expect, Paging};
 use super::model::{Config, Group, List, PostureRule, Profile, RuleAt};
 use super::reader::Reader;
+use crate::diag::push_path_index;
 use crate::json::tree::{Map, Value};
 
 /// Cloudflare's posture rule types (`config.md` §5).
@@ -170,17 +171,12 @@ impl Reader<'_> {
         // Sized once (grown a rule at a time, it cost 0.6% of loading 1,000
         // groups), within `RESERVED`.
         out.reserve_exact(items.len().min(RESERVED));
-        // Paths built by hand: `format!` was an eighth of loading 1,000 groups.
-        let mut index = itoa::Buffer::new();
         // One buffer for every rule's path.
         let mut rp = String::with_capacity(p.len() + 32);
         for (i, item) in items.iter_mut().enumerate() {
-            let i = index.format(i);
             rp.clear();
             rp.push_str(&p);
-            rp.push('[');
-            rp.push_str(i);
-            rp.push(']');
+            push_path_index(&mut rp, i);
             if let Some((rule, host_bits)) = self.rule(item, &rp) {
                 if host_bits {
                     self.warning(
@@ -188,11 +184,9 @@ impl Reader<'_> {
                         "the cidr has host bits set; they are ignored".to_string(),
                     );
                 }
-                let mut path = String::with_capacity(key.len() + i.len() + 2);
+                let mut path = String::with_capacity(key.len() + 8);
                 path.push_str(key);
-                path.push('[');
-                path.push_str(i);
-                path.push(']');
+                push_path_index(&mut path, i);
                 out.push(RuleAt {
                     rule,
                     path,

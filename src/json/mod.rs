@@ -272,12 +272,8 @@ fn render(stack: &[Seg]) -> String {
     let mut out = String::from("$");
     for seg in stack {
         match seg {
-            Seg::Key(k) => out.push_str(&crate::diag::path_key(k)),
-            Seg::Index(i) => {
-                out.push('[');
-                out.push_str(&i.to_string());
-                out.push(']');
-            }
+            Seg::Key(k) => crate::diag::push_path_key(&mut out, k),
+            Seg::Index(i) => crate::diag::push_path_index(&mut out, *i),
         }
     }
     out
@@ -386,7 +382,7 @@ impl<'de, T: Tree> Visitor<'de> for ValueSeed<'_, T> {
         // Past `SCANNED_KEYS`, the keys of an object whose tree does not hash
         // them are hashed here, so a hostile object of many keys costs no
         // quadratic time.
-        let mut hashed: Option<std::collections::HashSet<String>> = None;
+        let mut hashed: Option<crate::hash::TextSet<String>> = None;
         let mut count = 0usize;
         while let Some(key) = map.next_key::<String>()? {
             let twice = match &mut hashed {
@@ -394,7 +390,7 @@ impl<'de, T: Tree> Visitor<'de> for ValueSeed<'_, T> {
                 None if count < SCANNED_KEYS => T::has_key(&out, &key),
                 None => match T::scanned_keys(&out) {
                     Some(scanned) => {
-                        let mut keys: std::collections::HashSet<String> =
+                        let mut keys: crate::hash::TextSet<String> =
                             scanned.into_iter().cloned().collect();
                         let twice = !keys.insert(key.clone());
                         hashed = Some(keys);

@@ -219,3 +219,16 @@ pub enum Why {
     /// An earlier block (a group reference) and its name.
     Block(BlockId, crate::expr::label::Label),
 }
+
+impl Why {
+    /// The operand a leaf stands for (an atom, a quantifier, a group
+    /// reference); `None` for any other node.
+    pub fn operand(&self) -> Option<Operand> {
+        match self {
+            Why::Atom(a, _) => Some(Operand::Atom(*a)),
+            Why::Quant(q, _) => Some(Operand::Quant(*q)),
+            Why::Block(b, _) => Some(Operand::Block(*b)),
+            Why::Const(_) | Why::Not(_) | Why::Logic(..) => None,
+        }
+    }
+}

@@ -142,81 +142,28 @@ impl<'s> Builder<'s> {
         p
     }
 
-    /// A condition as a conjunction of operands (each possibly negated), interning
-    /// its atoms and quantifiers; `None` when it is not one (an `or`, a nested `and`
-    /// of `or`s, a constant false). `true` is the empty conjunction.
-    pub fn conjunction(&mut self, cond: &Cond) -> Option<Vec<(Operand, bool)>> {
-        let items: &[Cond] = match cond {
-            Cond::Const(true) => return Some(Vec::new()),
-            Cond::Logic(LogicOp::And, items) => items,
-            leaf => std::slice::from_ref(leaf),
-        };
-        // Sized up front: the clause is kept as a boxed slice, which a
-        // collected vector's spare room would make reallocate.
-        let mut all = Vec::with_capacity(items.len());
-        for item in items {
-            all.push(match item {
-                Cond::Not(inner) => (self.operand(inner)?, true),
-                leaf => (self.operand(leaf)?, false),
-            });
-        }
-        Some(all)
-    }
-
-    /// `conjunction(cond)` for `block`, just added from `cond`: read from the
-    /// block's tree when the builder kept it (`add_root`), where every operand
-    /// is interned already, so none is hashed a second time.
+    /// The clause of `block`, just added from `cond`: the condition as a
+    /// conjunction of operands (each possibly negated), read from the block's
+    /// `Why` tree, where every operand is interned already (none is hashed a
+    /// second time); `None` when it is not one (an `or`, a nested `and` of
+    /// `or`s, a constant false). `true` is the empty conjunction.
     pub fn conjunction_of(&mut self, block: BlockId, cond: &Cond) -> Option<Vec<(Operand, bool)>> {
-        let Some(why) = self
+        if let Some(why) = self
             .program
             .whys
             .get(index(block.0))
             .and_then(Option::as_ref)
-        else {
-            return self.conjunction(cond);
-        };
-        let items: &[Why] = match why {
-            Why::Const(true) => return Some(Vec::new()),
-            Why::Logic(LogicOp::And, items) => items,
-            leaf => std::slice::from_ref(leaf),
-        };
-        let operand = |w: &Why| match w {
-            Why::Atom(a, _) => Some(Operand::Atom(*a)),
-            Why::Quant(q, _) => Some(Operand::Quant(*q)),
-            Why::Block(b, _) => Some(Operand::Block(*b)),
-            _ => None,
-        };
-        let mut all = Vec::with_capacity(items.len());
-        for item in items {
-            all.push(match item {
-                Why::Not(inner) => (operand(inner)?, true),
-                leaf => (operand(leaf)?, false),
-            });
+        {
+            return conjunction(why);
         }
-        Some(all)
-    }
-
-    /// The operand `cond` compiles to, when it is an atom, a quantifier or a group
-    /// reference (hash-consed: an atom already compiled keeps its id).
-    fn operand(&mut self, cond: &Cond) -> Option<Operand> {
-        Some(match cond {
-            Cond::Atom { atom, .. } => Operand::Atom(self.atom(atom)),
-            Cond::Quant { quant, .. } => Operand::Quant(self.quant(quant)),
-            Cond::Ref { block, .. } => Operand::Block(BlockId(*block)),
-            _ => return None,
-        })
+        // A builder that keeps no trees: one is made for this reading.
+        conjunction(&self.why(cond))
     }
 
     fn block<T: Tree>(&mut self, cond: &T) -> BlockId {
         let mut out = Vec::with_capacity(16);
         self.emit(cond, &mut out);
-        // Nothing to fuse without a jump (a group's result block, a rule of
-        // one atom): spared the pass and its three vectors, for a third of
-        // the blocks of 1,000 groups.
-        let jumps = out
-            .iter()
-            .any(|i| matches!(i, Inst::JumpIfFalse(_) | Inst::JumpIfTrue(_)));
-        let mut out = if jumps { super::fuse::fuse(out) } else { out };
+        let mut out = super::fuse::fuse(out);
         let base = u32::try_from(self.program.code.len()).unwrap_or(u32::MAX);
         // Jump targets were emitted relative to the block; make them absolute.
         // Invariant 1: every target is within [base, base + out.len()].
@@ -447,6 +394,26 @@ impl Tree for Why {
             Why::Logic(op, items) => Node::Logic(*op, items),
         }
     }
+}
+
+/// A `Why` tree as a conjunction of operands, each possibly negated
+/// (`Builder::conjunction_of`).
+fn conjunction(why: &Why) -> Option<Vec<(Operand, bool)>> {
+    let items: &[Why] = match why {
+        Why::Const(true) => return Some(Vec::new()),
+        Why::Logic(LogicOp::And, items) => items,
+        leaf => std::slice::from_ref(leaf),
+    };
+    // Sized up front: the clause is kept as a boxed slice, which a collected
+    // vector's spare room would make reallocate.
+    let mut all = Vec::with_capacity(items.len());
+    for item in items {
+        all.push(match item {
+            Why::Not(inner) => (inner.operand()?, true),
+            leaf => (leaf.operand()?, false),
+        });
+    }
+    Some(all)
 }
 
 fn index(n: u32) -> usize {

@@ -1,0 +1,88 @@
+//! A context's objects read as JSON objects only. serde's derived `Deserialize`
+//! also reads a struct from a JSON array, by position: `"idp": ["x", "okta"]`
+//! would be `{"id": "x", "type": "okta"}` on the batch path, which reads text
+//! straight into `Subject`, while `eval` (`validate.rs`) refuses it. Every
+//! struct-valued field goes through these, so both paths refuse the same.
+
+use serde::de::value::MapAccessDeserializer;
+use serde::Deserialize;
+use serde::de::{Deserializer, MapAccess, Visitor};
+use std::fmt;
+use std::marker::PhantomData;
+
+/// A `T` read only from a JSON object.
+#[repr(transparent)]
+struct Object<T>(T);
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Object<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Only<T>(PhantomData<T>);
+        impl<'de, T: Deserialize<'de>> Visitor<'de> for Only<T> {
+            type Value = Object<T>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Object<T>, A::Error> {
+                T::deserialize(MapAccessDeserializer::new(map)).map(Object)
+            }
+        }
+        d.deserialize_map(Only(PhantomData))
+    }
+}
+
+/// A struct-valued field.
+pub(super) fn object<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<T, D::Error> {
+    Object::deserialize(d).map(|o| o.0)
+}
+
+/// An optional struct-valued field (`null` is `None`).
+pub(super) fn optional_object<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<Object<T>>::deserialize(d).map(|o| o.map(|o| o.0))
+}
+
+/// An array of objects.
+pub(super) fn objects<'de, D, T>(d: D) -> Result<Vec<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    // Collected in place: `Object<T>` is laid out as `T`.
+    Vec::<Object<T>>::deserialize(d).map(|v| v.into_iter().map(|o| o.0).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, Deserialize, PartialEq)]
+    struct Pair {
+        a: Option<String>,
+        b: Option<String>,
+    }
+
+    #[derive(Debug, Deserialize, PartialEq)]
+    struct Outer {
+        #[serde(default, deserialize_with = "optional_object")]
+        one: Option<Pair>,
+        #[serde(default, deserialize_with = "objects")]
+        many: Vec<Pair>,
+    }
+
+    #[test]
+    fn an_object_is_read_and_an_array_refused() {
+        let o: Outer = serde_json::from_str(r#"{"one": {"a": "x"}, "many": [{"b": "y"}]}"#)
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(o.one, Some(Pair { a: Some("x".into()), b: None }));
+        assert_eq!(o.many, [Pair { a: None, b: Some("y".into()) }]);
+        let null: Outer = serde_json::from_str(r#"{"one": null}"#).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(null.one, None);
+        // Derived, both would be read by position.
+        assert!(serde_json::from_str::<Outer>(r#"{"one": ["x", "y"]}"#).is_err());
+        assert!(serde_json::from_str::<Outer>(r#"{"many": [["x", "y"]]}"#).is_err());
+        assert!(serde_json::from_str::<Pair>(r#"["x", "y"]"#).is_ok());
+    }
+}

@@ -4,8 +4,8 @@
 //! straight into `Subject`, while `eval` (`validate.rs`) refuses it. Every
 //! struct-valued field goes through these, so both paths refuse the same.
 
-use serde::de::value::MapAccessDeserializer;
 use serde::Deserialize;
+use serde::de::value::MapAccessDeserializer;
 use serde::de::{Deserializer, MapAccess, Visitor};
 use std::fmt;
 use std::marker::PhantomData;
@@ -76,9 +76,22 @@ mod tests {
     fn an_object_is_read_and_an_array_refused() {
         let o: Outer = serde_json::from_str(r#"{"one": {"a": "x"}, "many": [{"b": "y"}]}"#)
             .unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(o.one, Some(Pair { a: Some("x".into()), b: None }));
-        assert_eq!(o.many, [Pair { a: None, b: Some("y".into()) }]);
-        let null: Outer = serde_json::from_str(r#"{"one": null}"#).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            o.one,
+            Some(Pair {
+                a: Some("x".into()),
+                b: None
+            })
+        );
+        assert_eq!(
+            o.many,
+            [Pair {
+                a: None,
+                b: Some("y".into())
+            }]
+        );
+        let null: Outer =
+            serde_json::from_str(r#"{"one": null}"#).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(null.one, None);
         // Derived, both would be read by position.
         assert!(serde_json::from_str::<Outer>(r#"{"one": ["x", "y"]}"#).is_err());

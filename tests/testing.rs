@@ -30,6 +30,26 @@ fn shipped_test_files_conform_to_their_schema() -> Result<(), String> {
     let typo = json!({"tests": [{"name": "t", "context": {}, "expect": {"member_off": ["x"]}}]});
     assert!(read_suite(&typo).is_err());
     assert!(!schema.is_valid(&typo));
+    // An array where an object belongs is refused, not read by position
+    // (serde's derive would): `"expect": []` would be a test of nothing.
+    for positional in [
+        json!({"tests": [{"name": "t", "context": {}, "expect": []}]}),
+        json!({"tests": [{"name": "t", "context": {}, "expect": [null, null, ["x"]]}]}),
+        json!({"tests": [["t", {}, null, {"member_of": ["x"]}]]}),
+    ] {
+        assert!(read_suite(&positional).is_err(), "{positional}");
+        assert!(!schema.is_valid(&positional), "{positional}");
+    }
+    let app = json!({"tests": [{"name": "t", "context": {}, "expect": {"applications": {"A": ["allow"]}}}]});
+    let suite = read_suite(&app).map_err(|e| format!("{e:?}"))?;
+    let problem = suite.tests.first().and_then(|t| t.problem.clone());
+    assert!(
+        problem
+            .as_deref()
+            .is_some_and(|p| p.contains("found an array")),
+        "{problem:?}"
+    );
+    assert!(!schema.is_valid(&app));
     Ok(())
 }
 

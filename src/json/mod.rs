@@ -5,6 +5,7 @@
 //! into serde_json's `Value` (`parse`).
 
 mod locate;
+pub(crate) mod object;
 pub mod tree;
 
 pub use locate::{locate_all, prefixes};

@@ -66,10 +66,10 @@ pub struct DeviceItem {
     #[serde(default)]
     pub serial_number: Option<String>,
     /// The older list's user.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::json::object::optional_object")]
     pub user: Option<UserRef>,
     /// `physical-devices`: the last user to use the device.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::json::object::optional_object")]
     pub last_seen_user: Option<UserRef>,
     /// Set when the device was deleted or revoked: it is left out.
     #[serde(default)]
@@ -99,9 +99,10 @@ pub struct Registration {
     #[serde(default)]
     pub id: Option<String>,
     /// The device.
+    #[serde(deserialize_with = "crate::json::object::object")]
     pub device: DeviceRef,
     /// The user (absent for a service-token registration).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::json::object::optional_object")]
     pub user: Option<UserRef>,
     /// Set when deleted: left out.
     #[serde(default)]
@@ -144,14 +145,14 @@ pub struct ScimUser {
     #[serde(default)]
     pub user_name: Option<String>,
     /// Email addresses.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::json::object::objects")]
     pub emails: Vec<ScimEmail>,
     /// `false`: a deprovisioned user, left out.
     #[serde(default)]
     pub active: Option<bool>,
     /// Groups the user is in, when the provider lists them on the user
     /// (absent: not said, which is not "none").
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::json::object::optional_objects")]
     pub groups: Option<Vec<ScimRef>>,
 }
 
@@ -169,7 +170,7 @@ pub struct ScimGroup {
     #[serde(default)]
     pub external_id: Option<String>,
     /// Members, when the provider lists them on the group.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::json::object::optional_objects")]
     pub members: Option<Vec<ScimRef>>,
 }
 
@@ -226,20 +227,23 @@ fn list_of(v: &Value) -> Result<(&Vec<Value>, &'static str), ExportError> {
 }
 
 fn item_at<T: DeserializeOwned>(item: &Value, base: &str) -> Result<T, ExportError> {
-    serde_path_to_error::deserialize(item).map_err(|e| {
-        let sub = e.path().to_string();
-        ExportError {
-            path: if sub == "." {
-                base.to_string()
-            } else {
-                format!("{base}.{sub}")
-            },
-            message: e
-                .inner()
-                .to_string()
-                .replace("invalid type: ", "wrong type: "),
-        }
-    })
+    // An item is an object, not an array read by position.
+    serde_path_to_error::deserialize(item)
+        .map(|o: crate::json::object::Object<T>| o.0)
+        .map_err(|e| {
+            let sub = e.path().to_string();
+            ExportError {
+                path: if sub == "." {
+                    base.to_string()
+                } else {
+                    format!("{base}.{sub}")
+                },
+                message: e
+                    .inner()
+                    .to_string()
+                    .replace("invalid type: ", "wrong type: "),
+            }
+        })
 }
 
 /// Which devices export `v` is: registrations have a `device` object.
@@ -313,6 +317,17 @@ mod tests {
         assert_eq!(e.map(|e| e.path), Some("$.result[0].email".to_string()));
         assert!(
             items::<AccessUser>(&json!({"success": false, "errors": [{"code": 10000}]})).is_err()
+        );
+        // An array where an object belongs is an error at its path, not
+        // read by position.
+        let e = items::<AccessUser>(&json!({"result": [["u1", "a@b.c"]]})).err();
+        assert_eq!(e.map(|e| e.path), Some("$.result[0]".to_string()));
+        let e = items::<DeviceItem>(&json!([{"id": "d", "user": ["u1", "a@b.c"]}])).err();
+        assert_eq!(e.map(|e| e.path), Some("$[0].user".to_string()));
+        let e = items::<ScimUser>(&json!({"Resources": [{"emails": [["a@b.c", true]]}]})).err();
+        assert_eq!(
+            e.map(|e| e.path),
+            Some("$.Resources[0].emails[0]".to_string())
         );
     }
 

@@ -3,7 +3,6 @@
 //! that rules compare case-insensitively are normalised here, once.
 
 mod attributes;
-mod object;
 pub mod record;
 pub mod validate;
 
@@ -22,13 +21,13 @@ pub struct Subject {
     #[schemars(schema_with = "id_schema")]
     pub id: Option<serde_json::Value>,
     /// Who.
-    #[serde(default, deserialize_with = "object::object")]
+    #[serde(default, deserialize_with = "crate::json::object::object")]
     pub identity: Identity,
     /// On what.
-    #[serde(default, deserialize_with = "object::object")]
+    #[serde(default, deserialize_with = "crate::json::object::object")]
     pub device: Device,
     /// From where.
-    #[serde(default, deserialize_with = "object::object")]
+    #[serde(default, deserialize_with = "crate::json::object::object")]
     pub request: Request,
     /// Parts of the context that are not known (`identity.groups`): the
     /// rules that read them are unknown, never false (`config.md` §9).
@@ -58,10 +57,10 @@ pub struct Identity {
     /// Display name.
     pub name: Option<String>,
     /// The identity provider used.
-    #[serde(default, deserialize_with = "object::optional_object")]
+    #[serde(default, deserialize_with = "crate::json::object::optional_object")]
     pub idp: Option<Idp>,
     /// IdP groups.
-    #[serde(default, deserialize_with = "object::objects")]
+    #[serde(default, deserialize_with = "crate::json::object::objects")]
     pub groups: Vec<IdpGroup>,
     /// name -> values
     #[serde(default)]
@@ -70,7 +69,7 @@ pub struct Identity {
     #[serde(default)]
     pub oidc_claims: Attributes,
     /// GitHub organizations and teams.
-    #[serde(default, deserialize_with = "object::objects")]
+    #[serde(default, deserialize_with = "crate::json::object::objects")]
     pub github: Vec<GithubOrg>,
     /// Authentication methods (`mfa`, `hwk`, …).
     #[serde(default)]
@@ -128,17 +127,17 @@ pub struct GithubOrg {
 #[serde(deny_unknown_fields)]
 pub struct Device {
     /// Operating system.
-    #[serde(default, deserialize_with = "object::optional_object")]
+    #[serde(default, deserialize_with = "crate::json::object::optional_object")]
     pub os: Option<Os>,
     /// Managed network name.
     pub network: Option<String>,
     /// Serial number.
     pub serial_number: Option<String>,
     /// Posture results already known.
-    #[serde(default, deserialize_with = "object::optional_object")]
+    #[serde(default, deserialize_with = "crate::json::object::optional_object")]
     pub posture: Option<Posture>,
     /// Facts posture rules are computed from.
-    #[serde(default, deserialize_with = "object::object")]
+    #[serde(default, deserialize_with = "crate::json::object::object")]
     pub facts: Facts,
 }
 
@@ -204,13 +203,13 @@ pub struct Request {
     #[schemars(extend("pattern" = "^[A-Za-z0-9]{2}$"))]
     pub country: Option<String>,
     /// The client certificate, when one was presented.
-    #[serde(default, deserialize_with = "object::optional_object")]
+    #[serde(default, deserialize_with = "crate::json::object::optional_object")]
     pub certificate: Option<Certificate>,
     /// The service token, when one was presented.
-    #[serde(default, deserialize_with = "object::optional_object")]
+    #[serde(default, deserialize_with = "crate::json::object::optional_object")]
     pub service_token: Option<ServiceToken>,
     /// The linked app token, when one was presented.
-    #[serde(default, deserialize_with = "object::optional_object")]
+    #[serde(default, deserialize_with = "crate::json::object::optional_object")]
     pub linked_app_token: Option<LinkedAppToken>,
     /// evaluate URL -> verdict
     #[serde(default, deserialize_with = "attributes::unique_map")]
@@ -218,7 +217,7 @@ pub struct Request {
     /// The URL requested, as written (with or without a scheme).
     pub url: Option<String>,
     /// The private destination requested.
-    #[serde(default, deserialize_with = "object::optional_object")]
+    #[serde(default, deserialize_with = "crate::json::object::optional_object")]
     pub destination: Option<Destination>,
     /// `url` or `destination`, normalised on load: what Access routes by.
     #[serde(skip)]

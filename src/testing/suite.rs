@@ -13,6 +13,7 @@ pub struct Suite {
     #[serde(default)]
     pub config: Option<String>,
     /// The tests, in order.
+    #[serde(deserialize_with = "crate::json::object::objects")]
     pub tests: Vec<TestCase>,
 }
 
@@ -29,6 +30,7 @@ pub struct TestCase {
     #[serde(default)]
     pub context_file: Option<String>,
     /// What must hold. Only what is written is checked.
+    #[serde(deserialize_with = "crate::json::object::object")]
     pub expect: Expect,
     /// Why this test cannot run (a decision word that is none, no context),
     /// found when the file was read: the test is invalid, the others run.
@@ -68,10 +70,12 @@ pub struct Expect {
     /// URL -> what Access decides for it (`allow`, `deny`, `bypass`,
     /// `non_identity`, `not_protected`), in the order written.
     #[serde(default)]
+    #[schemars(schema_with = "access_schema")]
     pub access: Map<String, Value>,
     /// Application (name or id) -> its decision, or `{"decision", "policy",
     /// "requires"}`, in the order written.
     #[serde(default)]
+    #[schemars(schema_with = "applications_schema")]
     pub applications: Map<String, Value>,
 }
 
@@ -80,6 +84,7 @@ pub struct Expect {
 #[serde(deny_unknown_fields)]
 pub struct AppExpect {
     /// `allow`, `deny`, `bypass`, `non_identity`.
+    #[schemars(extend("enum" = ["allow", "deny", "bypass", "non_identity"]))]
     pub decision: String,
     /// The deciding policy (name or id); absent: not checked.
     #[serde(default)]
@@ -92,6 +97,22 @@ pub struct AppExpect {
 
 /// The decisions an application or a URL may be expected to have.
 pub const APP_WORDS: &[&str] = &["allow", "deny", "bypass", "non_identity"];
+
+/// `expect.access`: URL -> a decision word or `not_protected`.
+fn access_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    let mut words = APP_WORDS.to_vec();
+    words.push("not_protected");
+    schemars::json_schema!({"type": "object", "additionalProperties": {"enum": words}})
+}
+
+/// `expect.applications`: application -> a decision word or an `AppExpect`.
+fn applications_schema(g: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    let object = g.subschema_for::<AppExpect>();
+    schemars::json_schema!({
+        "type": "object",
+        "additionalProperties": {"anyOf": [{"enum": APP_WORDS}, object]}
+    })
+}
 
 /// The JSON Schema of a test file (`zt-eval schema tests`), generated from
 /// the types that read it.
@@ -196,8 +217,13 @@ pub fn app_expect(v: &Value) -> Result<AppExpect, String> {
             policy: None,
             requires: None,
         }),
-        other => serde_json::from_value(other.clone()).map_err(|e| {
+        // Not an array read by position.
+        other @ Value::Object(_) => serde_json::from_value(other.clone()).map_err(|e| {
             format!("expected a decision or {{\"decision\", \"policy\", \"requires\"}}: {e}")
         }),
+        other => Err(format!(
+            "expected a decision or {{\"decision\", \"policy\", \"requires\"}}, found {}",
+            crate::diag::json_kind(other)
+        )),
     }
 }

@@ -1,8 +1,10 @@
-//! A context's objects read as JSON objects only. serde's derived `Deserialize`
-//! also reads a struct from a JSON array, by position: `"idp": ["x", "okta"]`
-//! would be `{"id": "x", "type": "okta"}` on the batch path, which reads text
-//! straight into `Subject`, while `eval` (`validate.rs`) refuses it. Every
-//! struct-valued field goes through these, so both paths refuse the same.
+//! Structs read from JSON objects only. serde's derived `Deserialize` also
+//! reads a struct from a JSON array, by position: a context's `"idp": ["x",
+//! "okta"]` would be `{"id": "x", "type": "okta"}` on the batch path, which
+//! reads text straight into `Subject`, while `eval` (`subject/validate.rs`)
+//! refuses it; a test's `"expect": []` would be a test that checks nothing.
+//! Every struct-valued field of what the crate reads strictly goes through
+//! these.
 
 use serde::Deserialize;
 use serde::de::value::MapAccessDeserializer;
@@ -12,7 +14,7 @@ use std::marker::PhantomData;
 
 /// A `T` read only from a JSON object.
 #[repr(transparent)]
-struct Object<T>(T);
+pub(crate) struct Object<T>(pub(crate) T);
 
 impl<'de, T: Deserialize<'de>> Deserialize<'de> for Object<T> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -31,12 +33,12 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Object<T> {
 }
 
 /// A struct-valued field.
-pub(super) fn object<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<T, D::Error> {
+pub(crate) fn object<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<T, D::Error> {
     Object::deserialize(d).map(|o| o.0)
 }
 
 /// An optional struct-valued field (`null` is `None`).
-pub(super) fn optional_object<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+pub(crate) fn optional_object<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
 where
     D: Deserializer<'de>,
     T: Deserialize<'de>,
@@ -44,8 +46,18 @@ where
     Option::<Object<T>>::deserialize(d).map(|o| o.map(|o| o.0))
 }
 
+/// An optional array of objects (`null` is `None`).
+pub(crate) fn optional_objects<'de, D, T>(d: D) -> Result<Option<Vec<T>>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<Vec<Object<T>>>::deserialize(d)
+        .map(|o| o.map(|v| v.into_iter().map(|o| o.0).collect()))
+}
+
 /// An array of objects.
-pub(super) fn objects<'de, D, T>(d: D) -> Result<Vec<T>, D::Error>
+pub(crate) fn objects<'de, D, T>(d: D) -> Result<Vec<T>, D::Error>
 where
     D: Deserializer<'de>,
     T: Deserialize<'de>,
@@ -73,9 +85,8 @@ mod tests {
     }
 
     #[test]
-    fn an_object_is_read_and_an_array_refused() {
-        let o: Outer = serde_json::from_str(r#"{"one": {"a": "x"}, "many": [{"b": "y"}]}"#)
-            .unwrap_or_else(|e| panic!("{e}"));
+    fn an_object_is_read_and_an_array_refused() -> Result<(), serde_json::Error> {
+        let o: Outer = serde_json::from_str(r#"{"one": {"a": "x"}, "many": [{"b": "y"}]}"#)?;
         assert_eq!(
             o.one,
             Some(Pair {
@@ -90,12 +101,12 @@ mod tests {
                 b: Some("y".into())
             }]
         );
-        let null: Outer =
-            serde_json::from_str(r#"{"one": null}"#).unwrap_or_else(|e| panic!("{e}"));
+        let null: Outer = serde_json::from_str(r#"{"one": null}"#)?;
         assert_eq!(null.one, None);
         // Derived, both would be read by position.
         assert!(serde_json::from_str::<Outer>(r#"{"one": ["x", "y"]}"#).is_err());
         assert!(serde_json::from_str::<Outer>(r#"{"many": [["x", "y"]]}"#).is_err());
         assert!(serde_json::from_str::<Pair>(r#"["x", "y"]"#).is_ok());
+        Ok(())
     }
 }

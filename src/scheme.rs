@@ -215,7 +215,7 @@ impl Scheme {
             #[serde(default)]
             fields: indexmap_like::Ordered<String>,
             #[serde(default)]
-            lists: indexmap_like::Ordered<RawList>,
+            lists: indexmap_like::Ordered<Object<RawList>>,
         }
         #[derive(serde::Deserialize)]
         #[serde(deny_unknown_fields)]
@@ -225,7 +225,10 @@ impl Scheme {
             #[serde(default)]
             items: Vec<String>,
         }
-        let raw: Raw = serde_json::from_str(text).map_err(|e| SchemeError::Json(e.to_string()))?;
+        // Objects only: serde's derive would read `[]` as an empty scheme.
+        use crate::json::object::Object;
+        let Object(raw): Object<Raw> =
+            serde_json::from_str(text).map_err(|e| SchemeError::Json(e.to_string()))?;
         let mut s = Scheme::new();
         for (name, ty) in raw.fields.0 {
             let t = Type::parse(&ty).ok_or_else(|| SchemeError::UnknownType {
@@ -234,7 +237,7 @@ impl Scheme {
             })?;
             s.add_field(&name, t)?;
         }
-        for (name, list) in raw.lists.0 {
+        for (name, Object(list)) in raw.lists.0 {
             let t = Type::parse(&list.ty).ok_or_else(|| SchemeError::UnknownType {
                 field: name.clone(),
                 ty: list.ty.clone(),
@@ -429,5 +432,16 @@ mod tests {
         );
         assert_eq!(did_you_mean("zzz", s.field_names()), None);
         assert!(Scheme::ip().field("os.name").is_none());
+    }
+
+    #[test]
+    fn a_custom_scheme_is_objects_not_arrays_by_position() {
+        let good = Scheme::from_json(
+            r#"{"fields": {"a": "Bytes"}, "lists": {"l": {"type": "Bytes", "items": ["x"]}}}"#,
+        );
+        assert!(good.is_ok_and(|s| s.field("a").is_some()));
+        assert!(Scheme::from_json("[]").is_err());
+        assert!(Scheme::from_json(r#"[{"a": "Bytes"}]"#).is_err());
+        assert!(Scheme::from_json(r#"{"lists": {"l": ["Bytes", ["x"]]}}"#).is_err());
     }
 }

@@ -16,6 +16,7 @@
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+use criterion::measurement::WallTime;
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use std::hint::black_box;
 use zt_eval::Engine;
@@ -24,7 +25,7 @@ use zt_eval::oracle::config as reference_config;
 
 #[path = "support/generate.rs"]
 mod generate;
-use generate::{config_text, config_text_with_apps, context};
+use generate::{config_text, config_text_with_apps, context, few_groups_context};
 
 fn bench_decide(c: &mut Criterion) {
     let text = config_text(50);
@@ -82,6 +83,7 @@ fn bench_decide(c: &mut Criterion) {
     group.bench_function(BenchmarkId::from_parameter("prepare"), |b| {
         b.iter(|| engine.prepare(black_box(&ctx)))
     });
+    few_groups(&engine, &mut group);
     group.finish();
 }
 
@@ -100,7 +102,22 @@ fn bench_decide_1000(c: &mut Criterion) {
     group.bench_function(BenchmarkId::from_parameter("program"), |b| {
         b.iter(|| engine.decide_prepared(black_box(&prepared), &mut scratch))
     });
+    few_groups(&engine, &mut group);
     group.finish();
+}
+
+/// `program` for a user in a handful of groups (3 of 50, 10 of 1,000): the
+/// bench's user is a member of a fifth of them (10 of 50, 198 of 1,000), so
+/// its decision's output grows with the configuration; this one's does not.
+fn few_groups(engine: &Engine, group: &mut criterion::BenchmarkGroup<'_, WallTime>) {
+    let Ok(prepared) = engine.prepare(&few_groups_context()) else {
+        eprintln!("the few-groups context does not load");
+        return;
+    };
+    let mut scratch = engine.scratch();
+    group.bench_function(BenchmarkId::from_parameter("few_groups"), |b| {
+        b.iter(|| engine.decide_prepared(black_box(&prepared), &mut scratch))
+    });
 }
 
 fn bench_load_compile(c: &mut Criterion) {

@@ -5,6 +5,9 @@
 //! as the median of each round's own ratio.
 //! Criterion times each bench in its own five-second window, so a neighbour
 //! that wakes up during one of them moves the ratio by half.
+//! Twice: for the bench's user, whose memberships grow with the groups (10
+//! of 50, 198 of 1,000), and for a user in a handful of groups (3 of 50, 10
+//! of 1,000), the user issue 20 pictures.
 //!
 //! ```sh
 //! cargo run --release --example decide_ratio -- 300
@@ -30,8 +33,26 @@ fn main() -> Result<(), String> {
         Some(n) => n.parse().map_err(|e| format!("ROUNDS: {e}"))?,
         None => 300,
     };
-    let small = Side::new(50)?;
-    let large = Side::new(1000)?;
+    for (who, context) in [
+        (
+            "the bench's user (10 of 50 groups, 198 of 1,000)",
+            generate::context(),
+        ),
+        (
+            "a user in a handful of groups (3 of 50, 10 of 1,000)",
+            generate::few_groups_context(),
+        ),
+    ] {
+        println!("{who}:");
+        ratio(rounds, &context)?;
+    }
+    Ok(())
+}
+
+/// Times both sides for one context and prints the ratios.
+fn ratio(rounds: usize, context: &serde_json::Value) -> Result<(), String> {
+    let small = Side::new(50, context)?;
+    let large = Side::new(1000, context)?;
     let (mut small_ns, mut large_ns) = (Vec::new(), Vec::new());
     for round in 0..rounds {
         // Alternate which side goes first, so neither always follows the other.
@@ -68,12 +89,10 @@ struct Side {
 }
 
 impl Side {
-    fn new(groups: usize) -> Result<Side, String> {
+    fn new(groups: usize, context: &serde_json::Value) -> Result<Side, String> {
         let engine = Engine::from_json(&generate::config_text(groups), "generated")
             .map_err(|e| e.to_string())?;
-        let prepared = engine
-            .prepare(&generate::context())
-            .map_err(|e| e.to_string())?;
+        let prepared = engine.prepare(context).map_err(|e| e.to_string())?;
         let scratch = std::cell::RefCell::new(engine.scratch());
         Ok(Side {
             engine,

@@ -12,7 +12,8 @@
 //! Divide the collected instructions by the count: `decide50`, `decide1000`
 //! and `apps` run the `decide` bench's decision (`decide_prepared` on the
 //! generated 50- or 1,000-group configuration, or the 50-group one with 100
-//! applications and 300 policies), `scan` scans that many sampled Acme lines
+//! applications and 300 policies); `few50` and `few1000` the same for a user
+//! in a handful of groups (`members COUNT` says how many of COUNT), `scan` scans that many sampled Acme lines
 //! into `IgnoredAny` (`--toggle-collect='*scan*'`, the floor batch is set
 //! against), `load1000` loads and compiles the
 //! 1,000-group configuration (`--toggle-collect='*from_json*'`; `load_scan1000`
@@ -36,22 +37,25 @@ fn main() -> Result<(), String> {
     let args: Vec<String> = std::env::args().collect();
     let (Some(mode), Some(count)) = (args.get(1), args.get(2)) else {
         return Err(
-            "usage: instructions decide50|decide1000|apps|load50|load1000|loadapps|load_scan1000|load_tree1000|load_flat1000|members|batch|scan COUNT".into(),
+            "usage: instructions decide50|decide1000|apps|few50|few1000|load50|load1000|loadapps|load_scan1000|load_tree1000|load_flat1000|members|batch|scan COUNT".into(),
         );
     };
     let count: usize = count.parse().map_err(|e| format!("count: {e}"))?;
     match mode.as_str() {
-        "decide50" | "decide1000" | "apps" => {
-            let groups = if mode == "decide1000" { 1000 } else { 50 };
+        "decide50" | "decide1000" | "apps" | "few50" | "few1000" => {
+            let groups = if mode.ends_with("1000") { 1000 } else { 50 };
             let text = if mode == "apps" {
                 generate::config_text_with_apps(groups)
             } else {
                 generate::config_text(groups)
             };
             let engine = Engine::from_json(&text, "generated").map_err(|e| e.to_string())?;
-            let prepared = engine
-                .prepare(&generate::context())
-                .map_err(|e| e.to_string())?;
+            let context = if mode.starts_with("few") {
+                generate::few_groups_context()
+            } else {
+                generate::context()
+            };
+            let prepared = engine.prepare(&context).map_err(|e| e.to_string())?;
             let mut scratch = engine.scratch();
             for _ in 0..count {
                 black_box(engine.decide_prepared(black_box(&prepared), &mut scratch));
@@ -62,14 +66,17 @@ fn main() -> Result<(), String> {
         "members" => {
             let engine = Engine::from_json(&generate::config_text(count), "generated")
                 .map_err(|e| e.to_string())?;
-            let prepared = engine
-                .prepare(&generate::context())
-                .map_err(|e| e.to_string())?;
-            let mut scratch = engine.scratch();
-            engine.decide_prepared(&prepared, &mut scratch);
-            let n = engine.config().groups.len();
-            let members = (0..n).filter(|&i| engine.is_member(&scratch, i)).count();
-            println!("member of {members} of {n} groups");
+            for (who, context) in [
+                ("the bench's user", generate::context()),
+                ("the few-groups user", generate::few_groups_context()),
+            ] {
+                let prepared = engine.prepare(&context).map_err(|e| e.to_string())?;
+                let mut scratch = engine.scratch();
+                engine.decide_prepared(&prepared, &mut scratch);
+                let n = engine.config().groups.len();
+                let members = (0..n).filter(|&i| engine.is_member(&scratch, i)).count();
+                println!("{who}: member of {members} of {n} groups");
+            }
         }
         // The floors `load1000` is set against: the 1,000-group configuration
         // scanned into `IgnoredAny` (nothing kept), read into serde_json's

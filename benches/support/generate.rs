@@ -146,9 +146,22 @@ pub fn config_text(n: usize) -> String {
     .to_string()
 }
 
-/// An Okta user in 20 of the 200 IdP groups, on a Mac, in Portugal.
+/// An Okta user in 20 of the 200 IdP groups, on a Mac, in Portugal: a
+/// member of 10 of 50 Access groups, and of 198 of 1,000.
 pub fn context() -> Value {
-    let groups: Vec<Value> = (0..20)
+    context_in_idp_groups(20)
+}
+
+/// The same user in only the first IdP group: a member of a handful of
+/// Access groups however many there are (3 of 50, 10 of 1,000), as issue 20
+/// pictures a user.
+pub fn few_groups_context() -> Value {
+    context_in_idp_groups(1)
+}
+
+/// The bench's user in `n` of the 200 IdP groups (every ninth).
+fn context_in_idp_groups(n: usize) -> Value {
+    let groups: Vec<Value> = (0..n)
         .map(|j| {
             let i = j * 9;
             json!({"id": idp_group_id(i), "name": idp_group_name(i), "email": idp_group_email(i)})

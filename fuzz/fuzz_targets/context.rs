@@ -1,6 +1,7 @@
 //! Arbitrary bytes as a context: the batch reader (straight into `Subject`)
 //! and the strict reader (`eval`: JSON tree, every error) must both return and
-//! accept exactly the same contexts, with the same first error path.
+//! accept exactly the same contexts, and read an accepted one to the same
+//! `Subject` with the same warnings.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -19,4 +20,11 @@ fuzz_target!(|data: &[u8]| {
         fast.as_ref().err(),
         strict.as_ref().err()
     );
+    if let (Ok(fast), Ok(strict)) = (&fast, &strict) {
+        assert_eq!(
+            format!("{fast:?}"),
+            format!("{strict:?}"),
+            "`{text}`: batch and eval read different contexts"
+        );
+    }
 });

@@ -36,10 +36,19 @@ fn shipped_test_files_conform_to_their_schema() -> Result<(), String> {
         json!({"tests": [{"name": "t", "context": {}, "expect": []}]}),
         json!({"tests": [{"name": "t", "context": {}, "expect": [null, null, ["x"]]}]}),
         json!({"tests": [["t", {}, null, {"member_of": ["x"]}]]}),
+        json!([null, [{"name": "t", "context": {}, "expect": {"member_of": ["x"]}}]]),
     ] {
         assert!(read_suite(&positional).is_err(), "{positional}");
         assert!(!schema.is_valid(&positional), "{positional}");
     }
+    let said = read_suite(&json!({"tests": [{"name": "t", "context": {}, "expect": []}]})).err();
+    assert_eq!(
+        said,
+        Some(vec![(
+            "$.tests[0].expect".to_string(),
+            "expected an object, found an array".to_string()
+        )])
+    );
     let app = json!({"tests": [{"name": "t", "context": {}, "expect": {"applications": {"A": ["allow"]}}}]});
     let suite = read_suite(&app).map_err(|e| format!("{e:?}"))?;
     let problem = suite.tests.first().and_then(|t| t.problem.clone());

@@ -66,6 +66,16 @@ where
     Vec::<Object<T>>::deserialize(d).map(|v| v.into_iter().map(|o| o.0).collect())
 }
 
+/// serde's message in the crate's words: `wrong type: …`, and an array
+/// where an object belongs said as such (serde calls it a sequence).
+pub(crate) fn message(serde: &str) -> String {
+    match serde.strip_prefix("invalid type: ") {
+        Some("sequence, expected an object") => "expected an object, found an array".into(),
+        Some(rest) => format!("wrong type: {rest}"),
+        None => serde.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

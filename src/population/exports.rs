@@ -238,10 +238,7 @@ fn item_at<T: DeserializeOwned>(item: &Value, base: &str) -> Result<T, ExportErr
                 } else {
                     format!("{base}.{sub}")
                 },
-                message: e
-                    .inner()
-                    .to_string()
-                    .replace("invalid type: ", "wrong type: "),
+                message: crate::json::object::message(&e.inner().to_string()),
             }
         })
 }

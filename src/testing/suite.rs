@@ -127,19 +127,19 @@ pub fn json_schema() -> Value {
 /// # Errors
 /// The first problem, `(JSON path, message)`; then each test's own.
 pub fn read_suite(v: &Value) -> Result<Suite, Vec<(String, String)>> {
-    let mut suite: Suite = serde_path_to_error::deserialize(v).map_err(|e| {
-        let p = e.path().to_string();
-        vec![(
-            if p == "." {
-                "$".into()
-            } else {
-                format!("$.{p}")
-            },
-            e.inner()
-                .to_string()
-                .replace("invalid type: ", "wrong type: "),
-        )]
-    })?;
+    // An object, not an array read by position.
+    let crate::json::object::Object::<Suite>(mut suite) = serde_path_to_error::deserialize(v)
+        .map_err(|e| {
+            let p = e.path().to_string();
+            vec![(
+                if p == "." {
+                    "$".into()
+                } else {
+                    format!("$.{p}")
+                },
+                crate::json::object::message(&e.inner().to_string()),
+            )]
+        })?;
     let mut errors = Vec::new();
     if suite.tests.is_empty() {
         errors.push((

@@ -6,11 +6,51 @@
 use super::envelope::{Expect, Paging};
 use super::model::Config;
 use super::reader::Reader;
+use crate::hash::TextMap;
 use crate::json::tree::Value;
+
+/// The lists and device profiles by id, found once for every attached value:
+/// a search of every list for each value made a configuration of many lists,
+/// each with its items attached, quadratic (40,000 lists: 3 s).
+pub struct Targets {
+    lists: TextMap<String, usize>,
+    profiles: TextMap<String, usize>,
+    default_profile: Option<usize>,
+}
+
+impl Targets {
+    /// The first list and the first profile of each id, as a search in input
+    /// order finds them (a repeated id is an error of its own).
+    pub fn new(cfg: &Config) -> Targets {
+        let mut lists = TextMap::default();
+        for (i, l) in cfg.lists.iter().enumerate() {
+            lists.entry(l.id.clone()).or_insert(i);
+        }
+        let mut profiles = TextMap::default();
+        for (i, p) in cfg.device_profiles.iter().enumerate() {
+            if let Some(id) = &p.id {
+                profiles.entry(id.clone()).or_insert(i);
+            }
+        }
+        Targets {
+            lists,
+            profiles,
+            default_profile: cfg.device_profiles.iter().position(|p| p.default),
+        }
+    }
+}
 
 impl Reader<'_> {
     /// Attaches one endpoint's value for list or profile `id`.
-    pub fn attach(&mut self, cfg: &mut Config, key: &str, id: &str, v: &mut Value, path: &str) {
+    pub fn attach(
+        &mut self,
+        cfg: &mut Config,
+        targets: &Targets,
+        key: &str,
+        id: &str,
+        v: &mut Value,
+        path: &str,
+    ) {
         let expect = if key == "list_items" {
             Expect::Pages
         } else {
@@ -21,7 +61,8 @@ impl Reader<'_> {
             return;
         };
         if key == "list_items" {
-            let Some(list) = cfg.lists.iter_mut().find(|l| l.id == id) else {
+            let list = targets.lists.get(id).and_then(|&i| cfg.lists.get_mut(i));
+            let Some(list) = list else {
                 self.warning(
                     path,
                     format!("items for list `{id}`, which is not among the lists; ignored"),
@@ -50,13 +91,12 @@ impl Reader<'_> {
             "split_tunnel_exclude" => "exclude",
             _ => "fallback_domains",
         };
-        let profile = cfg.device_profiles.iter_mut().find(|p| {
-            if id == "default" {
-                p.default
-            } else {
-                p.id.as_deref() == Some(id)
-            }
-        });
+        let at = if id == "default" {
+            targets.default_profile
+        } else {
+            targets.profiles.get(id).copied()
+        };
+        let profile = at.and_then(|i| cfg.device_profiles.get_mut(i));
         let Some(profile) = profile else {
             self.warning(
                 path,

@@ -264,9 +264,10 @@ impl Loader {
             file: String::new(),
             problems: &mut self.problems,
         };
+        let targets = super::attach::Targets::new(&self.cfg);
         for (key, id, mut value, file, path) in attached {
             r.file = file;
-            r.attach(&mut self.cfg, key, &id, &mut value, &path);
+            r.attach(&mut self.cfg, &targets, key, &id, &mut value, &path);
         }
         for (kind, paging) in &self.paging {
             if let Some(why) = paging.missing() {

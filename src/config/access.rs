@@ -5,7 +5,7 @@
 
 use super::model::{AppPolicy, Application, Policy, PolicyDecision};
 use super::reader::Reader;
-use crate::json::tree::{Map, Value};
+use crate::json::tree::Value;
 
 /// The fields a link may carry to override its reusable policy for one application.
 pub const OVERRIDES: &[&str] = &[
@@ -38,20 +38,6 @@ pub const APP_TYPES: &[&str] = &[
 const DECISIONS: &[&str] = &["allow", "deny", "bypass", "non_identity"];
 
 impl Reader<'_> {
-    fn precedence(&mut self, obj: &Map<String, Value>, path: &str) -> Result<Option<f64>, ()> {
-        match obj.get("precedence") {
-            None | Some(Value::Null) => Ok(None),
-            Some(Value::Number(n)) => Ok(n.as_f64()),
-            Some(other) => {
-                self.error(
-                    &format!("{path}.precedence"),
-                    format!("expected a number, found {}", other.kind()),
-                );
-                Err(())
-            }
-        }
-    }
-
     /// One policy; `app` names the application of an inline one.
     pub fn policy(&mut self, v: &mut Value, path: &str, app: Option<&str>) -> Option<Policy> {
         let obj = self.object_mut(v, path)?;

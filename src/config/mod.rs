@@ -27,6 +27,7 @@ pub use access::{APP_TYPES, who};
 pub use load::{
     LoadOptions, Overlay, load_path, load_path_overlay, load_path_with, load_str, read_file,
 };
+pub(crate) use model::precedence_order;
 pub use model::{
     ATTACHED, AppPolicy, Application, Config, Destination, Group, IdentityProvider, IdpRule, KINDS,
     List, ManagedNetwork, Policy, PolicyDecision, PostureRule, Present, Problem, Profile, Rule,

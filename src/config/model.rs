@@ -136,6 +136,13 @@ impl List {
     }
 }
 
+/// A precedence as it orders profiles and policies: `-0` is `0`, as `==` has
+/// it, so that equal precedences keep the input's order (`config.md`);
+/// `f64::total_cmp`, which sorts them, would put `-0` first.
+pub(crate) fn precedence_order(x: f64) -> f64 {
+    if x == 0.0 { 0.0 } else { x }
+}
+
 /// A device settings profile or an IP profile.
 #[derive(Debug, Clone)]
 pub struct Profile {

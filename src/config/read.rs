@@ -299,17 +299,7 @@ impl Reader<'_> {
         let id = self
             .opt_string(obj, "policy_id", path)
             .or_else(|| self.opt_string(obj, "id", path));
-        let precedence = match obj.get("precedence") {
-            None | Some(Value::Null) => None,
-            Some(Value::Number(n)) => n.as_f64(),
-            Some(other) => {
-                self.error(
-                    &format!("{path}.precedence"),
-                    format!("expected a number, found {}", other.kind()),
-                );
-                return None;
-            }
-        };
+        let precedence = self.precedence(obj, path).ok()?;
         let enabled = match obj.get("enabled") {
             None | Some(Value::Null) => true,
             Some(Value::Bool(b)) => *b,

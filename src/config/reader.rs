@@ -84,6 +84,25 @@ impl Reader<'_> {
         }
     }
 
+    /// A profile's or a policy's `precedence`: a number, or absent; `-0` is
+    /// read as `0`, the number it equals (`model::precedence_order`).
+    ///
+    /// # Errors
+    /// Another JSON type, reported at its path.
+    pub fn precedence(&mut self, obj: &Map<String, Value>, path: &str) -> Result<Option<f64>, ()> {
+        match obj.get("precedence") {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::Number(n)) => Ok(n.as_f64().map(super::model::precedence_order)),
+            Some(other) => {
+                self.error(
+                    &format!("{path}.precedence"),
+                    format!("expected a number, found {}", other.kind()),
+                );
+                Err(())
+            }
+        }
+    }
+
     /// An optional string field.
     pub fn opt_string(
         &mut self,

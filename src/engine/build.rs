@@ -407,7 +407,8 @@ fn profiles(
                 guards.add(&checked.cond);
                 reads_posture(&checked.cond);
                 out.push((
-                    p.precedence.unwrap_or(f64::MAX),
+                    p.precedence
+                        .map_or(f64::MAX, crate::config::precedence_order),
                     ProfileCode { index, block },
                 ));
             }

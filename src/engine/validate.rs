@@ -211,14 +211,16 @@ pub fn duplicate_precedence(
     kind: &str,
     problems: &mut Vec<Problem>,
 ) {
-    let mut seen: Vec<(f64, &str)> = Vec::new();
+    // By value, not a search of those seen: many profiles stay linear.
+    let mut seen: crate::hash::TextMap<u64, &str> = crate::hash::TextMap::default();
     for p in checked
         .iter()
         .filter_map(|i| list.get(*i))
         .filter(|p| p.enabled)
     {
         let Some(prec) = p.precedence else { continue };
-        if let Some((_, first)) = seen.iter().find(|(q, _)| *q == prec) {
+        let key = crate::config::precedence_order(prec).to_bits();
+        if let Some(first) = seen.get(&key) {
             push(
                 problems,
                 Severity::Warning,
@@ -230,7 +232,7 @@ pub fn duplicate_precedence(
                 ),
             );
         }
-        seen.push((prec, &p.name));
+        seen.entry(key).or_insert(&p.name);
     }
 }
 

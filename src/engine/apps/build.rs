@@ -188,7 +188,9 @@ pub(in crate::engine) fn compile(
             // The entry's precedence (a link's, or the inline policy's own);
             // a reusable policy's own field is no position in this
             // application (all or none of the entries have one: finish.rs).
-            let precedence = e.precedence.unwrap_or(i as f64);
+            let precedence = e
+                .precedence
+                .map_or(i as f64, crate::config::precedence_order);
             order.push((
                 class,
                 precedence,

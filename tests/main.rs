@@ -9,6 +9,7 @@ mod corpus_eval; // the evaluation half of expression cases
 mod decide; // configuration decisions and validation problems
 mod files; // hostile files: FIFOs, links, size limits
 mod labels; // labels rendered from the source read as printed from the tree
+mod readers; // the batch and strict context readers agree on mutated contexts
 mod roundtrip; // parse -> print -> parse, and never-panic on random input
 mod terraform; // terraform show -json as a configuration, plans' unknowns
 mod testing; // test files, expectations and coverage (tests.md)

@@ -342,8 +342,13 @@ fn build(config: Config, mut problems: Vec<Problem>) -> Result<Engine, ConfigErr
         slots,
         inputs,
         posture_plans: Vec::new(),
+        posture_index: Default::default(),
         apps,
     };
+    engine.posture_index = (0u32..)
+        .zip(&engine.config.posture_rules)
+        .map(|(i, r)| (r.id.clone(), i))
+        .collect();
     engine.posture_plans = engine
         .config
         .posture_rules

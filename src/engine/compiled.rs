@@ -46,6 +46,10 @@ pub struct Engine {
     pub(super) inputs: UnknownInputs,
     /// Per posture rule (input order): what deciding it needs of it alone.
     pub(super) posture_plans: Vec<super::posture::Plan>,
+    /// Posture rule id -> its index (ids are unique in an engine): a
+    /// context's given results are matched to rules once each, not searched
+    /// for every rule (`prepare.rs`).
+    pub(super) posture_index: crate::hash::TextMap<String, u32>,
     /// Access applications and their policies.
     pub(super) apps: super::apps::Apps,
 }

@@ -204,13 +204,36 @@ pub fn evaluate<'c>(
     list: &dyn Fn(&str) -> Option<&'c List>,
     detail: bool,
 ) -> PostureCheck {
-    evaluate_planned(rule, &Plan::of(rule), s, list, detail)
+    evaluate_planned(rule, &Plan::of(rule), Given::of(rule, s), s, list, detail)
+}
+
+/// Whether the context's given results (`device.posture`) name a rule as
+/// passed and as failed.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Given {
+    pub(crate) passed: bool,
+    pub(crate) failed: bool,
+}
+
+impl Given {
+    /// Found by searching the context's lists: for one rule. A caller that
+    /// decides every rule matches the lists to rules once (`prepare.rs`).
+    pub(crate) fn of(rule: &PostureRule, s: &Subject) -> Given {
+        s.device
+            .posture
+            .as_ref()
+            .map_or(Given::default(), |p| Given {
+                passed: p.passed.contains(&rule.id),
+                failed: p.failed.contains(&rule.id),
+            })
+    }
 }
 
 /// `evaluate` with the rule's plan (`Plan::of`) worked out beforehand.
 pub(crate) fn evaluate_planned<'c>(
     rule: &PostureRule,
     plan: &Plan,
+    given: Given,
     s: &Subject,
     list: &dyn Fn(&str) -> Option<&'c List>,
     detail: bool,
@@ -220,13 +243,11 @@ pub(crate) fn evaluate_planned<'c>(
     if let Some(reason) = stale(s, &rule.id, rule.expiration) {
         return say.unknown(|| reason);
     }
-    if let Some(p) = &s.device.posture {
-        if p.passed.contains(&rule.id) {
-            return say.given(PostureResult::Passed);
-        }
-        if p.failed.contains(&rule.id) {
-            return say.given(PostureResult::Failed);
-        }
+    if given.passed {
+        return say.given(PostureResult::Passed);
+    }
+    if given.failed {
+        return say.given(PostureResult::Failed);
     }
     let kind = match plan {
         Plan::Computed(kind) => *kind,

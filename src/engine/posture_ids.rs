@@ -72,11 +72,6 @@ impl<'a> Names<'a> {
         list.iter().map(move |&i| names.of(PostureId::Rule(i)))
     }
 
-    /// Whether `list` holds `id`.
-    pub(super) fn contains(&self, list: &[PostureId], id: &str) -> bool {
-        list.iter().any(|&x| self.of(x) == id)
-    }
-
     /// The context's given results, each id once (the first place it is named).
     pub(super) fn given(&self) -> PostureIds {
         // Room for every configuration rule's result too: no growth after.

@@ -343,12 +343,22 @@ fn build(config: Config, mut problems: Vec<Problem>) -> Result<Engine, ConfigErr
         inputs,
         posture_plans: Vec::new(),
         posture_index: Default::default(),
+        list_index: Default::default(),
+        token_by_client: Default::default(),
         apps,
     };
     engine.posture_index = (0u32..)
         .zip(&engine.config.posture_rules)
         .map(|(i, r)| (r.id.clone(), i))
         .collect();
+    for (i, l) in (0u32..).zip(&engine.config.lists) {
+        engine.list_index.entry(l.id.clone()).or_insert(i);
+    }
+    for (i, t) in (0u32..).zip(&engine.config.service_tokens) {
+        if let Some(client) = &t.client_id {
+            engine.token_by_client.entry(client.clone()).or_insert(i);
+        }
+    }
     engine.posture_plans = engine
         .config
         .posture_rules

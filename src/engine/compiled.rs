@@ -50,6 +50,12 @@ pub struct Engine {
     /// context's given results are matched to rules once each, not searched
     /// for every rule (`prepare.rs`).
     pub(super) posture_index: crate::hash::TextMap<String, u32>,
+    /// List id -> its index, for posture rules that name a list (the first
+    /// of an id, as a search in order finds it).
+    pub(super) list_index: crate::hash::TextMap<String, u32>,
+    /// Service token Client ID -> its token's index (the first of a Client
+    /// ID), for identity records, which name a token by its Client ID.
+    pub(super) token_by_client: crate::hash::TextMap<String, u32>,
     /// Access applications and their policies.
     pub(super) apps: super::apps::Apps,
 }

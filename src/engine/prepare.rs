@@ -71,12 +71,8 @@ impl Engine {
             && token.id.is_none()
             && let Some(client) = token.client_id.clone()
         {
-            match self
-                .config
-                .service_tokens
-                .iter()
-                .find(|t| t.client_id.as_deref() == Some(client.as_str()))
-            {
+            let found = self.token_by_client.get(client.as_str());
+            match found.and_then(|&i| self.config.service_tokens.get(i as usize)) {
                 Some(t) => token.id = Some(t.id.clone()),
                 None => token_unknown = Some(client),
             }
@@ -111,7 +107,10 @@ impl Engine {
         }
         let mut dropped = false;
         let lists = &self.config.lists;
-        let find = |id: &str| lists.iter().find(|l| l.id == id);
+        let find = |id: &str| {
+            let i = self.list_index.get(id)?;
+            lists.get(*i as usize)
+        };
         // The unknown results some rule or profile reads: candidates for the
         // posture fields.
         let mut candidates = Vec::new();

@@ -6,7 +6,10 @@
 //! throughput it reported. Beside them,
 //! `scan_only`: the same lines merely scanned by serde_json into `IgnoredAny`
 //! (nothing kept), the floor a reader of these lines cannot go below; issue
-//! 20 sets `one_thread` against it (at least a third of its throughput).
+//! 20 sets `one_thread` against it (at least a third of its throughput);
+//! and `prepare_only`: the lines read and prepared, nothing decided or
+//! written, so that `one_thread` less `prepare_only` is what deciding and
+//! writing cost in the pipeline.
 //!
 //! Run: `cargo bench --bench batch`. For the binary on 200,000 and 1,000,000 lines
 //! (throughput and resident memory), see the README's benchmark section.
@@ -74,6 +77,20 @@ fn bench_batch(c: &mut Criterion) {
                 out.clear();
             }
             total
+        })
+    });
+    // Reading and preparing alone (each prepared context dropped, as
+    // `one_thread` drops it), so `one_thread` less this is what deciding and
+    // writing cost in the pipeline, with its caches and predictors as they
+    // are there. Issue 20's target (a third of `scan_only`) leaves three
+    // scans' time for all of it.
+    group.bench_function("prepare_only", |b| {
+        b.iter(|| {
+            let mut ok = 0usize;
+            for line in &lines {
+                ok += usize::from(std::hint::black_box(engine.prepare_str(line)).is_ok());
+            }
+            ok
         })
     });
     group.bench_function("all_cores", |b| {

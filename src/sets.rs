@@ -288,6 +288,14 @@ impl StrSet {
     /// Sets up to this size are scanned.
     const SMALL: usize = 4;
 
+    /// How many items.
+    pub fn len(&self) -> usize {
+        match self {
+            StrSet::Small(items) => items.len(),
+            StrSet::Hashed(set) => set.table.len(),
+        }
+    }
+
     /// Every item, in no particular order.
     pub fn iter(&self) -> Box<dyn Iterator<Item = &[u8]> + '_> {
         match self {

@@ -40,6 +40,13 @@ const LEAVES: &[&str] = &[
     r#"any(device_posture.checks.failed[*] == "p-disk")"#,
     r#"not any(device_posture.checks.failed[*] == "p-s2s")"#,
     r#"any(device_posture.checks.passed[*] == "p-s2s")"#,
+    // Membership tests over the unknown results, each way round
+    // (`tri.rs` finds the candidates that settle them through the
+    // constants), and one of another value than the element.
+    r#"all(device_posture.checks.passed[*] in {"p-fw" "p-os" "p-dom" "p-s2s" "p-disk"})"#,
+    r#"all(device_posture.checks.failed[*] == "p-disk")"#,
+    r#"any(device_posture.checks.failed[*] in {"p-fw" "p-os" "p-dom" "p-s2s" "p-disk" "x1"})"#,
+    r#"any(lower(device_posture.checks.passed[*])[*] == "p-fw")"#,
     // A guarded key (`guard.rs`): "admins" by id only under a token, so the
     // index looks it up only where the token is tok1; a token named by an
     // untranslated Client ID leaves that guard unknown.

@@ -344,6 +344,7 @@ fn build(config: Config, mut problems: Vec<Problem>) -> Result<Engine, ConfigErr
         posture_plans: Vec::new(),
         posture_index: Default::default(),
         list_index: Default::default(),
+        group_index: Default::default(),
         token_by_client: Default::default(),
         apps,
     };
@@ -353,6 +354,9 @@ fn build(config: Config, mut problems: Vec<Problem>) -> Result<Engine, ConfigErr
         .collect();
     for (i, l) in (0u32..).zip(&engine.config.lists) {
         engine.list_index.entry(l.id.clone()).or_insert(i);
+    }
+    for (i, g) in (0u32..).zip(&engine.config.groups) {
+        engine.group_index.entry(g.id.clone()).or_insert(i);
     }
     for (i, t) in (0u32..).zip(&engine.config.service_tokens) {
         if let Some(client) = &t.client_id {

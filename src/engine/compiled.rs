@@ -53,6 +53,9 @@ pub struct Engine {
     /// List id -> its index, for posture rules that name a list (the first
     /// of an id, as a search in order finds it).
     pub(super) list_index: crate::hash::TextMap<String, u32>,
+    /// Access group id -> its index (the first of an id, as a search in
+    /// order finds it), for the unknown groups a `group` rule names.
+    pub(super) group_index: crate::hash::TextMap<String, u32>,
     /// Service token Client ID -> its token's index (the first of a Client
     /// ID), for identity records, which name a token by its Client ID.
     pub(super) token_by_client: crate::hash::TextMap<String, u32>,

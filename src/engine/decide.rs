@@ -7,9 +7,10 @@ use super::code::{Clause, GroupCode, ProfileCode};
 use super::compiled::Engine;
 use super::decision::{
     ContextId, Decision, GroupsOutcome, PostureOutcome, ProfileKind, ProfileOutcome, Selected,
-    UnknownGroup, UnknownInput,
+    UnknownGroup,
 };
 use super::gate::{Fire, Fired, Gates};
+use super::input_set::InputSet;
 use super::prepare::Prepared;
 use crate::config::Profile;
 use crate::program::Program;
@@ -291,7 +292,7 @@ impl Engine {
     ) -> Decision<'_> {
         let present = &self.config.present;
         let s = &mut scratch.eval;
-        let mut unknown = Vec::new();
+        let mut unknown = InputSet::default();
         let profiles = &self.config.device_profiles;
         let device_profile = present.device_profiles.then(|| {
             self.undetermined_inputs(
@@ -328,7 +329,7 @@ impl Engine {
                     Tri::False => {}
                     Tri::Unknown => {
                         let mut groups = Vec::new();
-                        let mut inputs = Vec::new();
+                        let mut inputs = InputSet::default();
                         let code = self.groups.get(i);
                         let rules = group
                             .include
@@ -346,10 +347,8 @@ impl Engine {
                         let mut because: Vec<String> =
                             inputs.iter().map(ToString::to_string).collect();
                         because.append(&mut groups);
-                        for input in inputs {
-                            if !unknown.contains(&input) {
-                                unknown.push(input);
-                            }
+                        for input in inputs.into_vec() {
+                            unknown.push(input);
                         }
                         undetermined.push(UnknownGroup { group, because });
                     }
@@ -391,7 +390,7 @@ impl Engine {
             posture,
             applications,
             access,
-            unknown,
+            unknown: unknown.into_vec(),
             warnings: prepared.warnings.clone(),
             from_identity_record: prepared.subject.from_record,
         }
@@ -404,7 +403,7 @@ impl Engine {
         pick: &Pick,
         codes: &[ProfileCode],
         p: &Prepared,
-        out: &mut Vec<UnknownInput<'e>>,
+        out: &mut InputSet<'e>,
     ) {
         let Pick::Undetermined(candidates) = pick else {
             return;

@@ -19,6 +19,7 @@ mod decide;
 pub mod decision;
 mod fragments;
 mod gate;
+mod input_set;
 pub(crate) mod posture;
 mod posture_ids;
 mod prepare;

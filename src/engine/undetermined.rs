@@ -9,6 +9,7 @@ use super::code::{Clause, GroupCode, ProfileCode};
 use super::compiled::Engine;
 use super::decide::{EngineScratch, Outcome, Pick};
 use super::decision::UnknownInput;
+use super::input_set::InputSet;
 use super::posture::{self, PostureResult};
 use super::prepare::Prepared;
 use crate::config::{Profile, Rule, RuleAt};
@@ -253,48 +254,43 @@ impl Engine {
         rule: &RuleAt,
         p: &Prepared,
         s: &Scratch,
-        inputs: &mut Vec<UnknownInput<'e>>,
+        inputs: &mut InputSet<'e>,
         groups: &mut Vec<String>,
     ) {
         match &rule.rule {
             Rule::DevicePosture(uid) => {
-                let rules = &self.config.posture_rules;
-                let unknown = p.posture.unknown.iter().copied();
-                let mut of_uid =
-                    unknown.filter(|&i| rules.get(i as usize).is_some_and(|r| r.id == *uid));
-                if let Some(i) = of_uid.next()
+                // Found by index, not by a search of every rule or unknown
+                // result for each of thousands of groups.
+                if let Some(&i) = self.posture_index.get(uid.as_str())
+                    && p.posture.unknown.binary_search(&i).is_ok()
                     && let Some(input) = self.posture_input(i, p)
                 {
-                    push(inputs, input);
+                    inputs.push(input);
                 }
             }
             Rule::EmailList(id) | Rule::IpList(id) => {
-                if let Some(l) = self.config.lists.iter().find(|l| &l.id == id)
+                if let Some(l) = self.list(id)
                     && l.is_incomplete()
                 {
-                    push(inputs, UnknownInput::List(l));
+                    inputs.push(UnknownInput::List(l));
                 }
             }
-            Rule::AccountMember => push(inputs, UnknownInput::AccountMember),
-            Rule::AfterApply(what) => push(inputs, UnknownInput::AfterApply(what.clone())),
+            Rule::AccountMember => inputs.push(UnknownInput::AccountMember),
+            Rule::AfterApply(what) => inputs.push(UnknownInput::AfterApply(what.clone())),
             Rule::Okta(_) | Rule::AzureAd(_) | Rule::Gsuite(_) | Rule::Github(_)
                 if p.groups_unknown =>
             {
-                push(inputs, UnknownInput::IdentityGroups);
+                inputs.push(UnknownInput::IdentityGroups);
             }
             Rule::ServiceToken(_) | Rule::AnyValidServiceToken => {
                 if let Some(c) = &p.token_unknown {
-                    push(inputs, UnknownInput::ServiceToken(c.clone()));
+                    inputs.push(UnknownInput::ServiceToken(c.clone()));
                 }
             }
             Rule::Group(id) => {
-                if let Some((i, g)) = self
-                    .config
-                    .groups
-                    .iter()
-                    .enumerate()
-                    .find(|(_, g)| &g.id == id)
-                    && self.membership(s, i) == Tri::Unknown
+                if let Some(&i) = self.group_index.get(id.as_str())
+                    && let Some(g) = self.config.groups.get(i as usize)
+                    && self.membership(s, i as usize) == Tri::Unknown
                 {
                     groups.push(format!("group {} ({}) is unknown", g.name, g.id));
                 }
@@ -308,7 +304,7 @@ impl Engine {
         &'e self,
         b: BlockId,
         p: &Prepared,
-        inputs: &mut Vec<UnknownInput<'e>>,
+        inputs: &mut InputSet<'e>,
     ) {
         let Some(u) = &p.unknowns else {
             return;
@@ -316,48 +312,60 @@ impl Engine {
         let reads = self.program.unknown_reads(b, u);
         for (field, constants) in &reads.fields {
             if self.inputs.posture_fields.contains(&Some(*field)) {
-                let names = p.posture_names(self);
-                for &i in &p.posture.unknown {
-                    let id = names.of(super::posture_ids::PostureId::Rule(i));
-                    let named = constants
-                        .as_ref()
-                        .is_none_or(|cs| cs.iter().any(|c| **c == *id.as_bytes()));
-                    if named && let Some(input) = self.posture_input(i, p) {
-                        push(inputs, input);
+                let unknown = &p.posture.unknown;
+                let rules: Vec<u32> = match constants {
+                    // The rules the constants name, in rule order: each
+                    // constant looked up, not compared with every unknown
+                    // result (3,000 of each were 9M comparisons).
+                    Some(cs) => {
+                        let mut named: Vec<u32> = cs
+                            .iter()
+                            .filter_map(|c| std::str::from_utf8(c).ok())
+                            .filter_map(|c| self.posture_index.get(c).copied())
+                            .filter(|i| unknown.binary_search(i).is_ok())
+                            .collect();
+                        named.sort_unstable();
+                        named.dedup();
+                        named
+                    }
+                    None => unknown.clone(),
+                };
+                for i in rules {
+                    if let Some(input) = self.posture_input(i, p) {
+                        inputs.push(input);
                     }
                 }
             } else if Some(*field) == self.inputs.unknown_field {
-                push(inputs, UnknownInput::AccountMember);
+                inputs.push(UnknownInput::AccountMember);
             } else if p.groups_unknown && self.inputs.group_fields.contains(field) {
-                push(inputs, UnknownInput::IdentityGroups);
+                inputs.push(UnknownInput::IdentityGroups);
             } else if let Some(c) = &p.token_unknown
                 && self.inputs.token_fields.contains(field)
             {
-                push(inputs, UnknownInput::ServiceToken(c.clone()));
+                inputs.push(UnknownInput::ServiceToken(c.clone()));
             }
         }
         for name in &reads.lists {
-            if let Some(l) = self.config.lists.iter().find(|l| *l.id == **name) {
-                push(inputs, UnknownInput::List(l));
+            if let Some(l) = self.list(name) {
+                inputs.push(UnknownInput::List(l));
             }
         }
+    }
+
+    /// The list of an id (the first of it, as a search in order finds it).
+    fn list(&self, id: &str) -> Option<&crate::config::List> {
+        let i = self.list_index.get(id)?;
+        self.config.lists.get(*i as usize)
     }
 
     /// An unknown posture result, with why (computed again, with its reason).
     fn posture_input<'e>(&'e self, rule: u32, p: &Prepared) -> Option<UnknownInput<'e>> {
         let rule = self.config.posture_rules.get(rule as usize)?;
-        let lists = &self.config.lists;
-        let find = |id: &str| lists.iter().find(|l| l.id == id);
+        let find = |id: &str| self.list(id);
         let reason = match posture::evaluate(rule, &p.subject, &find, true).result {
             PostureResult::Unknown(reason) => reason,
             _ => return None,
         };
         Some(UnknownInput::Posture { rule, reason })
-    }
-}
-
-fn push<'e>(inputs: &mut Vec<UnknownInput<'e>>, input: UnknownInput<'e>) {
-    if !inputs.contains(&input) {
-        inputs.push(input);
     }
 }

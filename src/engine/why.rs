@@ -117,7 +117,7 @@ impl Engine {
 
     /// The unknown inputs and unknown groups behind an unknown rule, as text.
     pub(super) fn rule_because(&self, rule: &RuleAt, p: &Prepared, s: &Scratch) -> Vec<String> {
-        let (mut inputs, mut groups) = (Vec::new(), Vec::new());
+        let (mut inputs, mut groups) = (super::input_set::InputSet::default(), Vec::new());
         self.rule_unknowns(rule, p, s, &mut inputs, &mut groups);
         let mut out: Vec<String> = inputs.iter().map(ToString::to_string).collect();
         out.append(&mut groups);

@@ -192,7 +192,7 @@ impl Engine {
         index: usize,
         candidates: &[Option<u32>],
         p: &Prepared,
-        out: &mut Vec<crate::engine::decision::UnknownInput<'e>>,
+        out: &mut crate::engine::input_set::InputSet<'e>,
     ) {
         let Some(code) = self.apps.apps.get(index) else {
             return;

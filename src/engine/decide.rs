@@ -408,8 +408,17 @@ impl Engine {
         let Pick::Undetermined(candidates) = pick else {
             return;
         };
+        // Marked once, not searched for each profile (thousands of
+        // undetermined candidates made profiles x candidates).
+        let len = candidates.iter().flatten().max().map_or(0, |&m| m + 1);
+        let mut candidate = vec![false; len];
+        for &c in candidates.iter().flatten() {
+            if let Some(m) = candidate.get_mut(c) {
+                *m = true;
+            }
+        }
         for code in codes {
-            if candidates.contains(&Some(code.index)) {
+            if candidate.get(code.index) == Some(&true) {
                 self.block_unknowns(code.block, p, out);
             }
         }

@@ -3,6 +3,7 @@
 //! a change before it ships.
 
 use crate::engine::{ContextId, Decision, Engine, ProfileOutcome};
+use crate::hash::{TextMap, TextSet};
 use crate::whatif::simulate::{Record, decide_line};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -244,21 +245,24 @@ fn who(text: &str) -> Option<String> {
         .map(str::to_string)
 }
 
-/// `passed`, `failed`, `unknown`, or `not checked` (absent from the decision).
-fn posture_state(d: &Decision<'_>, id: &str) -> &'static str {
-    let Some(p) = &d.posture else {
-        return "not checked";
-    };
-    let has = |v: &Vec<String>| v.iter().any(|x| x == id);
-    if has(&p.passed) {
-        "passed"
-    } else if has(&p.failed) {
-        "failed"
-    } else if has(&p.unknown) {
-        "unknown"
-    } else {
-        "not checked"
+/// Each posture rule a decision reports, by id: `passed`, `failed` or
+/// `unknown` (the first list that holds it, in that order); a rule it does
+/// not report is `not checked`. A map, so that comparing two decisions is
+/// linear in their rules, not rules x rules.
+fn posture_states<'d>(d: &'d Decision<'_>) -> TextMap<&'d str, &'static str> {
+    let mut states = TextMap::default();
+    if let Some(p) = &d.posture {
+        for (list, state) in [
+            (&p.passed, "passed"),
+            (&p.failed, "failed"),
+            (&p.unknown, "unknown"),
+        ] {
+            for id in list {
+                states.entry(id.as_str()).or_insert(state);
+            }
+        }
     }
+    states
 }
 
 fn passed(d: &Decision<'_>) -> Vec<String> {
@@ -276,12 +280,77 @@ fn unknown_names<'e>(d: &Decision<'e>) -> Vec<&'e str> {
         .collect()
 }
 
+/// A decision's groups by name: those it makes a member and those it leaves
+/// unknown, looked up per group, not searched (a search per group cost
+/// groups x members a context: with 1,000 groups, many times the decisions
+/// themselves).
+struct GroupStates<'e> {
+    members: Vec<&'e str>,
+    unknown: Vec<&'e str>,
+    member_set: TextSet<&'e str>,
+    unknown_set: TextSet<&'e str>,
+}
+
+impl<'e> GroupStates<'e> {
+    fn of(d: &Decision<'e>) -> GroupStates<'e> {
+        let members = d.member_names();
+        let unknown = unknown_names(d);
+        GroupStates {
+            member_set: members.iter().copied().collect(),
+            unknown_set: unknown.iter().copied().collect(),
+            members,
+            unknown,
+        }
+    }
+
+    /// Member, not a member, or unknown (config.md §9); `absent` when the
+    /// configuration (`names`: its groups' names) has no such group.
+    fn state(&self, names: &TextSet<&str>, name: &str) -> &'static str {
+        if !names.contains(name) {
+            "absent"
+        } else if self.member_set.contains(name) {
+            "member"
+        } else if self.unknown_set.contains(name) {
+            "unknown"
+        } else {
+            "not a member"
+        }
+    }
+}
+
+/// A configuration's group names.
+fn group_names(e: &Engine) -> TextSet<&str> {
+    e.config().groups.iter().map(|g| g.name.as_str()).collect()
+}
+
+/// An application as a diff shows it: key (id, else name), name, decision
+/// word, deciding policy.
+type Shown = (String, String, &'static str, Option<String>);
+
+/// Each key's first place in `list`.
+fn first(list: &[Shown]) -> TextMap<&str, usize> {
+    let mut at: TextMap<&str, usize> = TextMap::default();
+    for (i, (k, _, _, _)) in list.iter().enumerate() {
+        at.entry(k.as_str()).or_insert(i);
+    }
+    at
+}
+
+/// Each group name's first place in an explanation's groups.
+fn by_name<'e>(why: &[crate::engine::decision::GroupWhy<'e>]) -> TextMap<&'e str, usize> {
+    let mut at: TextMap<&str, usize> = TextMap::default();
+    for (i, g) in why.iter().enumerate() {
+        at.entry(g.group.name.as_str()).or_insert(i);
+    }
+    at
+}
+
 /// Compares two decisions of one context; `None` when nothing changed.
 fn compare(
     before: &Decision<'_>,
     after: &Decision<'_>,
     posture_names: &std::collections::HashMap<&str, &str>,
-    engines: (&Engine, &Engine),
+    group_names: (&TextSet<&str>, &TextSet<&str>),
     report: &mut DiffReport,
 ) -> Option<ContextChange> {
     let mut change = ContextChange {
@@ -313,34 +382,19 @@ fn compare(
     // unknown is its own kind of change, never a gain or a loss.
     // A group only one side has (created or deleted by the change) is
     // `absent` on the other, never "not a member".
-    let has = |e: &Engine, name: &str| e.config().groups.iter().any(|g| g.name == name);
-    let state = |d: &Decision<'_>, side: &Engine, name: &str| -> &'static str {
-        if !has(side, name) {
-            "absent"
-        } else if d.member_names().contains(&name) {
-            "member"
-        } else if unknown_names(d).contains(&name) {
-            "unknown"
-        } else {
-            "not a member"
-        }
-    };
-    let mut names: Vec<&str> = before.member_names();
-    for n in after
-        .member_names()
-        .into_iter()
-        .chain(unknown_names(before))
-        .chain(unknown_names(after))
-    {
-        if !names.contains(&n) {
-            names.push(n);
-        }
-    }
+    let (gb, ga) = (GroupStates::of(before), GroupStates::of(after));
+    let mut seen: TextSet<&str> = TextSet::default();
+    let names: Vec<&str> = gb
+        .members
+        .iter()
+        .chain(&ga.members)
+        .chain(&gb.unknown)
+        .chain(&ga.unknown)
+        .copied()
+        .filter(|n| seen.insert(n))
+        .collect();
     for name in names {
-        match (
-            state(before, engines.0, name),
-            state(after, engines.1, name),
-        ) {
+        match (gb.state(group_names.0, name), ga.state(group_names.1, name)) {
             (b, a) if b == a => {}
             ("not a member" | "absent", "member") => change.gained.push(name.to_string()),
             ("member", "not a member" | "absent") => change.lost.push(name.to_string()),
@@ -371,18 +425,27 @@ fn compare(
         change.posture = Some((pb, pa));
     }
     // Per posture rule, by name: "Disk encrypted: passed -> failed".
+    let (sb, sa) = (posture_states(before), posture_states(after));
+    let mut seen: TextSet<&str> = TextSet::default();
     let mut ids: Vec<&str> = Vec::new();
     for d in [before, after] {
         if let Some(p) = &d.posture {
             for id in p.passed.iter().chain(&p.failed).chain(&p.unknown) {
-                if !ids.contains(&id.as_str()) {
+                if seen.insert(id) {
                     ids.push(id);
                 }
             }
         }
     }
+    let state = |d: &Decision<'_>, states: &TextMap<&str, &'static str>, id: &str| match (
+        &d.posture,
+        states.get(id),
+    ) {
+        (Some(_), Some(s)) => *s,
+        _ => "not checked",
+    };
     for id in ids {
-        let (b, a) = (posture_state(before, id), posture_state(after, id));
+        let (b, a) = (state(before, &sb, id), state(after, &sa, id));
         if b != a {
             let name = posture_names.get(id).map_or(id, |n| n);
             kinds.push((
@@ -412,19 +475,24 @@ fn compare(
             .collect()
     };
     let (ab, aa) = (apps(before), apps(after));
+    // Each application's first entry by key, looked up, not searched for
+    // each application.
+    let (ib, ia) = (first(&ab), first(&aa));
     let mut keys: Vec<(&str, &str)> = ab
         .iter()
         .map(|(k, n, _, _)| (k.as_str(), n.as_str()))
         .collect();
+    let mut seen: TextSet<&str> = ib.keys().copied().collect();
     for (k, n, _, _) in &aa {
-        if !keys.iter().any(|(x, _)| x == k) {
+        if seen.insert(k) {
             keys.push((k, n));
         }
     }
-    type Shown = (String, String, &'static str, Option<String>);
     for (key, name) in keys {
-        let find = |list: &[Shown]| list.iter().find(|(k, _, _, _)| k == key).cloned();
-        let (fb, fa) = (find(&ab), find(&aa));
+        let find = |list: &[Shown], at: &TextMap<&str, usize>| {
+            at.get(key).and_then(|&i| list.get(i)).cloned()
+        };
+        let (fb, fa) = (find(&ab, &ib), find(&aa, &ia));
         let word = |x: &Option<Shown>| x.as_ref().map_or("absent", |t| t.2);
         // A change of decision, shown with the policies that decided it.
         let policy = |x: &Option<Shown>| x.as_ref().and_then(|t| t.3.clone());
@@ -497,11 +565,14 @@ fn flipped_rules(
         .as_ref()
         .and_then(|g| g.why.as_ref())
         .unwrap_or(&empty);
+    // Each name's first group, looked up (a search per gained or lost
+    // group was groups x changes a context).
+    let (nb, na) = (by_name(wb), by_name(wa));
     let mut out = Vec::new();
     for name in change.gained.iter().chain(&change.lost) {
         let (Some(gb), Some(ga)) = (
-            wb.iter().find(|g| &g.group.name == name),
-            wa.iter().find(|g| &g.group.name == name),
+            nb.get(name.as_str()).and_then(|&i| wb.get(i)),
+            na.get(name.as_str()).and_then(|&i| wa.get(i)),
         ) else {
             continue;
         };
@@ -513,8 +584,8 @@ fn flipped_rules(
                 .map(|r| (r.rule.path.clone(), r.rule.json.to_string(), r.result))
                 .collect::<Vec<_>>()
         };
-        let rb = rules(gb);
-        for (path, json, ra) in rules(ga) {
+        let (rb, ra_all) = (rules(gb), rules(ga));
+        for (path, json, ra) in ra_all.iter().cloned() {
             let was = rb
                 .iter()
                 .find(|(p, j, _)| *p == path && *j == json)
@@ -536,7 +607,7 @@ fn flipped_rules(
         }
         // Rules the change removed.
         for (path, json, r) in rb {
-            if !rules(ga).iter().any(|(p, j, _)| *p == path && *j == json) {
+            if !ra_all.iter().any(|(p, j, _)| *p == path && *j == json) {
                 out.push((
                     name.clone(),
                     format!("{path} {json}"),
@@ -566,6 +637,7 @@ where
         .chain(&after.config().posture_rules)
         .map(|r| (r.id.as_str(), r.name.as_str()))
         .collect();
+    let (gnb, gna) = (group_names(before), group_names(after));
     for (i, bytes) in lines.into_iter().enumerate() {
         let line = i + 1;
         let bytes = bytes.as_ref();
@@ -583,7 +655,7 @@ where
         report.contexts += 1;
         match (b, a) {
             (Record::Decision(b), Record::Decision(a)) => {
-                if let Some(mut c) = compare(&b, &a, &posture_names, (before, after), &mut report) {
+                if let Some(mut c) = compare(&b, &a, &posture_names, (&gnb, &gna), &mut report) {
                     // A gained or lost group: which of its rules flipped,
                     // read again with explanations (changed contexts only).
                     if !c.gained.is_empty() || !c.lost.is_empty() {

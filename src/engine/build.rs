@@ -355,9 +355,6 @@ fn build(config: Config, mut problems: Vec<Problem>) -> Result<Engine, ConfigErr
     for (i, l) in (0u32..).zip(&engine.config.lists) {
         engine.list_index.entry(l.id.clone()).or_insert(i);
     }
-    for (i, g) in (0u32..).zip(&engine.config.groups) {
-        engine.group_index.entry(g.id.clone()).or_insert(i);
-    }
     for (i, t) in (0u32..).zip(&engine.config.service_tokens) {
         if let Some(client) = &t.client_id {
             engine.token_by_client.entry(client.clone()).or_insert(i);

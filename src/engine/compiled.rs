@@ -54,8 +54,10 @@ pub struct Engine {
     /// of an id, as a search in order finds it).
     pub(super) list_index: crate::hash::TextMap<String, u32>,
     /// Access group id -> its index (the first of an id, as a search in
-    /// order finds it), for the unknown groups a `group` rule names.
-    pub(super) group_index: crate::hash::TextMap<String, u32>,
+    /// order finds it), for the unknown groups a `group` rule names: made
+    /// on the first three-valued decision that names one (`group_index`),
+    /// so a load that never does pays nothing for it.
+    pub(super) group_index: std::sync::OnceLock<crate::hash::TextMap<String, u32>>,
     /// Service token Client ID -> its token's index (the first of a Client
     /// ID), for identity records, which name a token by its Client ID.
     pub(super) token_by_client: crate::hash::TextMap<String, u32>,
@@ -72,6 +74,17 @@ pub struct ConfigError {
 }
 
 impl Engine {
+    /// `group_index`, made on first use.
+    pub(super) fn group_index(&self) -> &crate::hash::TextMap<String, u32> {
+        self.group_index.get_or_init(|| {
+            let mut index = crate::hash::TextMap::default();
+            for (i, g) in (0u32..).zip(&self.config.groups) {
+                index.entry(g.id.clone()).or_insert(i);
+            }
+            index
+        })
+    }
+
     /// The decision's configuration-only parts, serialized on first use.
     pub(super) fn fragments(&self) -> &Fragments {
         self.fragments.get_or_init(|| {

@@ -288,7 +288,7 @@ impl Engine {
                 }
             }
             Rule::Group(id) => {
-                if let Some(&i) = self.group_index.get(id.as_str())
+                if let Some(&i) = self.group_index().get(id.as_str())
                     && let Some(g) = self.config.groups.get(i as usize)
                     && self.membership(s, i as usize) == Tri::Unknown
                 {

@@ -11,15 +11,15 @@ use crate::sets::{IntRanges, IpRanges};
 use std::net::IpAddr;
 
 /// Index of an atom in `Program::atoms`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct AtomId(pub(crate) u32);
 
 /// Index of a quantifier in `Program::quants`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct QuantId(pub(crate) u32);
 
 /// Index of a block in `Program::blocks`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct BlockId(pub(crate) u32);
 
 /// One instruction. The accumulator holds the latest boolean.
@@ -66,7 +66,7 @@ pub enum Inst {
 }
 
 /// The value a fused `Inst::Branch` tests: the instructions that set acc alone.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Operand {
     /// As `Inst::Atom`.
     Atom(AtomId),

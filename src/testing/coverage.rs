@@ -51,7 +51,9 @@ pub struct Item {
 #[derive(Debug, Clone)]
 pub struct Coverage {
     items: Vec<Item>,
-    at: HashMap<(ItemKind, usize, String), usize>,
+    /// Item by kind and record address: a rule by its own address, so a
+    /// lookup builds no key text.
+    at: HashMap<(ItemKind, usize), usize>,
     /// Decisions observed.
     pub decisions: usize,
 }
@@ -71,12 +73,11 @@ impl Coverage {
             decisions: 0,
         };
         for g in &config.groups {
-            c.add(ItemKind::Group, addr(g), "", format!("group {}", g.name));
+            c.add(ItemKind::Group, addr(g), format!("group {}", g.name));
             for r in g.include.iter().chain(&g.require).chain(&g.exclude) {
                 c.add(
                     ItemKind::Rule,
-                    addr(g),
-                    &r.path,
+                    addr(r),
                     format!("group {} {} {}", g.name, r.path, r.json),
                 );
             }
@@ -90,7 +91,7 @@ impl Coverage {
             (ItemKind::IpProfile, &config.ip_profiles, "IP profile"),
         ] {
             for p in profiles.iter().filter(|p| !p.default && p.enabled) {
-                c.add(kind, addr(p), "", format!("{what} {}", p.name));
+                c.add(kind, addr(p), format!("{what} {}", p.name));
             }
         }
         for a in &config.applications {
@@ -103,7 +104,6 @@ impl Coverage {
                 c.add(
                     ItemKind::Policy,
                     addr(entry),
-                    "",
                     format!("application {}: policy {name}", a.name),
                 );
             }
@@ -111,9 +111,8 @@ impl Coverage {
         c
     }
 
-    fn add(&mut self, kind: ItemKind, key: usize, path: &str, name: String) {
-        self.at
-            .insert((kind, key, path.to_string()), self.items.len());
+    fn add(&mut self, kind: ItemKind, key: usize, name: String) {
+        self.at.insert((kind, key), self.items.len());
         self.items.push(Item {
             kind,
             name,
@@ -124,9 +123,9 @@ impl Coverage {
     }
 
     /// Counts one result: `None` when not reached.
-    fn saw(&mut self, kind: ItemKind, key: usize, path: &str, result: Option<Tri>) {
+    fn saw(&mut self, kind: ItemKind, key: usize, result: Option<Tri>) {
         let Some(t) = result else { return };
-        if let Some(&i) = self.at.get(&(kind, key, path.to_string()))
+        if let Some(&i) = self.at.get(&(kind, key))
             && let Some(item) = self.items.get_mut(i)
         {
             match t {
@@ -142,9 +141,9 @@ impl Coverage {
         self.decisions += 1;
         if let Some(why) = d.access_groups.as_ref().and_then(|g| g.why.as_ref()) {
             for w in why {
-                self.saw(ItemKind::Group, addr(w.group), "", Some(w.member));
+                self.saw(ItemKind::Group, addr(w.group), Some(w.member));
                 for r in w.include.iter().chain(&w.require).chain(&w.exclude) {
-                    self.saw(ItemKind::Rule, addr(w.group), &r.rule.path, Some(r.result));
+                    self.saw(ItemKind::Rule, addr(r.rule), Some(r.result));
                 }
             }
         }
@@ -156,7 +155,7 @@ impl Coverage {
         }
         for o in d.applications.iter().flatten() {
             for p in o.why.iter().flatten() {
-                self.saw(ItemKind::Policy, addr(p.decider.entry), "", p.result);
+                self.saw(ItemKind::Policy, addr(p.decider.entry), p.result);
             }
         }
     }
@@ -167,7 +166,7 @@ impl Coverage {
             .into_iter()
             .flatten()
         {
-            self.saw(kind, addr(p.profile), "", super::run::profile_hit(p.result));
+            self.saw(kind, addr(p.profile), super::run::profile_hit(p.result));
         }
     }
 

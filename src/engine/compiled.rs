@@ -74,6 +74,12 @@ pub struct ConfigError {
 }
 
 impl Engine {
+    /// The list of an id (the first of it, as a search in order finds it).
+    pub(super) fn list(&self, id: &str) -> Option<&crate::config::List> {
+        let i = self.list_index.get(id)?;
+        self.config.lists.get(*i as usize)
+    }
+
     /// `group_index`, made on first use.
     pub(super) fn group_index(&self) -> &crate::hash::TextMap<String, u32> {
         self.group_index.get_or_init(|| {

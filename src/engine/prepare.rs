@@ -106,11 +106,7 @@ impl Engine {
             }
         }
         let mut dropped = false;
-        let lists = &self.config.lists;
-        let find = |id: &str| {
-            let i = self.list_index.get(id)?;
-            lists.get(*i as usize)
-        };
+        let find = |id: &str| self.list(id);
         // The unknown results some rule or profile reads: candidates for the
         // posture fields.
         let mut candidates = Vec::new();

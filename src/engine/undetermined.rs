@@ -352,12 +352,6 @@ impl Engine {
         }
     }
 
-    /// The list of an id (the first of it, as a search in order finds it).
-    fn list(&self, id: &str) -> Option<&crate::config::List> {
-        let i = self.list_index.get(id)?;
-        self.config.lists.get(*i as usize)
-    }
-
     /// An unknown posture result, with why (computed again, with its reason).
     fn posture_input<'e>(&'e self, rule: u32, p: &Prepared) -> Option<UnknownInput<'e>> {
         let rule = self.config.posture_rules.get(rule as usize)?;

@@ -327,20 +327,11 @@ fn group_names(e: &Engine) -> TextSet<&str> {
 /// word, deciding policy.
 type Shown = (String, String, &'static str, Option<String>);
 
-/// Each key's first place in `list`.
-fn first(list: &[Shown]) -> TextMap<&str, usize> {
+/// Each key's first place in `items`.
+fn first_at<'a, T>(items: &'a [T], key: impl Fn(&'a T) -> &'a str) -> TextMap<&'a str, usize> {
     let mut at: TextMap<&str, usize> = TextMap::default();
-    for (i, (k, _, _, _)) in list.iter().enumerate() {
-        at.entry(k.as_str()).or_insert(i);
-    }
-    at
-}
-
-/// Each group name's first place in an explanation's groups.
-fn by_name<'e>(why: &[crate::engine::decision::GroupWhy<'e>]) -> TextMap<&'e str, usize> {
-    let mut at: TextMap<&str, usize> = TextMap::default();
-    for (i, g) in why.iter().enumerate() {
-        at.entry(g.group.name.as_str()).or_insert(i);
+    for (i, x) in items.iter().enumerate() {
+        at.entry(key(x)).or_insert(i);
     }
     at
 }
@@ -477,7 +468,10 @@ fn compare(
     let (ab, aa) = (apps(before), apps(after));
     // Each application's first entry by key, looked up, not searched for
     // each application.
-    let (ib, ia) = (first(&ab), first(&aa));
+    let (ib, ia) = (
+        first_at(&ab, |x| x.0.as_str()),
+        first_at(&aa, |x| x.0.as_str()),
+    );
     let mut keys: Vec<(&str, &str)> = ab
         .iter()
         .map(|(k, n, _, _)| (k.as_str(), n.as_str()))
@@ -567,7 +561,10 @@ fn flipped_rules(
         .unwrap_or(&empty);
     // Each name's first group, looked up (a search per gained or lost
     // group was groups x changes a context).
-    let (nb, na) = (by_name(wb), by_name(wa));
+    let (nb, na) = (
+        first_at(wb, |g| g.group.name.as_str()),
+        first_at(wa, |g| g.group.name.as_str()),
+    );
     let mut out = Vec::new();
     for name in change.gained.iter().chain(&change.lost) {
         let (Some(gb), Some(ga)) = (

@@ -1,5 +1,6 @@
 //! Decision -> text that reads like an answer (`cli.md`).
 
+use std::collections::HashMap;
 use std::fmt::Write;
 use zt_eval::config::{Config, Rule, RuleAt};
 use zt_eval::decision::{ProfileOutcome, Selected};
@@ -13,33 +14,53 @@ fn named(name: Option<&str>, id: &str) -> String {
     }
 }
 
+/// The configuration's names by id, made once per rendering (the first record
+/// of an id, as a search in order finds it): a rule's text looks its reference
+/// up here, where it searched every group, list, posture rule or identity
+/// provider for each rule it wrote (`eval --explain` over 20,000 groups that
+/// each refer to another: rules x groups).
+pub struct Names<'a> {
+    groups: HashMap<&'a str, &'a str>,
+    lists: HashMap<&'a str, &'a str>,
+    posture: HashMap<&'a str, &'a str>,
+    idps: HashMap<&'a str, &'a str>,
+    tokens: HashMap<&'a str, &'a str>,
+}
+
+/// id -> name over `items`, the first of each id kept.
+fn by_id<'a, T>(
+    items: &'a [T],
+    key: impl Fn(&'a T) -> (&'a str, &'a str),
+) -> HashMap<&'a str, &'a str> {
+    let mut map = HashMap::with_capacity(items.len());
+    for item in items {
+        let (id, name) = key(item);
+        map.entry(id).or_insert(name);
+    }
+    map
+}
+
+impl<'a> Names<'a> {
+    /// The names of `cfg`'s groups, lists, posture rules, identity providers
+    /// and service tokens.
+    pub fn new(cfg: &'a Config) -> Names<'a> {
+        Names {
+            groups: by_id(&cfg.groups, |g| (&g.id, &g.name)),
+            lists: by_id(&cfg.lists, |l| (&l.id, &l.name)),
+            posture: by_id(&cfg.posture_rules, |p| (&p.id, &p.name)),
+            idps: by_id(&cfg.identity_providers, |p| (&p.id, &p.name)),
+            tokens: by_id(&cfg.service_tokens, |t| (&t.id, &t.name)),
+        }
+    }
+}
+
 /// A rule as a person reads it: references by name with their id (`group
 /// Engineering (3e5f…)`), the JSON for the rest.
-pub fn rule_text(r: &RuleAt, cfg: &Config) -> String {
-    let group = |id: &str| {
-        cfg.groups
-            .iter()
-            .find(|g| g.id == id)
-            .map(|g| g.name.as_str())
-    };
-    let list = |id: &str| {
-        cfg.lists
-            .iter()
-            .find(|l| l.id == id)
-            .map(|l| l.name.as_str())
-    };
-    let posture = |id: &str| {
-        cfg.posture_rules
-            .iter()
-            .find(|p| p.id == id)
-            .map(|p| p.name.as_str())
-    };
-    let idp = |id: &str| {
-        cfg.identity_providers
-            .iter()
-            .find(|p| p.id == id)
-            .map(|p| p.name.as_str())
-    };
+pub fn rule_text(r: &RuleAt, names: &Names<'_>) -> String {
+    let group = |id: &str| names.groups.get(id).copied();
+    let list = |id: &str| names.lists.get(id).copied();
+    let posture = |id: &str| names.posture.get(id).copied();
+    let idp = |id: &str| names.idps.get(id).copied();
     match &r.rule {
         Rule::Group(id) => format!("group {}", named(group(id), id)),
         Rule::EmailList(id) => format!("email in list {}", named(list(id), id)),
@@ -83,11 +104,7 @@ pub fn rule_text(r: &RuleAt, cfg: &Config) -> String {
         Rule::Certificate => "a client certificate".into(),
         Rule::CommonName(cn) => format!("certificate common name {cn}"),
         Rule::ServiceToken(t) => {
-            let name = cfg
-                .service_tokens
-                .iter()
-                .find(|x| &x.id == t)
-                .map(|x| x.name.as_str());
+            let name = names.tokens.get(t.as_str()).copied();
             format!("service token {}", named(name, t))
         }
         Rule::AnyValidServiceToken => "any valid service token".into(),
@@ -123,7 +140,7 @@ pub fn rules(
     indent: &str,
     lists: [&[zt_eval::decision::RuleResult<'_>]; 3],
     missing: &[&str],
-    cfg: &Config,
+    names: &Names<'_>,
 ) {
     for r in lists.into_iter().flatten() {
         let _ = writeln!(
@@ -131,7 +148,7 @@ pub fn rules(
             "{indent}{:<12} {:<5} {}",
             r.rule.path,
             r.result,
-            rule_text(r.rule, cfg)
+            rule_text(r.rule, names)
         );
     }
     if !missing.is_empty() {
@@ -141,6 +158,7 @@ pub fn rules(
 
 /// The text form of a decision.
 pub fn decision(d: &Decision<'_>, cfg: &Config, explain: bool) -> String {
+    let names = Names::new(cfg);
     let mut out = String::new();
     let id = d.id.as_ref().map(ToString::to_string);
     let source = if d.from_identity_record {
@@ -175,15 +193,15 @@ pub fn decision(d: &Decision<'_>, cfg: &Config, explain: bool) -> String {
         }
     }
     if let Some(groups) = &d.access_groups {
-        let names = d.member_names();
+        let members = d.member_names();
         let _ = writeln!(
             out,
             "  {:<16} {}",
             "access groups",
-            if names.is_empty() {
+            if members.is_empty() {
                 "none".into()
             } else {
-                names.join(", ")
+                members.join(", ")
             }
         );
         for g in &groups.unknown {
@@ -198,26 +216,21 @@ pub fn decision(d: &Decision<'_>, cfg: &Config, explain: bool) -> String {
     }
     if let Some(p) = &d.posture {
         // Rule names, so a person need not look ids up (cli.md).
-        let names = |ids: &[String]| -> String {
+        let posture_names = |ids: &[String]| -> String {
             ids.iter()
-                .map(|id| {
-                    cfg.posture_rules
-                        .iter()
-                        .find(|r| &r.id == id)
-                        .map_or(id.clone(), |r| r.name.clone())
-                })
+                .map(|id| names.posture.get(id.as_str()).copied().unwrap_or(id))
                 .collect::<Vec<_>>()
                 .join(", ")
         };
         let mut parts = vec![if p.passed.is_empty() {
             "0 passed".into()
         } else {
-            format!("{} passed: {}", p.passed.len(), names(&p.passed))
+            format!("{} passed: {}", p.passed.len(), posture_names(&p.passed))
         }];
         parts.push(if p.failed.is_empty() {
             "0 failed".into()
         } else {
-            format!("{} failed: {}", p.failed.len(), names(&p.failed))
+            format!("{} failed: {}", p.failed.len(), posture_names(&p.failed))
         });
         parts.push(if p.unknown.is_empty() {
             "0 unknown".into()
@@ -233,7 +246,7 @@ pub fn decision(d: &Decision<'_>, cfg: &Config, explain: bool) -> String {
                 })
                 .collect();
             if why.is_empty() {
-                format!("{} unknown: {}", p.unknown.len(), names(&p.unknown))
+                format!("{} unknown: {}", p.unknown.len(), posture_names(&p.unknown))
             } else {
                 format!("{} unknown: {}", p.unknown.len(), why.join(", "))
             }
@@ -248,7 +261,7 @@ pub fn decision(d: &Decision<'_>, cfg: &Config, explain: bool) -> String {
             .as_ref()
             .and_then(|g| g.why.as_deref())
             .unwrap_or_default(),
-        cfg,
+        &names,
         explain,
     );
     if explain
@@ -268,7 +281,7 @@ pub fn decision(d: &Decision<'_>, cfg: &Config, explain: bool) -> String {
                 "      ",
                 [&g.include, &g.require, &g.exclude],
                 &g.missing,
-                cfg,
+                &names,
             );
             if !g.unknown.is_empty() {
                 let _ = writeln!(out, "      unknown: {}", g.unknown.join("; "));

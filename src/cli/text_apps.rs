@@ -3,10 +3,11 @@
 //! policy behind it, and for a default deny what the allow policies needed.
 
 use super::style;
-use super::text::rule_text;
+use super::text::{Names, rule_text};
+use std::collections::HashMap;
 use std::fmt::Write;
 use zt_eval::Tri;
-use zt_eval::config::{Config, PolicyDecision, Rule};
+use zt_eval::config::{PolicyDecision, Rule};
 use zt_eval::decision::{
     AccessOutcome, AppOutcome, AppResult, CheckedPolicy, GroupWhy, RuleResult, Unmatched, Verdict,
 };
@@ -50,24 +51,29 @@ fn result(r: &AppResult<'_>, app: &zt_eval::config::Application) -> String {
     }
 }
 
+/// The explained groups by id (the first of an id, as a search in order
+/// finds it), made once per rendering: a referenced group's explanation is
+/// looked up here, not searched for per rule.
+type Explained<'d, 'a> = HashMap<&'a str, &'d GroupWhy<'a>>;
+
 /// What the rules of a block that did not hold needed: its false
 /// requirements, a true exclusion, or one of its includes.
 fn missed(
     include: &[RuleResult<'_>],
     require: &[RuleResult<'_>],
     exclude: &[RuleResult<'_>],
-    cfg: &Config,
-    groups: &[GroupWhy<'_>],
+    names: &Names<'_>,
+    groups: &Explained<'_, '_>,
     depth: usize,
 ) -> Vec<String> {
     // A referenced group that did not hold says, once, what it needed.
     let text = |r: &RuleResult<'_>| {
-        let mut t = rule_text(r.rule, cfg);
+        let mut t = rule_text(r.rule, names);
         if let (Rule::Group(id), 0) = (&r.rule.rule, depth)
             && r.result == Tri::False
-            && let Some(g) = groups.iter().find(|g| &g.group.id == id)
+            && let Some(g) = groups.get(id.as_str())
         {
-            let inner = missed(&g.include, &g.require, &g.exclude, cfg, groups, depth + 1);
+            let inner = missed(&g.include, &g.require, &g.exclude, names, groups, depth + 1);
             if !inner.is_empty() {
                 let _ = write!(t, ", which needs {}", inner.join(" and "));
             }
@@ -87,23 +93,23 @@ fn missed(
         parts.push(text(r));
     }
     for r in exclude.iter().filter(|r| r.result == Tri::True) {
-        parts.push(format!("not {}", rule_text(r.rule, cfg)));
+        parts.push(format!("not {}", rule_text(r.rule, names)));
     }
     parts
 }
 
 /// What a policy that did not match needed.
-fn needs(c: &CheckedPolicy<'_>, cfg: &Config, groups: &[GroupWhy<'_>]) -> Option<String> {
+fn needs(c: &CheckedPolicy<'_>, names: &Names<'_>, groups: &Explained<'_, '_>) -> Option<String> {
     if c.result != Some(Tri::False) {
         return None;
     }
-    let parts = missed(&c.include, &c.require, &c.exclude, cfg, groups, 0);
+    let parts = missed(&c.include, &c.require, &c.exclude, names, groups, 0);
     (!parts.is_empty()).then(|| format!("{} needs {}", c.decider.policy.name, parts.join(" and ")))
 }
 
 /// The line of one application; for a default deny, what its allow
 /// policies needed.
-fn app_line(a: &AppOutcome<'_>, cfg: &Config, groups: &[GroupWhy<'_>]) -> String {
+fn app_line(a: &AppOutcome<'_>, names: &Names<'_>, groups: &Explained<'_, '_>) -> String {
     let mut line = result(&a.result, a.app);
     if let AppResult::One(Verdict { by: None, .. }) = &a.result
         && let Some(why) = &a.why
@@ -113,7 +119,7 @@ fn app_line(a: &AppOutcome<'_>, cfg: &Config, groups: &[GroupWhy<'_>]) -> String
             .filter(|c| c.decider.policy.decision == PolicyDecision::Allow)
             .filter_map(|c| match c.skipped {
                 Some(b) => Some(format!("{} skipped: {}", c.decider.policy.name, b.as_str())),
-                None => needs(c, cfg, groups),
+                None => needs(c, names, groups),
             })
             .collect();
         if !hints.is_empty() {
@@ -129,7 +135,7 @@ pub fn write(
     access: Option<&AccessOutcome<'_>>,
     apps: Option<&[AppOutcome<'_>]>,
     groups: &[GroupWhy<'_>],
-    cfg: &Config,
+    names: &Names<'_>,
     explain: bool,
 ) {
     if let Some(a) = access {
@@ -170,6 +176,10 @@ pub fn write(
         return;
     }
     let _ = writeln!(out, "  applications");
+    let mut explained: Explained<'_, '_> = HashMap::with_capacity(groups.len());
+    for g in groups {
+        explained.entry(g.group.id.as_str()).or_insert(g);
+    }
     let width = apps
         .iter()
         .map(|a| a.app.name.chars().count())
@@ -180,7 +190,7 @@ pub fn write(
             out,
             "    {:<width$}  {}",
             a.app.name,
-            app_line(a, cfg, groups)
+            app_line(a, names, &explained)
         );
         if !explain {
             continue;
@@ -210,7 +220,7 @@ pub fn write(
                 "        ",
                 [&c.include, &c.require, &c.exclude],
                 &c.missing,
-                cfg,
+                names,
             );
         }
     }

@@ -47,7 +47,7 @@ fn a_state_decides_as_the_export_does() -> Result<(), String> {
 
 #[test]
 fn a_created_groups_id_reaches_the_policy_that_references_it() -> Result<(), String> {
-    let doc = terraform::read(&json("corpus/cli/fixtures/terraform/acme_plan.json")?)
+    let doc = terraform::read(json("corpus/cli/fixtures/terraform/acme_plan.json")?)
         .map_err(|e| format!("{e:?}"))?;
     let after = terraform::bundle(&doc, Side::After);
     assert!(after.unresolved.is_empty(), "{:?}", after.unresolved);
@@ -112,7 +112,7 @@ fn provider_v4_and_unknown_format_versions_are_refused() -> Result<(), String> {
         "corpus/cli/fixtures/terraform/v4_state.json",
         "corpus/cli/fixtures/terraform/v4_provider_state.json",
     ] {
-        let problems = terraform::read(&json(path)?)
+        let problems = terraform::read(json(path)?)
             .err()
             .ok_or(format!("{path} read"))?;
         assert!(
@@ -121,7 +121,7 @@ fn provider_v4_and_unknown_format_versions_are_refused() -> Result<(), String> {
         );
     }
     let v2 = serde_json::json!({"format_version": "2.0", "values": {}});
-    assert!(terraform::read(&v2).is_err());
+    assert!(terraform::read(v2).is_err());
     Ok(())
 }
 
@@ -154,7 +154,7 @@ fn an_ambiguous_reference_stays_unknown() -> Result<(), String> {
                  "cloudflare_zero_trust_access_group.new.id", "cloudflare_zero_trust_access_group.new"]}}}
         ]}}
     });
-    let doc = terraform::read(&plan).map_err(|e| format!("{e:?}"))?;
+    let doc = terraform::read(plan).map_err(|e| format!("{e:?}"))?;
     let after = terraform::bundle(&doc, Side::After);
     let gate = after
         .json
@@ -169,6 +169,46 @@ fn an_ambiguous_reference_stays_unknown() -> Result<(), String> {
         assert!(
             gate.pointer(&format!("/exclude/{n}/after_apply")).is_some(),
             "exclude[{n}] resolved: {gate}"
+        );
+    }
+    Ok(())
+}
+
+/// A forgotten resource (`removed { lifecycle { destroy = false } }`) is no
+/// longer managed but not destroyed: it still applies after the plan, so it
+/// is on both sides; a deleted one only before.
+#[test]
+fn a_forgotten_resource_stays_after_the_plan() -> Result<(), String> {
+    let posture_ids = |bundle: &Value| -> Vec<String> {
+        bundle
+            .get("posture_rules")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|r| r.get("id").and_then(Value::as_str).map(String::from))
+            .collect()
+    };
+    let gateway_on = "0a9b8c7d-6e5f-4a3b-8c2d-1e0f9a8b7c6d";
+    for (actions, after_has_it) in [("delete", false), ("forget", true)] {
+        let mut plan = json("corpus/cli/fixtures/terraform/acme_plan.json")?;
+        let changes = plan
+            .get_mut("resource_changes")
+            .and_then(Value::as_array_mut)
+            .ok_or("resource_changes")?;
+        let deleted = changes
+            .iter_mut()
+            .filter_map(|rc| rc.pointer_mut("/change/actions"))
+            .find(|a| **a == serde_json::json!(["delete"]))
+            .ok_or("the plan's deleted resource")?;
+        *deleted = serde_json::json!([actions]);
+        let doc = terraform::read(plan).map_err(|e| format!("{e:?}"))?;
+        let before = terraform::bundle(&doc, Side::Before);
+        let after = terraform::bundle(&doc, Side::After);
+        assert!(posture_ids(&before.json).iter().any(|id| id == gateway_on));
+        assert_eq!(
+            posture_ids(&after.json).iter().any(|id| id == gateway_on),
+            after_has_it,
+            "{actions}"
         );
     }
     Ok(())

@@ -17,7 +17,7 @@ fuzz_target!(|data: &[u8]| {
     let Ok(v) = zt_eval::json::parse(text) else {
         return;
     };
-    if let Ok(doc) = terraform::read(&v) {
+    if let Ok(doc) = terraform::read(v.clone()) {
         for side in [Side::Before, Side::After] {
             let b = terraform::bundle(&doc, side);
             let _ = zt_eval::config::load_str(&b.json.to_string(), "fuzz");

@@ -238,24 +238,29 @@ pub(super) fn plan_engines(
     export: Option<&std::path::Path>,
 ) -> Result<(zt_eval::Engine, zt_eval::Engine, PlanSummary), CliError> {
     use zt_eval::terraform::{self, Side};
-    let text = super::read_input(plan)?;
     let name = plan.display().to_string();
-    let v = zt_eval::json::parse(&text)
-        .map_err(|e| CliError::Input(format!("{name}: {}", zt_eval::json::located(&e))))?;
-    if !terraform::is_terraform(&v) {
-        return Err(CliError::Input(format!(
-            "{name}: not `terraform show -json` output (expected `format_version` with `resource_changes` or `planned_values`)"
-        )));
-    }
-    let doc = terraform::read(&v).map_err(|problems| {
-        CliError::Input(
-            problems
-                .iter()
-                .map(|(p, m)| format!("{name}: {p}: {m}"))
-                .collect::<Vec<_>>()
-                .join("\n"),
-        )
-    })?;
+    // The text and its tree are dropped once read: a plan's resources are
+    // held as instances from here on, not three times over.
+    let doc = {
+        let text = super::read_input(plan)?;
+        let v = zt_eval::json::parse(&text)
+            .map_err(|e| CliError::Input(format!("{name}: {}", zt_eval::json::located(&e))))?;
+        drop(text);
+        if !terraform::is_terraform(&v) {
+            return Err(CliError::Input(format!(
+                "{name}: not `terraform show -json` output (expected `format_version` with `resource_changes` or `planned_values`)"
+            )));
+        }
+        terraform::read(v).map_err(|problems| {
+            CliError::Input(
+                problems
+                    .iter()
+                    .map(|(p, m)| format!("{name}: {p}: {m}"))
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+            )
+        })?
+    };
     if !doc.plan {
         return Err(CliError::Input(format!(
             "{name}: a state, not a plan: `diff --plan` compares a plan's prior state with its planned values (give a state as --before or --after)"

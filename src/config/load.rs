@@ -313,7 +313,7 @@ fn load_bundle_over(text: &str, file: &str, overlay: Option<Overlay>) -> (Config
         .is_some_and(|o| crate::terraform::is_terraform_object(|k| o.contains_key(k)))
     {
         // The Terraform reader works on serde_json's tree.
-        match crate::terraform::read(&v.to_serde()) {
+        match crate::terraform::read(v.to_serde()) {
             Ok(doc) => {
                 let b = crate::terraform::bundle(&doc, crate::terraform::Side::After);
                 if doc.plan {

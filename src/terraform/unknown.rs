@@ -58,6 +58,17 @@ fn unknown_leaves(t: &Value, at: &mut Vec<Seg>, out: &mut Vec<Vec<Seg>>) {
     }
 }
 
+/// Whether an `after_unknown` tree marks any value unknown: only such an
+/// instance can be changed by `resolve`.
+pub(super) fn any_unknown(t: &Value) -> bool {
+    match t {
+        Value::Bool(b) => *b,
+        Value::Object(o) => o.values().any(any_unknown),
+        Value::Array(a) => a.iter().any(any_unknown),
+        _ => false,
+    }
+}
+
 /// Sets `value` at `path` in `v`, making objects and arrays on the way.
 fn set(v: &mut Value, path: &[Seg], value: Value) {
     let Some((first, rest)) = path.split_first() else {

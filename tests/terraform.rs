@@ -213,3 +213,65 @@ fn a_forgotten_resource_stays_after_the_plan() -> Result<(), String> {
     }
     Ok(())
 }
+
+/// A `for_each` resource referencing another's instances
+/// (`g[each.key].id`) takes the id of the instance of its own key; a
+/// resource without a key referencing several instances stays unknown.
+#[test]
+fn a_for_each_reference_takes_its_own_keys_instance() -> Result<(), String> {
+    let group = |address: &str, name: &str, key: Option<&str>, include: Value, unknown: Value| {
+        serde_json::json!({"address": address, "mode": "managed",
+            "type": "cloudflare_zero_trust_access_group", "name": name, "index": key,
+            "change": {"actions": ["create"], "before": null,
+                       "after": {"name": address, "include": include},
+                       "after_unknown": unknown}})
+    };
+    let email = serde_json::json!([{"email_domain": {"domain": "a.com"}}]);
+    let by_group = serde_json::json!([{"group": {"id": null}}]);
+    let id_unknown = serde_json::json!({"id": true});
+    let rule_unknown = serde_json::json!({"id": true, "include": [{"group": {"id": true}}]});
+    let plan = serde_json::json!({
+        "format_version": "1.2",
+        "resource_changes": [
+            group(r#"cloudflare_zero_trust_access_group.g["k0"]"#, "g", Some("k0"), email.clone(), id_unknown.clone()),
+            group(r#"cloudflare_zero_trust_access_group.g["k1"]"#, "g", Some("k1"), email, id_unknown),
+            group(r#"cloudflare_zero_trust_access_group.p["k1"]"#, "p", Some("k1"), by_group.clone(), rule_unknown.clone()),
+            group("cloudflare_zero_trust_access_group.q", "q", None, by_group, rule_unknown),
+        ],
+        "configuration": {"root_module": {"resources": [
+            {"address": "cloudflare_zero_trust_access_group.p", "mode": "managed",
+             "type": "cloudflare_zero_trust_access_group", "name": "p",
+             "expressions": {"include": [{"group": [{"id": {"references": [
+                 "cloudflare_zero_trust_access_group.g[each.key].id",
+                 "cloudflare_zero_trust_access_group.g", "each.key"]}}]}]}},
+            {"address": "cloudflare_zero_trust_access_group.q", "mode": "managed",
+             "type": "cloudflare_zero_trust_access_group", "name": "q",
+             "expressions": {"include": [{"group": [{"id": {"references": [
+                 "cloudflare_zero_trust_access_group.g"]}}]}]}}
+        ]}}
+    });
+    let doc = terraform::read(plan).map_err(|e| format!("{e:?}"))?;
+    let after = terraform::bundle(&doc, Side::After);
+    let include = |name: &str| -> Option<Value> {
+        after
+            .json
+            .get("access_groups")?
+            .as_array()?
+            .iter()
+            .find(|g| g.get("name").and_then(Value::as_str) == Some(name))?
+            .pointer("/include/0")
+            .cloned()
+    };
+    assert_eq!(
+        include(r#"cloudflare_zero_trust_access_group.p["k1"]"#),
+        Some(serde_json::json!({"group": {"id":
+            r#"cloudflare_zero_trust_access_group.g["k1"] (known after apply)"#}}))
+    );
+    assert!(
+        include("cloudflare_zero_trust_access_group.q")
+            .is_some_and(|r| r.get("after_apply").is_some()),
+        "{}",
+        after.json
+    );
+    Ok(())
+}

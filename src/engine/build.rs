@@ -75,6 +75,7 @@ impl Engine {
 
 fn build(config: Config, mut problems: Vec<Problem>) -> Result<Engine, ConfigError> {
     validate::duplicates(&config, &mut problems);
+    validate::shared_names(&config, &mut problems);
     // Lists get the same ids in every scheme, so `$list` means one thing everywhere.
     let mut device_scheme = Scheme::device();
     let mut ip_scheme = Scheme::ip();

@@ -72,6 +72,64 @@ pub fn duplicates(cfg: &Config, problems: &mut Vec<Problem>) {
     );
 }
 
+/// Access groups, and applications, that share a name: a warning, since a
+/// diff, a test's expectation and an explanation name them by name
+/// (`decision.md` §4: `"lost": ["Eng"]`), so two groups called `Eng` read
+/// as one there (a diff that loses both says `lost group Eng` once).
+pub fn shared_names(cfg: &Config, problems: &mut Vec<Problem>) {
+    let mut check = |kind: &str, items: Vec<(&str, Option<&str>, &str, &str)>| {
+        let mut seen: HashMap<&str, (&str, Option<&str>)> =
+            HashMap::with_capacity_and_hasher(items.len(), Default::default());
+        for (name, id, path, file) in items {
+            match seen.get(name) {
+                Some(&(first, first_id)) => {
+                    let first_id = first_id.map(|i| format!(" (`{i}`)")).unwrap_or_default();
+                    push(
+                        problems,
+                        Severity::Warning,
+                        file,
+                        path,
+                        format!(
+                            "{kind} name `{name}` is also the name of the {kind} at {first}{first_id}: a diff names {kind}s by name, so the two read as one there (a test names them by id)"
+                        ),
+                    );
+                }
+                None => {
+                    seen.insert(name, (path, id));
+                }
+            }
+        }
+    };
+    check(
+        "group",
+        cfg.groups
+            .iter()
+            .map(|g| {
+                (
+                    g.name.as_str(),
+                    Some(g.id.as_str()),
+                    g.path.as_str(),
+                    g.file.as_str(),
+                )
+            })
+            .collect(),
+    );
+    check(
+        "application",
+        cfg.applications
+            .iter()
+            .map(|a| {
+                (
+                    a.name.as_str(),
+                    a.id.as_deref(),
+                    a.path.as_str(),
+                    a.file.as_str(),
+                )
+            })
+            .collect(),
+    );
+}
+
 /// Group indices with every referenced group before its referrers. Unknown
 /// references and cycles (named, in order) are errors.
 pub fn group_order(cfg: &Config, problems: &mut Vec<Problem>) -> Vec<usize> {

@@ -324,25 +324,31 @@ impl Mapping {
     /// A mapped key absent from every row.
     pub fn json_lines(&self, text: &str) -> Result<Vec<Result<Value, RowError>>, RowError> {
         let mut seen = vec![false; self.columns.len()];
+        // Every top-level key of the rows, once each, in the order first
+        // met (for a did-you-mean): kept through a set, as rows with keys of
+        // their own would make a search per key quadratic.
         let mut keys: Vec<String> = Vec::new();
+        let mut known = crate::hash::TextSet::default();
         let mut rows = Vec::new();
         for (i, line) in text.lines().enumerate() {
             if line.trim().is_empty() {
                 continue;
             }
-            if let Ok(v) = crate::json::parse(line) {
+            // Each line is read once, for the keys it has and for its row.
+            let v = self.parse_line(i as u64 + 1, line);
+            if let Ok(v) = &v {
                 for (c, s) in self.columns.iter().zip(seen.iter_mut()) {
-                    *s |= lookup(&v, &c.name).is_some();
+                    *s |= lookup(v, &c.name).is_some();
                 }
                 if let Some(o) = v.as_object() {
                     for k in o.keys() {
-                        if !keys.contains(k) {
+                        if known.insert(k.clone()) {
                             keys.push(k.clone());
                         }
                     }
                 }
             }
-            rows.push(self.json_line(i as u64 + 1, line));
+            rows.push(v.and_then(|v| self.json_row(i as u64 + 1, &v)));
         }
         let missing: Vec<String> = self
             .columns
@@ -375,22 +381,31 @@ impl Mapping {
     /// # Errors
     /// Malformed JSON, or a value the context cannot hold.
     pub fn json_line(&self, line: u64, text: &str) -> Result<Value, RowError> {
-        let v = crate::json::parse(text).map_err(|e| RowError {
+        self.json_row(line, &self.parse_line(line, text)?)
+    }
+
+    /// One JSON Lines line's value, or why it is not JSON.
+    fn parse_line(&self, line: u64, text: &str) -> Result<Value, RowError> {
+        crate::json::parse(text).map_err(|e| RowError {
             line,
             column: None,
             message: format!("malformed JSON at column {}: {}", e.column, e.message),
-        })?;
+        })
+    }
+
+    /// The context of one JSON Lines object already read.
+    fn json_row(&self, line: u64, v: &Value) -> Result<Value, RowError> {
         if !v.is_object() {
             return Err(RowError {
                 line,
                 column: None,
-                message: format!("expected an object, found {}", crate::diag::json_kind(&v)),
+                message: format!("expected an object, found {}", crate::diag::json_kind(v)),
             });
         }
         let cells: Vec<Option<Value>> = self
             .columns
             .iter()
-            .map(|c| lookup(&v, &c.name).cloned())
+            .map(|c| lookup(v, &c.name).cloned())
             .collect();
         self.row(line, &cells)
     }

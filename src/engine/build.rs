@@ -345,6 +345,7 @@ fn build(config: Config, mut problems: Vec<Problem>) -> Result<Engine, ConfigErr
         posture_plans: Vec::new(),
         posture_index: Default::default(),
         list_index: Default::default(),
+        item_sets: Vec::new(),
         group_index: Default::default(),
         token_by_client: Default::default(),
         apps,
@@ -356,6 +357,9 @@ fn build(config: Config, mut problems: Vec<Problem>) -> Result<Engine, ConfigErr
     for (i, l) in (0u32..).zip(&engine.config.lists) {
         engine.list_index.entry(l.id.clone()).or_insert(i);
     }
+    engine.item_sets = std::iter::repeat_with(std::sync::OnceLock::new)
+        .take(engine.config.lists.len())
+        .collect();
     for (i, t) in (0u32..).zip(&engine.config.service_tokens) {
         if let Some(client) = &t.client_id {
             engine.token_by_client.entry(client.clone()).or_insert(i);

@@ -53,6 +53,11 @@ pub struct Engine {
     /// List id -> its index, for posture rules that name a list (the first
     /// of an id, as a search in order finds it).
     pub(super) list_index: crate::hash::TextMap<String, u32>,
+    /// Per list (input order): a set of its items, made on the first
+    /// posture decision that looks a serial number up in a list of more than
+    /// a few (`list_ref`): a search of a list of 5,000 serials per context
+    /// was most of a decision.
+    pub(super) item_sets: Vec<std::sync::OnceLock<crate::hash::TextSet<String>>>,
     /// Access group id -> its index (the first of an id, as a search in
     /// order finds it), for the unknown groups a `group` rule names: made
     /// on the first three-valued decision that names one (`group_index`),
@@ -78,6 +83,18 @@ impl Engine {
     pub(super) fn list(&self, id: &str) -> Option<&crate::config::List> {
         let i = self.list_index.get(id)?;
         self.config.lists.get(*i as usize)
+    }
+
+    /// The list of an id as a posture rule reads it: with a set of its items
+    /// when it has more than a few (`item_sets`).
+    pub(super) fn list_ref(&self, id: &str) -> Option<super::posture::ListRef<'_>> {
+        let i = *self.list_index.get(id)? as usize;
+        let list = self.config.lists.get(i)?;
+        let items = (list.items.len() > 16)
+            .then(|| self.item_sets.get(i))
+            .flatten()
+            .map(|set| set.get_or_init(|| list.items.iter().cloned().collect()));
+        Some(super::posture::ListRef { list, items })
     }
 
     /// `group_index`, made on first use.

@@ -195,13 +195,32 @@ impl Plan {
     }
 }
 
+/// A configuration list as a posture rule reads it: its items, and where the
+/// engine has one, a set of them (`Engine::list_ref`), so a serial number is
+/// found without a search of every item; the reference interpreter searches.
+#[derive(Clone, Copy)]
+pub(crate) struct ListRef<'c> {
+    pub(crate) list: &'c List,
+    pub(crate) items: Option<&'c crate::hash::TextSet<String>>,
+}
+
+impl ListRef<'_> {
+    /// Whether `item` is one of the list's known items.
+    fn contains(&self, item: &str) -> bool {
+        match self.items {
+            Some(set) => set.contains(item),
+            None => self.list.items.iter().any(|i| i == item),
+        }
+    }
+}
+
 /// Decides one posture rule for one context. `list` finds a configuration list
 /// by id. With `detail`, the result says how it was reached (and an unknown one
 /// why); without, its texts are empty and nothing is allocated for them.
 pub fn evaluate<'c>(
     rule: &PostureRule,
     s: &Subject,
-    list: &dyn Fn(&str) -> Option<&'c List>,
+    list: &dyn Fn(&str) -> Option<ListRef<'c>>,
     detail: bool,
 ) -> PostureCheck {
     evaluate_planned(rule, &Plan::of(rule), Given::of(rule, s), s, list, detail)
@@ -235,7 +254,7 @@ pub(crate) fn evaluate_planned<'c>(
     plan: &Plan,
     given: Given,
     s: &Subject,
-    list: &dyn Fn(&str) -> Option<&'c List>,
+    list: &dyn Fn(&str) -> Option<ListRef<'c>>,
     detail: bool,
 ) -> PostureCheck {
     let say = Say(detail);
@@ -352,18 +371,19 @@ fn serial_number<'c>(
     say: Say,
     rule: &PostureRule,
     s: &Subject,
-    list: &dyn Fn(&str) -> Option<&'c List>,
+    list: &dyn Fn(&str) -> Option<ListRef<'c>>,
 ) -> PostureCheck {
     let Some(id) = present(input_of(rule, "id")).and_then(Value::as_str) else {
         return say.unknown(|| "the rule's `input.id` (a serial number list) is missing".into());
     };
-    let Some(l) = list(id) else {
+    let Some(found) = list(id) else {
         return say.unknown(|| format!("the list `{id}` is not in the configuration"));
     };
     let Some(serial) = &s.device.serial_number else {
         return say.unknown(|| "the context gives no `device.serial_number`".into());
     };
-    if l.items.iter().any(|i| i == serial) {
+    let l = found.list;
+    if found.contains(serial) {
         return say.computed(true, || format!("`{serial}` is in the list {}", l.name));
     }
     match l.count {

@@ -106,7 +106,7 @@ impl Engine {
             }
         }
         let mut dropped = false;
-        let find = |id: &str| self.list(id);
+        let find = |id: &str| self.list_ref(id);
         // The unknown results some rule or profile reads: candidates for the
         // posture fields.
         let mut candidates = Vec::new();

@@ -355,7 +355,7 @@ impl Engine {
     /// An unknown posture result, with why (computed again, with its reason).
     fn posture_input<'e>(&'e self, rule: u32, p: &Prepared) -> Option<UnknownInput<'e>> {
         let rule = self.config.posture_rules.get(rule as usize)?;
-        let find = |id: &str| self.list(id);
+        let find = |id: &str| self.list_ref(id);
         let reason = match posture::evaluate(rule, &p.subject, &find, true).result {
             PostureResult::Unknown(reason) => reason,
             _ => return None,

@@ -197,7 +197,13 @@ pub fn decide(config: &Config, subject: &Subject) -> RefDecision {
 
 /// One posture rule's result (§5); an unknown id is unknown.
 fn posture_of(config: &Config, subject: &Subject, id: &str) -> PostureResult {
-    let find_list = |id: &str| config.lists.iter().find(|l| l.id == id);
+    let find_list = |id: &str| {
+        config
+            .lists
+            .iter()
+            .find(|l| l.id == id)
+            .map(|list| posture::ListRef { list, items: None })
+    };
     match config.posture_rules.iter().find(|r| r.id == id) {
         Some(rule) => posture::evaluate(rule, subject, &find_list, false).result,
         None => PostureResult::Unknown(String::new()),

@@ -442,6 +442,13 @@ impl Program {
     /// candidate cost candidates x tests: 3,000 unknown posture results and
     /// 3,000 groups each naming one were 9M tests a context.
     fn candidate_settles(&self, a: AtomId, all: bool, values: &[Value]) -> Option<bool> {
+        // No candidate settles anything (an unknown result set made for a
+        // decision that has none: an incomplete list is read); `all` of the
+        // known elements stands (helper-24's review: `== c` said some
+        // candidate fails).
+        if values.is_empty() {
+            return Some(false);
+        }
         let atom = self.atoms.get(a.0 as usize)?;
         if !matches!(atom.lhs, Lhs::Elem(0)) || !Extras::all_bytes(values) {
             return None;

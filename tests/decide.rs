@@ -772,3 +772,57 @@ fn legacy_domains_already_among_destinations_are_not_repeated() {
         .unwrap_or_default();
     assert_eq!(uris.len(), 2, "{uris:?}");
 }
+
+/// A configuration built in code may hold a precedence of `-0.0`, which the
+/// reader never makes (it reads `-0` as `0`): the engine orders profiles and
+/// an application's policies by `config::precedence_order`, so `-0.0` ties
+/// with `0.0` and the earlier in the input is checked first, as the
+/// reference has it (`f64::total_cmp` alone put `-0.0` first). The tie is
+/// warned of, as a tie of zeros.
+#[test]
+fn minus_zero_set_in_code_ties_with_zero() -> Result<(), String> {
+    let (mut config, problems) = zt_eval::config::load_str(
+        r#"{"device_profiles": [
+             {"policy_id": "dp-zero", "name": "Zero", "precedence": 0, "match": "os.name == \"mac\""},
+             {"policy_id": "dp-minus", "name": "Minus zero", "precedence": 1, "match": "os.name == \"mac\""}],
+           "access_applications": [
+             {"id": "a", "name": "App", "domain": "app.example.com", "policies": [
+               {"name": "Allow at 0", "decision": "allow", "precedence": 0, "include": [{"everyone": {}}]},
+               {"name": "Deny at -0", "decision": "deny", "precedence": 1, "include": [{"everyone": {}}]}]}]}"#,
+        "in code",
+    );
+    let profile = config.device_profiles.get_mut(1).ok_or("profile")?;
+    profile.precedence = Some(-0.0);
+    let entry = config
+        .applications
+        .get_mut(0)
+        .and_then(|a| a.policies.get_mut(1))
+        .ok_or("policy")?;
+    entry.precedence = Some(-0.0);
+    if let Some(body) = entry.body.as_mut() {
+        body.precedence = Some(-0.0);
+    }
+    let engine = Engine::from_config(config, problems).map_err(|e| e.to_string())?;
+    assert!(
+        engine
+            .warnings()
+            .iter()
+            .any(|p| p.message.contains("`Minus zero` has the same precedence")),
+        "{:?}",
+        engine.warnings()
+    );
+    let mut scratch = engine.scratch();
+    let context = serde_json::json!({"identity": {"email": "a@example.com"}, "device": {"os": {"name": "mac"}}});
+    let d = engine
+        .decide(&context, &mut scratch, false)
+        .map_err(|e| e.to_string())?;
+    assert_eq!(d.device_profile_name(), Some("Zero"));
+    let words: Vec<String> = d
+        .applications
+        .iter()
+        .flatten()
+        .map(|o| format!("{} {}", o.app.name, o.result.word()))
+        .collect();
+    assert_eq!(words, ["App allow"]);
+    Ok(())
+}

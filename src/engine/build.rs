@@ -350,10 +350,11 @@ fn build(config: Config, mut problems: Vec<Problem>) -> Result<Engine, ConfigErr
         token_by_client: Default::default(),
         apps,
     };
-    engine.posture_index = (0u32..)
-        .zip(&engine.config.posture_rules)
-        .map(|(i, r)| (r.id.clone(), i))
-        .collect();
+    // The first rule of an id, as everywhere (ids are unique here: a
+    // repeated one is an error before the engine is built).
+    for (i, r) in (0u32..).zip(&engine.config.posture_rules) {
+        engine.posture_index.entry(r.id.clone()).or_insert(i);
+    }
     for (i, l) in (0u32..).zip(&engine.config.lists) {
         engine.list_index.entry(l.id.clone()).or_insert(i);
     }

@@ -122,11 +122,18 @@ pub fn is_computed(kind: &str) -> bool {
 /// issued (`identity.issued_at`), or its age cannot be told. Deterministic:
 /// never relative to when zt-eval runs. `None`: fresh, not given, or nothing
 /// to compare.
-fn stale(s: &Subject, id: &str, expiration: Option<std::time::Duration>) -> Option<String> {
+/// `given` says whether the context names the rule (found once by the
+/// caller, not searched for here per rule).
+fn stale(
+    s: &Subject,
+    id: &str,
+    given: Given,
+    expiration: Option<std::time::Duration>,
+) -> Option<String> {
     let expiration = expiration?;
     let p = s.device.posture.as_ref()?;
     let times = p.timestamps.as_ref()?;
-    if !p.passed.iter().chain(&p.failed).any(|r| r == id) {
+    if !(given.passed || given.failed) {
         return None;
     }
     let (Some(iat), Some(ts)) = (s.identity.issued_at, times.get(id)) else {
@@ -259,7 +266,7 @@ pub(crate) fn evaluate_planned<'c>(
 ) -> PostureCheck {
     let say = Say(detail);
     // A given result older than the rule allows (an identity record's) is unknown.
-    if let Some(reason) = stale(s, &rule.id, rule.expiration) {
+    if let Some(reason) = stale(s, &rule.id, given, rule.expiration) {
         return say.unknown(|| reason);
     }
     if given.passed {

@@ -45,9 +45,23 @@ fuzz_target!(|data: &[u8]| {
     for row in m.csv(text).unwrap_or_default().into_iter().flatten() {
         assert!(zt_eval::subject::Subject::from_json(&row).is_ok());
     }
+    let mut each = Vec::new();
     for (i, line) in text.lines().enumerate() {
-        if let Ok(row) = m.json_line(i as u64 + 1, line) {
-            assert!(zt_eval::subject::Subject::from_json(&row).is_ok());
+        let row = m.json_line(i as u64 + 1, line);
+        if let Ok(row) = &row {
+            assert!(zt_eval::subject::Subject::from_json(row).is_ok());
+        }
+        if !line.trim().is_empty() {
+            each.push(row);
+        }
+    }
+    // The whole text as JSON Lines reads each line once: to the same rows,
+    // in order, as line by line.
+    if let Ok(rows) = m.json_lines(text) {
+        assert_eq!(rows.len(), each.len());
+        for (a, b) in rows.iter().zip(&each) {
+            assert_eq!(a.as_ref().ok(), b.as_ref().ok());
+            assert_eq!(a.as_ref().err().map(|e| &e.message), b.as_ref().err().map(|e| &e.message));
         }
     }
 });

@@ -81,15 +81,19 @@ pub struct ConfigError {
 impl Engine {
     /// The list of an id (the first of it, as a search in order finds it).
     pub(super) fn list(&self, id: &str) -> Option<&crate::config::List> {
-        let i = self.list_index.get(id)?;
-        self.config.lists.get(*i as usize)
+        self.list_at(id).map(|(_, l)| l)
+    }
+
+    /// `list`, with the list's index.
+    fn list_at(&self, id: &str) -> Option<(usize, &crate::config::List)> {
+        let i = *self.list_index.get(id)? as usize;
+        Some((i, self.config.lists.get(i)?))
     }
 
     /// The list of an id as a posture rule reads it: with a set of its items
     /// when it has more than a few (`item_sets`).
     pub(super) fn list_ref(&self, id: &str) -> Option<super::posture::ListRef<'_>> {
-        let i = *self.list_index.get(id)? as usize;
-        let list = self.config.lists.get(i)?;
+        let (i, list) = self.list_at(id)?;
         let items = (list.items.len() > 16)
             .then(|| self.item_sets.get(i))
             .flatten()

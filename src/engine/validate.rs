@@ -77,57 +77,56 @@ pub fn duplicates(cfg: &Config, problems: &mut Vec<Problem>) {
 /// (`decision.md` §4: `"lost": ["Eng"]`), so two groups called `Eng` read
 /// as one there (a diff that loses both says `lost group Eng` once).
 pub fn shared_names(cfg: &Config, problems: &mut Vec<Problem>) {
-    let mut check = |kind: &str, items: Vec<(&str, Option<&str>, &str, &str)>| {
-        let mut seen: HashMap<&str, (&str, Option<&str>)> =
-            HashMap::with_capacity_and_hasher(items.len(), Default::default());
-        for (name, id, path, file) in items {
-            match seen.get(name) {
-                Some(&(first, first_id)) => {
-                    let first_id = first_id.map(|i| format!(" (`{i}`)")).unwrap_or_default();
-                    push(
-                        problems,
-                        Severity::Warning,
-                        file,
-                        path,
-                        format!(
-                            "{kind} name `{name}` is also the name of the {kind} at {first}{first_id}: a diff names {kind}s by name, so the two read as one there (a test names them by id)"
-                        ),
-                    );
-                }
-                None => {
-                    seen.insert(name, (path, id));
-                }
-            }
-        }
-    };
-    check(
+    shared_names_of(
         "group",
-        cfg.groups
-            .iter()
-            .map(|g| {
-                (
-                    g.name.as_str(),
-                    Some(g.id.as_str()),
-                    g.path.as_str(),
-                    g.file.as_str(),
-                )
-            })
-            .collect(),
+        cfg.groups.iter().map(|g| {
+            (
+                g.name.as_str(),
+                Some(g.id.as_str()),
+                g.path.as_str(),
+                g.file.as_str(),
+            )
+        }),
+        problems,
     );
-    check(
+    shared_names_of(
         "application",
-        cfg.applications
-            .iter()
-            .map(|a| {
-                (
-                    a.name.as_str(),
-                    a.id.as_deref(),
-                    a.path.as_str(),
-                    a.file.as_str(),
-                )
-            })
-            .collect(),
+        cfg.applications.iter().map(|a| {
+            (
+                a.name.as_str(),
+                a.id.as_deref(),
+                a.path.as_str(),
+                a.file.as_str(),
+            )
+        }),
+        problems,
     );
+}
+
+/// `shared_names` over one kind's (name, id, path, file), in input order.
+fn shared_names_of<'c>(
+    kind: &str,
+    items: impl ExactSizeIterator<Item = (&'c str, Option<&'c str>, &'c str, &'c str)>,
+    problems: &mut Vec<Problem>,
+) {
+    let mut seen: HashMap<&str, (&str, Option<&str>)> =
+        HashMap::with_capacity_and_hasher(items.len(), Default::default());
+    for (name, id, path, file) in items {
+        let Some(&(first, first_id)) = seen.get(name) else {
+            seen.insert(name, (path, id));
+            continue;
+        };
+        let first_id = first_id.map(|i| format!(" (`{i}`)")).unwrap_or_default();
+        push(
+            problems,
+            Severity::Warning,
+            file,
+            path,
+            format!(
+                "{kind} name `{name}` is also the name of the {kind} at {first}{first_id}: a diff names {kind}s by name, so the two read as one there (a test names them by id)"
+            ),
+        );
+    }
 }
 
 /// Group indices with every referenced group before its referrers. Unknown

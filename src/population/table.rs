@@ -335,7 +335,8 @@ impl Mapping {
                 continue;
             }
             // Each line is read once, for the keys it has and for its row.
-            let v = self.parse_line(i as u64 + 1, line);
+            let number = i as u64 + 1;
+            let v = self.parse_line(number, line);
             if let Ok(v) = &v {
                 for (c, s) in self.columns.iter().zip(seen.iter_mut()) {
                     *s |= lookup(v, &c.name).is_some();
@@ -348,7 +349,7 @@ impl Mapping {
                     }
                 }
             }
-            rows.push(v.and_then(|v| self.json_row(i as u64 + 1, &v)));
+            rows.push(v.and_then(|v| self.json_row(number, &v)));
         }
         let missing: Vec<String> = self
             .columns

@@ -355,13 +355,17 @@ pub fn bundle(doc: &Document, side: Side) -> Bundle {
     // Only the instances with a value known after apply are copied to be
     // resolved (`resolve` reads and changes no other): a plan's unchanged
     // resources are not held twice.
-    let mut resolved: Vec<Instance> = Vec::new();
+    let marked: Vec<bool> = instances
+        .iter()
+        .map(|i| side == Side::After && unknown::any_unknown(&i.unknown))
+        .collect();
+    let mut resolved: Vec<Instance> = instances
+        .iter()
+        .zip(&marked)
+        .filter(|(_, m)| **m)
+        .map(|(i, _)| i.clone())
+        .collect();
     if side == Side::After {
-        resolved = instances
-            .iter()
-            .filter(|i| unknown::any_unknown(&i.unknown))
-            .cloned()
-            .collect();
         unknown::resolve(
             &mut resolved,
             &doc.references,
@@ -372,9 +376,9 @@ pub fn bundle(doc: &Document, side: Side) -> Bundle {
     let mut resolved = resolved.iter();
     let mut out = Map::new();
     let mut ignored = Vec::new();
-    for i in instances {
+    for (i, &marked) in instances.iter().zip(&marked) {
         // In order: a resolved instance stands in for its original.
-        let i = if side == Side::After && unknown::any_unknown(&i.unknown) {
+        let i = if marked {
             resolved.next().unwrap_or(i)
         } else {
             i

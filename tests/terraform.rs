@@ -275,3 +275,81 @@ fn a_for_each_reference_takes_its_own_keys_instance() -> Result<(), String> {
     );
     Ok(())
 }
+
+/// A reference that writes its key (`g["k0"].id`) takes that instance, not
+/// the referencing instance's own; one whose index is computed from
+/// something other than `each.key` (`g[each.value]`) stays unknown; and a
+/// reference of 200 KB, cut at each dot, is read without hashing it whole at
+/// every cut (it took seconds; Terraform's references for these shapes:
+/// `g["k0"].id`, `g["k0"]`, `g`; for a computed index, `g` and its inputs).
+#[test]
+fn a_written_key_takes_its_instance_and_a_computed_one_stays_unknown() -> Result<(), String> {
+    let group = |address: &str, name: &str, key: Option<&str>, include: Value, unknown: Value| {
+        serde_json::json!({"address": address, "mode": "managed",
+            "type": "cloudflare_zero_trust_access_group", "name": name, "index": key,
+            "change": {"actions": ["create"], "before": null,
+                       "after": {"name": address, "include": include},
+                       "after_unknown": unknown}})
+    };
+    let email = serde_json::json!([{"email_domain": {"domain": "a.com"}}]);
+    let by_group = serde_json::json!([{"group": {"id": null}}]);
+    let id_unknown = serde_json::json!({"id": true});
+    let rule_unknown = serde_json::json!({"id": true, "include": [{"group": {"id": true}}]});
+    let long = format!(
+        "cloudflare_zero_trust_access_group.g{}",
+        ".a".repeat(100_000)
+    );
+    let config = |name: &str, refs: Value| {
+        serde_json::json!({"address": format!("cloudflare_zero_trust_access_group.{name}"),
+            "mode": "managed", "type": "cloudflare_zero_trust_access_group", "name": name,
+            "expressions": {"include": [{"group": [{"id": {"references": refs}}]}]}})
+    };
+    let plan = serde_json::json!({
+        "format_version": "1.2",
+        "resource_changes": [
+            group(r#"cloudflare_zero_trust_access_group.g["k0"]"#, "g", Some("k0"), email.clone(), id_unknown.clone()),
+            group(r#"cloudflare_zero_trust_access_group.g["k1"]"#, "g", Some("k1"), email, id_unknown),
+            group(r#"cloudflare_zero_trust_access_group.p["k1"]"#, "p", Some("k1"), by_group.clone(), rule_unknown.clone()),
+            group(r#"cloudflare_zero_trust_access_group.v["k1"]"#, "v", Some("k1"), by_group.clone(), rule_unknown.clone()),
+            group(r#"cloudflare_zero_trust_access_group.w["k1"]"#, "w", Some("k1"), by_group, rule_unknown),
+        ],
+        "configuration": {"root_module": {"resources": [
+            config("p", serde_json::json!([
+                r#"cloudflare_zero_trust_access_group.g["k0"].id"#,
+                r#"cloudflare_zero_trust_access_group.g["k0"]"#,
+                "cloudflare_zero_trust_access_group.g"])),
+            config("v", serde_json::json!(["cloudflare_zero_trust_access_group.g", "each.value"])),
+            config("w", serde_json::json!([long, "each.key"])),
+        ]}}
+    });
+    let doc = terraform::read(plan).map_err(|e| format!("{e:?}"))?;
+    let after = terraform::bundle(&doc, Side::After);
+    let include = |name: &str| -> Option<Value> {
+        after
+            .json
+            .get("access_groups")?
+            .as_array()?
+            .iter()
+            .find(|g| g.get("name").and_then(Value::as_str) == Some(name))?
+            .pointer("/include/0")
+            .cloned()
+    };
+    assert_eq!(
+        include(r#"cloudflare_zero_trust_access_group.p["k1"]"#),
+        Some(serde_json::json!({"group": {"id":
+            r#"cloudflare_zero_trust_access_group.g["k0"] (known after apply)"#}}))
+    );
+    assert!(
+        include(r#"cloudflare_zero_trust_access_group.v["k1"]"#)
+            .is_some_and(|r| r.get("after_apply").is_some()),
+        "{}",
+        after.json
+    );
+    // The long reference names `g` (then attributes): own key, by `each.key`.
+    assert_eq!(
+        include(r#"cloudflare_zero_trust_access_group.w["k1"]"#),
+        Some(serde_json::json!({"group": {"id":
+            r#"cloudflare_zero_trust_access_group.g["k1"] (known after apply)"#}}))
+    );
+    Ok(())
+}

@@ -215,6 +215,10 @@ struct Created<'a> {
     by_local: HashMap<(&'a str, &'a str, &'a str), (usize, &'a str)>,
     /// (module, type, local address, instance key) -> the first one's id.
     by_key: HashMap<(&'a str, &'a str, &'a str, &'a str), &'a str>,
+    /// The longest local address: a reference is cut no further (a
+    /// reference of a megabyte, cut at each of its dots, would hash a
+    /// megabyte per cut).
+    longest: usize,
 }
 
 impl<'a> Created<'a> {
@@ -235,15 +239,24 @@ impl<'a> Created<'a> {
                 ))
                 .or_insert(id.as_str());
         }
-        Created { by_local, by_key }
+        let longest = fresh.iter().map(|f| f.1.len()).max().unwrap_or(0);
+        Created {
+            by_local,
+            by_key,
+            longest,
+        }
     }
 
     /// The id a value of type `kind` takes, in `module`, when its attribute
     /// references `refs`: that of the one created resource of that type the
     /// references name (a reference names a resource by its local address,
     /// alone or followed by `.attribute` or `[key]`), and when that resource
-    /// has several instances, the one of the referencing instance's own key.
-    /// `None` when that is not exactly one.
+    /// has several instances, the one of the key the reference writes
+    /// (`g["k0"].id`, `g[0].id`), or else the referencing instance's own key
+    /// when the index can only be it (`g[each.key]`, `g[count.index]`: the
+    /// references name `each.key` or `count.index` and nothing else besides
+    /// the resource). `None` when that is not exactly one: `g[each.value]`,
+    /// `g[var.k]` stay unknown.
     fn pick(&self, module: &str, kind: &str, refs: &[String], my_index: &str) -> Option<String> {
         // The local addresses the references name, each once.
         let mut named: Vec<(&str, (usize, &str))> = Vec::new();
@@ -252,7 +265,8 @@ impl<'a> Created<'a> {
                 .char_indices()
                 .filter(|&(_, c)| c == '.' || c == '[')
                 .map(|(at, _)| at)
-                .chain([r.len()]);
+                .chain([r.len()])
+                .take_while(|&at| at <= self.longest);
             for at in cuts {
                 let local = r.get(..at).unwrap_or_default();
                 if let Some(&found) = self.by_local.get(&(module, kind, local))
@@ -265,16 +279,75 @@ impl<'a> Created<'a> {
         let [(local, (count, first))] = named.as_slice() else {
             return None;
         };
+        // A key written in a reference: that instance, or none if two differ.
+        let mut written: Option<&str> = None;
+        for r in refs {
+            let Some(key) = r.strip_prefix(*local).and_then(literal_key) else {
+                continue;
+            };
+            if written.is_some_and(|w| w != key) {
+                return None;
+            }
+            written = Some(key);
+        }
+        if let Some(key) = written {
+            return self
+                .by_key
+                .get(&(module, kind, *local, key))
+                .map(|id| id.to_string());
+        }
         if *count == 1 {
             return Some(first.to_string());
         }
-        if my_index.is_empty() {
+        // The referencing instance's own key, when the index can only be it.
+        let own = if my_index.starts_with("[\"") {
+            "each.key"
+        } else {
+            "count.index"
+        };
+        let names_resource = |r: &str| {
+            r.strip_prefix(*local)
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with(['.', '[']))
+        };
+        if my_index.is_empty()
+            || !refs.iter().any(|r| r == own)
+            || !refs.iter().all(|r| r == own || names_resource(r))
+        {
             return None;
         }
         self.by_key
             .get(&(module, kind, *local, my_index))
             .map(|id| id.to_string())
     }
+}
+
+/// The literal instance key at the start of `rest` (`["k0"]`, `[0]`), as an
+/// instance's address writes it; `None` for none or a computed one
+/// (`[each.key]`).
+fn literal_key(rest: &str) -> Option<&str> {
+    if let Some(quoted) = rest.strip_prefix("[\"") {
+        // The closing quote: the first one no backslash escapes.
+        let mut escaped = false;
+        for (i, c) in quoted.char_indices() {
+            match c {
+                _ if escaped => escaped = false,
+                '\\' => escaped = true,
+                '"' => {
+                    let end = 2 + i + 1;
+                    return rest
+                        .get(end..)
+                        .is_some_and(|r| r.starts_with(']'))
+                        .then(|| rest.get(..=end))
+                        .flatten();
+                }
+                _ => {}
+            }
+        }
+        return None;
+    }
+    let digits = rest.strip_prefix('[')?;
+    let n = digits.find(|c: char| !c.is_ascii_digit())?;
+    (n > 0 && digits.get(n..)?.starts_with(']')).then(|| rest.get(..n + 2))?
 }
 
 /// Resolves the after side's unknown values (see the module's doc).
